@@ -1,0 +1,223 @@
+package steward
+
+import (
+	"context"
+	"time"
+)
+
+// AccountKind says whether a sub-account is part of the organization or a closely tied customer.
+type AccountKind string
+
+// The account kinds.
+const (
+	AccountInternal AccountKind = "internal"
+	AccountExternal AccountKind = "external"
+)
+
+// AccountFields are the fields of an account a caller may set.
+type AccountFields struct {
+	Name                       string      `json:"name"`
+	Kind                       AccountKind `json:"kind"`
+	Email                      string      `json:"email"`
+	Country                    string      `json:"country"`
+	ExternalRef                string      `json:"external_ref"`
+	Phone                      string      `json:"phone"`
+	Address                    Address     `json:"address"`
+	Language                   string      `json:"language"`
+	CustomersExternallyManaged bool        `json:"customers_externally_managed"`
+}
+
+// Normalize trims, defaults and validates the fields.
+func (f *AccountFields) Normalize() error {
+	var v Violations
+	requireText(&v, "name", &f.Name, MaxName)
+	switch f.Kind {
+	case "":
+		f.Kind = AccountInternal
+	case AccountInternal, AccountExternal:
+	default:
+		v.Add("kind", "must be internal or external")
+	}
+	cleanEmail(&v, "email", &f.Email)
+	cleanCountry(&v, "country", &f.Country)
+	cleanText(&v, "external_ref", &f.ExternalRef, MaxShort, false)
+	cleanPhone(&v, "phone", &f.Phone)
+	f.Address.clean(&v, "address")
+	cleanText(&v, "language", &f.Language, 35, false)
+	return v.Err()
+}
+
+// Account is a tenant: a node in an organization's account tree. RootID is the organization.
+type Account struct {
+	ID       string  `json:"id"`
+	ParentID *string `json:"parent_id"`
+	RootID   string  `json:"root_id"`
+	AccountFields
+	Meta
+}
+
+// User is a person who signs in to one account.
+type User struct {
+	ID              string    `json:"id"`
+	AccountID       string    `json:"account_id"`
+	Name            string    `json:"name"`
+	Email           string    `json:"email"`
+	Role            Role      `json:"role"`
+	FleetVisibility string    `json:"fleet_visibility"`
+	Active          bool      `json:"active"`
+	CreatedAt       Timestamp `json:"created_at"`
+	UpdatedAt       Timestamp `json:"updated_at"`
+}
+
+// APIKey is a credential that acts as one user, with at most that user's role. The secret is
+// stored only as a hash; Key is filled once, in the response that creates it.
+type APIKey struct {
+	ID          string     `json:"id"`
+	AccountID   string     `json:"account_id"`
+	UserID      string     `json:"user_id"`
+	Name        string     `json:"name"`
+	Prefix      string     `json:"prefix"`
+	Role        Role       `json:"role"`
+	Integration bool       `json:"integration"`
+	ExpiresAt   *Timestamp `json:"expires_at"`
+	LastUsedAt  *Timestamp `json:"last_used_at"`
+	RevokedAt   *Timestamp `json:"revoked_at"`
+	CreatedAt   Timestamp  `json:"created_at"`
+	Key         string     `json:"key,omitempty"`
+}
+
+// APIKeyFields are what a caller gives to create a key. Role "" means the user's own role.
+type APIKeyFields struct {
+	Name        string     `json:"name"`
+	Role        Role       `json:"role"`
+	Integration bool       `json:"integration"`
+	ExpiresAt   *Timestamp `json:"expires_at"`
+}
+
+// Normalize validates the fields.
+func (f *APIKeyFields) Normalize() error {
+	var v Violations
+	requireText(&v, "name", &f.Name, MaxName)
+	if f.Role != "" && !f.Role.Valid() {
+		v.Add("role", "must be one of admin, fleet_admin, user, technician")
+	}
+	if f.ExpiresAt != nil && !f.ExpiresAt.After(time.Now()) {
+		v.Add("expires_at", "must be in the future")
+	}
+	return v.Err()
+}
+
+// Organization is what init creates: a root account and its first Admin.
+type Organization struct {
+	Name      string
+	Country   string
+	Email     string
+	AdminName string
+	Password  string
+}
+
+// Normalize validates an organization request.
+func (o *Organization) Normalize() error {
+	var v Violations
+	requireText(&v, "org", &o.Name, MaxName)
+	requireText(&v, "email", &o.Email, MaxEmail)
+	cleanEmail(&v, "email", &o.Email)
+	cleanCountry(&v, "country", &o.Country)
+	cleanText(&v, "admin_name", &o.AdminName, MaxName, false)
+	if o.AdminName == "" {
+		o.AdminName = o.Email
+	}
+	if len(o.Password) < 8 {
+		v.Add("password", "must be at least 8 characters")
+	}
+	return v.Err()
+}
+
+// Me is the caller as GET /api/v1/me shows it.
+type Me struct {
+	User    User    `json:"user"`
+	Account Account `json:"account"`
+	Role    Role    `json:"role"`
+	APIKey  *APIKey `json:"api_key"`
+}
+
+// AccountService manages organizations, accounts, users and API keys.
+type AccountService interface {
+	// CreateOrganization creates a root account and its first Admin user. ECONFLICT when the
+	// email already has a user.
+	CreateOrganization(ctx context.Context, o Organization) (*Account, *User, error)
+	// CreateAPIKey creates a key for a user; the returned key carries its secret once.
+	// The role may only lower the user's. EFORBIDDEN unless a administers.
+	CreateAPIKey(ctx context.Context, a *Actor, userID string, f APIKeyFields) (*APIKey, error)
+	// CreateAPIKeyForEmail is the command line's form: the system creates a key for a user.
+	CreateAPIKeyForEmail(ctx context.Context, email string, f APIKeyFields) (*APIKey, error)
+	APIKeys(ctx context.Context, a *Actor) ([]APIKey, error)
+	// RevokeAPIKey revokes a key at once. ENOTFOUND.
+	RevokeAPIKey(ctx context.Context, a *Actor, id string) error
+	// RevokeAPIKeyByPrefix is the command line's form.
+	RevokeAPIKeyByPrefix(ctx context.Context, prefix string) error
+	// Authenticate resolves a secret key into an Actor. EUNAUTHORIZED when unknown, revoked or
+	// expired.
+	Authenticate(ctx context.Context, key string) (*Actor, error)
+	// Me describes the caller.
+	Me(ctx context.Context, a *Actor) (*Me, error)
+	// Account returns the caller's account.
+	Account(ctx context.Context, a *Actor) (*Account, error)
+	// UpdateAccount edits the caller's account. Admin only.
+	UpdateAccount(ctx context.Context, a *Actor, ifMatch int64, change func(*AccountFields) error) (*Account, error)
+}
+
+// Idempotency describes an Idempotency-Key claim for a create. The store records the created
+// object against the claim in the create's own transaction, so a crash can never create twice.
+type Idempotency struct {
+	Scope string // the caller: API key or user id
+	Key   string
+}
+
+type idemKey struct{}
+
+// NewContextWithIdempotency returns ctx carrying an idempotency claim for the create it serves.
+func NewContextWithIdempotency(ctx context.Context, i *Idempotency) context.Context {
+	return context.WithValue(ctx, idemKey{}, i)
+}
+
+// IdempotencyFromContext returns the claim ctx carries, or nil.
+func IdempotencyFromContext(ctx context.Context) *Idempotency {
+	i, _ := ctx.Value(idemKey{}).(*Idempotency)
+	return i
+}
+
+// IdempotentResult is a stored outcome of a create under an Idempotency-Key.
+type IdempotentResult struct {
+	State       string // "pending" or "done"
+	RequestHash string
+	Status      int
+	Body        []byte
+	ObjectType  string
+	ObjectID    string
+	CreatedAt   Timestamp
+}
+
+// IdempotencyService stores Idempotency-Key claims and results.
+type IdempotencyService interface {
+	// ClaimIdempotencyKey records a new pending claim and returns nil, or returns the existing
+	// record for (scope, key) unchanged. A pending claim older than the stale age is taken over.
+	ClaimIdempotencyKey(ctx context.Context, i Idempotency, requestHash string) (*IdempotentResult, error)
+	// CompleteIdempotencyKey stores the response of a claimed create.
+	CompleteIdempotencyKey(ctx context.Context, i Idempotency, status int, body []byte) error
+	// ReleaseIdempotencyKey drops a pending claim whose create failed, so it can be retried.
+	ReleaseIdempotencyKey(ctx context.Context, i Idempotency) error
+}
+
+// Service is everything the web layer needs from the store.
+type Service interface {
+	AccountService
+	CustomerService
+	ContactService
+	LocationService
+	AssetService
+	AuditService
+	IdempotencyService
+	// Ping checks the database is reachable (readiness).
+	Ping(ctx context.Context) error
+}

@@ -1,0 +1,85 @@
+package steward
+
+import (
+	"context"
+	"time"
+)
+
+// AssetFields are the fields a caller sets on an asset. OwnerCustomerID (the customer that owns
+// it commercially) and LocationID (where it is now) are independent of each other.
+type AssetFields struct {
+	Name            string  `json:"name"`
+	SerialNumber    string  `json:"serial_number"`
+	ExternalRef     string  `json:"external_ref"`
+	Make            string  `json:"make"`
+	Model           string  `json:"model"`
+	Category        string  `json:"category"`
+	Year            *int    `json:"year"`
+	OwnerCustomerID *string `json:"owner_customer_id"`
+	LocationID      *string `json:"location_id"`
+}
+
+// Normalize trims and validates the fields.
+func (f *AssetFields) Normalize() error {
+	var v Violations
+	requireText(&v, "name", &f.Name, MaxName)
+	cleanText(&v, "serial_number", &f.SerialNumber, 100, false)
+	cleanText(&v, "external_ref", &f.ExternalRef, MaxShort, false)
+	cleanText(&v, "make", &f.Make, MaxShort, false)
+	cleanText(&v, "model", &f.Model, MaxShort, false)
+	cleanText(&v, "category", &f.Category, MaxShort, false)
+	if f.Year != nil && (*f.Year < 1900 || *f.Year > time.Now().Year()+1) {
+		v.Add("year", "must be between 1900 and %d", time.Now().Year()+1)
+	}
+	cleanRef(&v, "owner_customer_id", &f.OwnerCustomerID)
+	cleanRef(&v, "location_id", &f.LocationID)
+	return v.Err()
+}
+
+// Asset is a physical machine or device, owned by exactly one account.
+type Asset struct {
+	ID             string `json:"id"`
+	OwnerAccountID string `json:"owner_account_id"`
+	AssetFields
+	// LocationCustomerID is the customer whose location the asset is at (derived, read-only).
+	LocationCustomerID *string `json:"location_customer_id"`
+	Meta
+}
+
+// AssetSorts are the sort keys the assets list accepts.
+var AssetSorts = []string{"name", "serial_number", "external_ref", "created_at", "updated_at"}
+
+// AssetFilter selects assets for a list. Empty strings do not filter.
+type AssetFilter struct {
+	ListParams
+	OwnerCustomerID    string
+	LocationID         string
+	LocationCustomerID string
+	GroupID            string
+}
+
+// Movement is one change of an asset's owning customer or location, derived from the audit log.
+type Movement struct {
+	At       Timestamp  `json:"at"`
+	Actor    AuditActor `json:"actor"`
+	Field    string     `json:"field"`
+	Old      any        `json:"old"`
+	New      any        `json:"new"`
+	OldLabel *string    `json:"old_label"`
+	NewLabel *string    `json:"new_label"`
+}
+
+// AssetService manages assets.
+type AssetService interface {
+	// CreateAsset stores a new asset. ECONFLICT for a taken serial number or external_ref;
+	// EINVALID naming owner_customer_id or location_id when they are not visible.
+	CreateAsset(ctx context.Context, a *Actor, f AssetFields) (*Asset, error)
+	Asset(ctx context.Context, a *Actor, id string) (*Asset, error)
+	Assets(ctx context.Context, a *Actor, f AssetFilter) (*Page[Asset], error)
+	// UpdateAsset edits an asset. A technician may change location_id only (EFORBIDDEN else).
+	UpdateAsset(ctx context.Context, a *Actor, id string, ifMatch int64, change func(*AssetFields) error) (*Asset, error)
+	SetAssetArchived(ctx context.Context, a *Actor, id string, ifMatch int64, archived bool) (*Asset, error)
+	DeleteAsset(ctx context.Context, a *Actor, id string, ifMatch int64) error
+	// AssetMovements returns the asset's changes of owning customer and location, newest first.
+	AssetMovements(ctx context.Context, a *Actor, id string, p ListParams) (*Page[Movement], error)
+}

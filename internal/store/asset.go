@@ -1,0 +1,300 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"github.com/steward-fleet/steward/internal/steward"
+)
+
+const assetCols = `x.id, x.account_id, x.name, x.serial_number, x.external_ref, x.make, x.model, x.category, x.year,
+	x.owner_customer_id, x.location_id, x.location_customer_id, x.created_at, x.updated_at, x.archived_at, x.version`
+
+func scanAsset(row interface{ Scan(...any) error }, extra ...any) (*steward.Asset, error) {
+	var x steward.Asset
+	var year sql.NullInt64
+	var owner, loc, locCust sql.NullString
+	var created, updated int64
+	var archived sql.NullInt64
+	dest := []any{&x.ID, &x.OwnerAccountID, &x.Name, &x.SerialNumber, &x.ExternalRef, &x.Make, &x.Model, &x.Category,
+		&year, &owner, &loc, &locCust, &created, &updated, &archived, &x.Version}
+	if err := row.Scan(append(dest, extra...)...); err != nil {
+		return nil, err
+	}
+	x.Year, x.OwnerCustomerID, x.LocationID, x.LocationCustomerID = intPtr(year), strPtr(owner), strPtr(loc), strPtr(locCust)
+	x.CreatedAt, x.UpdatedAt, x.ArchivedAt = steward.FromMicros(created), steward.FromMicros(updated), steward.TimestampPtr(int64Ptr(archived))
+	return &x, nil
+}
+
+
+// stateOf is what the asset contributes to counts.
+func stateOf(x *steward.Asset) *assetState {
+	return &assetState{archived: x.ArchivedAt != nil, owner: x.OwnerCustomerID, location: x.LocationID, locCustomer: x.LocationCustomerID}
+}
+
+var assetList = listSpec{kind: "assets", alias: "x", cols: assetCols, def: "name", sorts: map[string]sortKey{
+	"name": {column: "name_key"}, "serial_number": {column: "serial_key"}, "external_ref": {column: "external_ref"},
+	"created_at": {column: "created_at", numeric: true}, "updated_at": {column: "updated_at", numeric: true},
+}}
+
+// Assets returns one page of the account's assets.
+func (s *Store) Assets(ctx context.Context, a *steward.Actor, f steward.AssetFilter) (*steward.Page[steward.Asset], error) {
+	var lq listQuery
+	if f.OwnerCustomerID != "" {
+		lq.where("x.owner_customer_id = ?", f.OwnerCustomerID)
+	}
+	if f.LocationID != "" {
+		lq.where("x.location_id = ?", f.LocationID)
+	}
+	if f.LocationCustomerID != "" {
+		lq.where("x.location_customer_id = ?", f.LocationCustomerID)
+	}
+	if f.GroupID != "" {
+		// Groups arrive with user scoping; until then no group exists to filter by.
+		return nil, steward.Invalid("group_id", "names no group of this account")
+	}
+	lq.sigExt = []any{f.OwnerCustomerID, f.LocationID, f.LocationCustomerID, f.GroupID}
+	return list(ctx, s, assetList, a, f.ListParams, lq, func(rows *sql.Rows, key *any) (steward.Asset, string, error) {
+		x, err := scanAsset(rows, key)
+		if err != nil {
+			return steward.Asset{}, "", err
+		}
+		return *x, x.ID, nil
+	})
+}
+
+// Asset returns one asset.
+func (s *Store) Asset(ctx context.Context, a *steward.Actor, id string) (*steward.Asset, error) {
+	if err := a.Require(steward.PermRead); err != nil {
+		return nil, err
+	}
+	return getAsset(ctx, s.reader(), a.AccountID, id, "")
+}
+
+func getAsset(ctx context.Context, r q, accountID, id, lock string) (*steward.Asset, error) {
+	x, err := scanAsset(r.row(ctx, "SELECT "+assetCols+" FROM assets x WHERE x.account_id = ? AND x.id = ?"+lock, accountID, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, steward.NotFound("asset")
+	}
+	return x, err
+}
+
+func serialKey(serial string) string { return strings.ToLower(serial) }
+
+func assetKeys(f *steward.AssetFields) (nameKey, search string) {
+	return fold(f.Name), searchText(f.Name, f.SerialNumber, f.ExternalRef)
+}
+
+// resolveLocation checks an asset's references and returns the customer of its location.
+func (t *tx) resolveAssetRefs(ctx context.Context, accountID string, f *steward.AssetFields) (locCustomer *string, err error) {
+	if err := t.requireRef(ctx, "customers", accountID, "owner_customer_id", f.OwnerCustomerID); err != nil {
+		return nil, err
+	}
+	if f.LocationID == nil {
+		return nil, nil
+	}
+	var cust sql.NullString
+	err = t.row(ctx, "SELECT customer_id FROM locations WHERE account_id = ? AND id = ?", accountID, *f.LocationID).Scan(&cust)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, steward.Invalid("location_id", "names no location of this account")
+	}
+	return strPtr(cust), err
+}
+
+// CreateAsset stores a new asset.
+func (s *Store) CreateAsset(ctx context.Context, a *steward.Actor, f steward.AssetFields) (*steward.Asset, error) {
+	if err := a.Require(steward.PermWriteFleet); err != nil {
+		return nil, err
+	}
+	if err := f.Normalize(); err != nil {
+		return nil, err
+	}
+	x := &steward.Asset{ID: newID(), OwnerAccountID: a.AccountID, AssetFields: f}
+	err := s.write(ctx, func(t *tx) error {
+		locCust, err := t.resolveAssetRefs(ctx, a.AccountID, &f)
+		if err != nil {
+			return err
+		}
+		if err := t.requireUnique(ctx, "assets", a.AccountID, "serial_key", serialKey(f.SerialNumber), ""); err != nil {
+			return err
+		}
+		if err := t.requireUnique(ctx, "assets", a.AccountID, "external_ref", f.ExternalRef, ""); err != nil {
+			return err
+		}
+		x.LocationCustomerID = locCust
+		x.Meta = steward.Meta{CreatedAt: t.now, UpdatedAt: t.now, Version: 1}
+		nameKey, search := assetKeys(&f)
+		if _, err := t.exec(ctx, `INSERT INTO assets (account_id, id, name, name_key, search, serial_number, serial_key,
+			external_ref, make, model, category, year, owner_customer_id, location_id, location_customer_id,
+			created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+			a.AccountID, x.ID, f.Name, nameKey, search, f.SerialNumber, serialKey(f.SerialNumber), f.ExternalRef,
+			f.Make, f.Model, f.Category, nullInt(f.Year), nullStr(f.OwnerCustomerID), nullStr(f.LocationID), nullStr(locCust),
+			t.now.Micros(), t.now.Micros()); err != nil {
+			return err
+		}
+		if err := t.moveAssetCounts(ctx, a.AccountID, nil, stateOf(x)); err != nil {
+			return err
+		}
+		if err := t.bindIdempotency(ctx, steward.ObjectAsset, x.ID); err != nil {
+			return err
+		}
+		return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionCreate, objectType: steward.ObjectAsset,
+			objectID: x.ID, objectName: x.Name, changes: diff(nil, f)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// UpdateAsset edits an asset; a technician may change its location only.
+func (s *Store) UpdateAsset(ctx context.Context, a *steward.Actor, id string, ifMatch int64, change func(*steward.AssetFields) error) (*steward.Asset, error) {
+	if err := a.Require(steward.PermMoveAsset); err != nil {
+		return nil, err
+	}
+	var out *steward.Asset
+	err := s.write(ctx, func(t *tx) error {
+		cur, err := getAsset(ctx, t.q, a.AccountID, id, s.d.forUpdate())
+		if err != nil {
+			return err
+		}
+		if ifMatch != 0 && ifMatch != cur.Version {
+			return preconditionFailed()
+		}
+		f := cur.AssetFields
+		if err := change(&f); err != nil {
+			return err
+		}
+		if err := f.Normalize(); err != nil {
+			return err
+		}
+		out = cur
+		changes := diff(cur.AssetFields, f)
+		if len(changes) == 0 {
+			return nil
+		}
+		if !a.Can(steward.PermWriteFleet) {
+			for _, c := range changes {
+				if c.Field != "location_id" {
+					return steward.Errorf(steward.EFORBIDDEN, "the %s role may change an asset's location_id only, not %s", a.Role, c.Field)
+				}
+			}
+		}
+		locCust, err := t.resolveAssetRefs(ctx, a.AccountID, &f)
+		if err != nil {
+			return err
+		}
+		if serialKey(f.SerialNumber) != serialKey(cur.SerialNumber) {
+			if err := t.requireUnique(ctx, "assets", a.AccountID, "serial_key", serialKey(f.SerialNumber), id); err != nil {
+				return err
+			}
+		}
+		if f.ExternalRef != cur.ExternalRef {
+			if err := t.requireUnique(ctx, "assets", a.AccountID, "external_ref", f.ExternalRef, id); err != nil {
+				return err
+			}
+		}
+		nameKey, search := assetKeys(&f)
+		if _, err := t.exec(ctx, `UPDATE assets SET name = ?, name_key = ?, search = ?, serial_number = ?, serial_key = ?,
+			external_ref = ?, make = ?, model = ?, category = ?, year = ?, owner_customer_id = ?, location_id = ?,
+			location_customer_id = ?, updated_at = ?, version = version + 1 WHERE account_id = ? AND id = ?`,
+			f.Name, nameKey, search, f.SerialNumber, serialKey(f.SerialNumber), f.ExternalRef, f.Make, f.Model, f.Category,
+			nullInt(f.Year), nullStr(f.OwnerCustomerID), nullStr(f.LocationID), nullStr(locCust), t.now.Micros(), a.AccountID, id); err != nil {
+			return err
+		}
+		before := stateOf(cur)
+		out.AssetFields, out.LocationCustomerID, out.UpdatedAt, out.Version = f, locCust, t.now, cur.Version+1
+		if err := t.moveAssetCounts(ctx, a.AccountID, before, stateOf(out)); err != nil {
+			return err
+		}
+		return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionUpdate, objectType: steward.ObjectAsset,
+			objectID: id, objectName: f.Name, changes: changes})
+	})
+	return out, err
+}
+
+// SetAssetArchived archives or unarchives an asset; its owner and location stay.
+func (s *Store) SetAssetArchived(ctx context.Context, a *steward.Actor, id string, ifMatch int64, archived bool) (*steward.Asset, error) {
+	if err := a.Require(steward.PermWriteFleet); err != nil {
+		return nil, err
+	}
+	var out *steward.Asset
+	err := s.write(ctx, func(t *tx) error {
+		cur, err := getAsset(ctx, t.q, a.AccountID, id, s.d.forUpdate())
+		if err != nil {
+			return err
+		}
+		before := stateOf(cur)
+		out = cur
+		if err := t.setArchived(ctx, a, "assets", steward.ObjectAsset, &cur.Meta, id, cur.Name, nil, ifMatch, archived); err != nil {
+			return err
+		}
+		return t.moveAssetCounts(ctx, a.AccountID, before, stateOf(cur))
+	})
+	return out, err
+}
+
+// DeleteAsset deletes an asset and its counts; its audit history stays.
+func (s *Store) DeleteAsset(ctx context.Context, a *steward.Actor, id string, ifMatch int64) error {
+	if err := a.Require(steward.PermWriteFleet); err != nil {
+		return err
+	}
+	return s.write(ctx, func(t *tx) error {
+		cur, err := getAsset(ctx, t.q, a.AccountID, id, s.d.forUpdate())
+		if err != nil {
+			return err
+		}
+		if ifMatch != 0 && ifMatch != cur.Version {
+			return preconditionFailed()
+		}
+		if _, err := t.exec(ctx, "DELETE FROM assets WHERE account_id = ? AND id = ?", a.AccountID, id); err != nil {
+			return err
+		}
+		if err := t.moveAssetCounts(ctx, a.AccountID, stateOf(cur), nil); err != nil {
+			return err
+		}
+		return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionDelete, objectType: steward.ObjectAsset,
+			objectID: id, objectName: cur.Name, changes: diff(cur.AssetFields, nil)})
+	})
+}
+
+// AssetMovements returns the asset's changes of owning customer and location, newest first,
+// read from its audit history.
+func (s *Store) AssetMovements(ctx context.Context, a *steward.Actor, id string, p steward.ListParams) (*steward.Page[steward.Movement], error) {
+	if _, err := s.Asset(ctx, a, id); err != nil {
+		return nil, err
+	}
+	limit, err := pageLimit(p.Limit)
+	if err != nil {
+		return nil, err
+	}
+	f := steward.AuditFilter{ObjectType: steward.ObjectAsset, ObjectID: id, Limit: steward.MaxLimit, Cursor: p.Cursor}
+	out := &steward.Page[steward.Movement]{Data: []steward.Movement{}}
+	for {
+		page, err := s.AuditEvents(ctx, a, f)
+		if err != nil {
+			return nil, err
+		}
+		for i, e := range page.Data {
+			for _, c := range e.Changes {
+				if c.Field == "owner_customer_id" || c.Field == "location_id" {
+					out.Data = append(out.Data, steward.Movement{At: e.At, Actor: e.Actor, Field: c.Field,
+						Old: c.Old, New: c.New, OldLabel: c.OldLabel, NewLabel: c.NewLabel})
+				}
+			}
+			if len(out.Data) >= limit {
+				if i < len(page.Data)-1 || page.NextCursor != nil {
+					next := encodeCursor(auditSignature(f), e.At.Micros(), e.ID)
+					out.NextCursor = &next
+				}
+				return out, nil
+			}
+		}
+		if page.NextCursor == nil {
+			return out, nil
+		}
+		f.Cursor = *page.NextCursor
+	}
+}

@@ -1,0 +1,308 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/steward-fleet/steward/internal/steward"
+)
+
+// newID returns a new time-ordered id (UUIDv7).
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// auditEntry is what a write records about itself.
+type auditEntry struct {
+	action     string
+	objectType string
+	objectID   string
+	objectName string
+	customerID *string
+	changes    []steward.Change
+}
+
+// audit appends one event in the transaction of the change it records.
+func (t *tx) audit(ctx context.Context, a *steward.Actor, accountID string, e auditEntry) error {
+	if e.changes == nil {
+		e.changes = []steward.Change{}
+	}
+	if err := t.labelChanges(ctx, accountID, e.changes); err != nil {
+		return err
+	}
+	changes, err := json.Marshal(e.changes)
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	home := a.HomeAccount
+	if home == "" {
+		home = a.AccountID
+	}
+	_, err = t.exec(ctx, `INSERT INTO audit_events (account_id, id, at, actor_type, actor_id, actor_name,
+		actor_account_id, request_id, source, action, object_type, object_id, object_name, customer_id, changes)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		accountID, newID(), t.now.Micros(), string(a.Type), a.ID, a.Name, home, a.RequestID, string(a.Source),
+		e.action, e.objectType, e.objectID, e.objectName, nullStr(e.customerID), string(changes))
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return nil
+}
+
+// refTables names the table each reference field points into, for labels.
+var refTables = map[string]string{
+	"customer_id":       "customers",
+	"owner_customer_id": "customers",
+	"location_id":       "locations",
+}
+
+// labelChanges fills old_label/new_label of reference fields with the names at this time.
+func (t *tx) labelChanges(ctx context.Context, accountID string, changes []steward.Change) error {
+	for i := range changes {
+		table, ok := refTables[changes[i].Field]
+		if !ok {
+			continue
+		}
+		for _, side := range []struct {
+			v   any
+			dst **string
+		}{{changes[i].Old, &changes[i].OldLabel}, {changes[i].New, &changes[i].NewLabel}} {
+			id, _ := side.v.(string)
+			if id == "" {
+				continue
+			}
+			var name string
+			err := t.row(ctx, "SELECT name FROM "+table+" WHERE account_id = ? AND id = ?", accountID, id).Scan(&name)
+			if err != nil && err != sql.ErrNoRows {
+				return err
+			}
+			if err == nil {
+				*side.dst = &name
+			}
+		}
+	}
+	return nil
+}
+
+// flatten renders v (a fields struct) as a map of dotted JSON names to values.
+func flatten(v any) map[string]any {
+	b, _ := json.Marshal(v)
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	out := map[string]any{}
+	var walk func(prefix string, m map[string]any)
+	walk = func(prefix string, m map[string]any) {
+		for k, x := range m {
+			if sub, ok := x.(map[string]any); ok {
+				walk(prefix+k+".", sub)
+				continue
+			}
+			out[prefix+k] = x
+		}
+	}
+	walk("", m)
+	return out
+}
+
+// isEmpty reports whether a flattened value counts as "not set".
+func isEmpty(v any) bool {
+	return v == nil || v == "" || v == false
+}
+
+// diff lists the fields whose values differ between two fields structs, in a stable order.
+// A nil old lists every set field of new (a create); a nil new every set field of old (a delete).
+func diff(old, new any) []steward.Change {
+	var om, nm map[string]any
+	if old != nil {
+		om = flatten(old)
+	}
+	if new != nil {
+		nm = flatten(new)
+	}
+	keys := map[string]bool{}
+	for k := range om {
+		keys[k] = true
+	}
+	for k := range nm {
+		keys[k] = true
+	}
+	var out []steward.Change
+	for k := range keys {
+		ov, nv := om[k], nm[k]
+		if isEmpty(ov) && isEmpty(nv) {
+			continue
+		}
+		if reflect.DeepEqual(ov, nv) {
+			continue
+		}
+		if isEmpty(ov) {
+			ov = nil
+		}
+		if isEmpty(nv) {
+			nv = nil
+		}
+		out = append(out, steward.Change{Field: k, Old: ov, New: nv})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
+	return out
+}
+
+// archiveChange is the change an archive or unarchive records.
+func archiveChange(before *steward.Timestamp, after *steward.Timestamp) []steward.Change {
+	var o, n any
+	if before != nil {
+		o = before.String()
+	}
+	if after != nil {
+		n = after.String()
+	}
+	return []steward.Change{{Field: "archived_at", Old: o, New: n}}
+}
+
+const auditCols = `id, at, actor_type, actor_id, actor_name, account_id, actor_account_id, request_id,
+	source, action, object_type, object_id, object_name, customer_id, changes`
+
+func scanAudit(rows *sql.Rows) (*steward.AuditEvent, error) {
+	var e steward.AuditEvent
+	var at int64
+	var cust sql.NullString
+	var changes string
+	if err := rows.Scan(&e.ID, &at, &e.Actor.Type, &e.Actor.ID, &e.Actor.Name, &e.AccountID, &e.ActorAccountID,
+		&e.RequestID, &e.Source, &e.Action, &e.ObjectType, &e.ObjectID, &e.ObjectName, &cust, &changes); err != nil {
+		return nil, err
+	}
+	e.At = steward.FromMicros(at)
+	e.CustomerID = strPtr(cust)
+	if err := json.Unmarshal([]byte(changes), &e.Changes); err != nil {
+		return nil, fmt.Errorf("audit %s: changes: %w", e.ID, err)
+	}
+	return &e, nil
+}
+
+// auditQuery builds the WHERE clause of an audit filter and checks who may read it.
+func auditQuery(a *steward.Actor, f steward.AuditFilter) (string, []any, error) {
+	if err := a.Require(steward.PermRead); err != nil {
+		return "", nil, err
+	}
+	if f.ObjectID == "" && f.CustomerID == "" && !a.Can(steward.PermReadAuditFull) {
+		return "", nil, steward.Errorf(steward.EFORBIDDEN,
+			"the account-wide audit log needs the admin role; filter by object_id or customer_id to read one object's history")
+	}
+	conds := []string{"account_id = ?"}
+	args := []any{a.AccountID}
+	add := func(cond string, v any) {
+		conds = append(conds, cond)
+		args = append(args, v)
+	}
+	if f.ObjectType != "" {
+		add("object_type = ?", f.ObjectType)
+	}
+	if f.ObjectID != "" {
+		add("object_id = ?", f.ObjectID)
+	}
+	if f.CustomerID != "" {
+		add("customer_id = ?", f.CustomerID)
+	}
+	if f.ActorID != "" {
+		add("actor_id = ?", f.ActorID)
+	}
+	if f.Source != "" {
+		add("source = ?", string(f.Source))
+	}
+	if f.Action != "" {
+		add("action = ?", f.Action)
+	}
+	if f.From != nil {
+		add("at >= ?", f.From.Micros())
+	}
+	if f.To != nil {
+		add("at < ?", f.To.Micros())
+	}
+	return strings.Join(conds, " AND "), args, nil
+}
+
+func auditSignature(f steward.AuditFilter) string {
+	var from, to int64 = -1, -1
+	if f.From != nil {
+		from = f.From.Micros()
+	}
+	if f.To != nil {
+		to = f.To.Micros()
+	}
+	return signature("audit", f.ObjectType, f.ObjectID, f.CustomerID, f.ActorID, string(f.Source), f.Action, from, to)
+}
+
+// AuditEvents returns one page of audit events, newest first.
+func (s *Store) AuditEvents(ctx context.Context, a *steward.Actor, f steward.AuditFilter) (*steward.Page[steward.AuditEvent], error) {
+	where, args, err := auditQuery(a, f)
+	if err != nil {
+		return nil, err
+	}
+	limit, err := pageLimit(f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	sig := auditSignature(f)
+	if f.Cursor != "" {
+		c, err := decodeCursor(f.Cursor, sig)
+		if err != nil {
+			return nil, err
+		}
+		at, err := c.int()
+		if err != nil {
+			return nil, err
+		}
+		where += " AND (at, id) < (?, ?)"
+		args = append(args, at, c.ID)
+	}
+	rows, err := s.reader().query(ctx, "SELECT "+auditCols+" FROM audit_events WHERE "+where+
+		" ORDER BY at DESC, id DESC LIMIT ?", append(args, limit+1)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	page := &steward.Page[steward.AuditEvent]{Data: []steward.AuditEvent{}}
+	for rows.Next() {
+		e, err := scanAudit(rows)
+		if err != nil {
+			return nil, err
+		}
+		page.Data = append(page.Data, *e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(page.Data) > limit {
+		page.Data = page.Data[:limit]
+		last := page.Data[limit-1]
+		next := encodeCursor(sig, last.At.Micros(), last.ID)
+		page.NextCursor = &next
+	}
+	return page, nil
+}
+
+// EachAuditEvent streams every matching event, newest first, in batches so no transaction or
+// result set stays open across the whole export.
+func (s *Store) EachAuditEvent(ctx context.Context, a *steward.Actor, f steward.AuditFilter, fn func(*steward.AuditEvent) error) error {
+	f.Limit, f.Cursor = steward.MaxLimit, ""
+	for {
+		page, err := s.AuditEvents(ctx, a, f)
+		if err != nil {
+			return err
+		}
+		for i := range page.Data {
+			if err := fn(&page.Data[i]); err != nil {
+				return err
+			}
+		}
+		if page.NextCursor == nil {
+			return nil
+		}
+		f.Cursor = *page.NextCursor
+	}
+}

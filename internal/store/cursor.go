@@ -1,0 +1,208 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"strconv"
+	"strings"
+
+	"github.com/steward-fleet/steward/internal/steward"
+)
+
+// cursor is the keyset position after the last row of a page: the sort key and the id. Sig
+// binds it to the filters and sort it was made with, so reusing it with others is refused.
+type cursor struct {
+	Sig string `json:"s"`
+	Key string `json:"k"`
+	ID  string `json:"i"`
+}
+
+// signature hashes the parts that define a list (kind, filters, sort) for cursor binding.
+func signature(parts ...any) string {
+	h := fnv.New64a()
+	for _, p := range parts {
+		fmt.Fprintf(h, "%v\x00", p)
+	}
+	return strconv.FormatUint(h.Sum64(), 36)
+}
+
+func encodeCursor(sig string, key any, id string) string {
+	if b, ok := key.([]byte); ok {
+		key = string(b)
+	}
+	b, _ := json.Marshal(cursor{Sig: sig, Key: fmt.Sprint(key), ID: id})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s, sig string) (*cursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	var c cursor
+	if err != nil || json.Unmarshal(b, &c) != nil || c.ID == "" {
+		return nil, steward.Invalid("cursor", "is not a cursor this server issued")
+	}
+	if c.Sig != sig {
+		return nil, steward.Invalid("cursor", "belongs to a list with other filters or sort; start again without a cursor")
+	}
+	return &c, nil
+}
+
+func (c *cursor) int() (int64, error) {
+	n, err := strconv.ParseInt(c.Key, 10, 64)
+	if err != nil {
+		return 0, steward.Invalid("cursor", "is not a cursor this server issued")
+	}
+	return n, nil
+}
+
+// pageLimit applies the default and the maximum page size.
+func pageLimit(n int) (int, error) {
+	switch {
+	case n == 0:
+		return steward.DefaultLimit, nil
+	case n < 0 || n > steward.MaxLimit:
+		return 0, steward.Invalid("limit", "must be between 1 and %d", steward.MaxLimit)
+	}
+	return n, nil
+}
+
+// sortKey is one sortable column of a list.
+type sortKey struct {
+	column  string // column name in the table
+	numeric bool
+}
+
+// listSpec describes a list: its table and the columns it sorts by.
+type listSpec struct {
+	kind  string // "customers", …; also the FTS table prefix
+	alias string
+	cols  string // the select list, with alias
+	sorts map[string]sortKey
+	def   string // the default sort
+
+}
+
+// listQuery is one list request, built by the entity's List method.
+type listQuery struct {
+	conds  []string
+	args   []any
+	sigExt []any // filter values that bind the cursor
+}
+
+func (lq *listQuery) where(cond string, args ...any) {
+	lq.conds = append(lq.conds, cond)
+	lq.args = append(lq.args, args...)
+}
+
+// statusCond adds the archive-state condition of p.Status.
+func (lq *listQuery) status(alias string, st steward.Status) error {
+	switch st {
+	case "", steward.StatusActive:
+		lq.where(alias + ".archived_at IS NULL")
+	case steward.StatusArchived:
+		lq.where(alias + ".archived_at IS NOT NULL")
+	case steward.StatusAll:
+	default:
+		return steward.Invalid("status", "must be active, archived or all")
+	}
+	return nil
+}
+
+// list runs a keyset-paginated list. The query selects spec.cols and then the sort column; scan
+// reads one row, storing the sort column's value into key, and returns the row and its id. The
+// next cursor carries that stored key, so paging never depends on recomputing it.
+func list[T any](ctx context.Context, s *Store, spec listSpec, a *steward.Actor, p steward.ListParams, lq listQuery,
+	scan func(rows *sql.Rows, key *any) (T, string, error)) (*steward.Page[T], error) {
+	if err := a.Require(steward.PermRead); err != nil {
+		return nil, err
+	}
+	limit, err := pageLimit(p.Limit)
+	if err != nil {
+		return nil, err
+	}
+	sortName, desc := p.Sort, false
+	if strings.HasPrefix(sortName, "-") {
+		sortName, desc = sortName[1:], true
+	}
+	if sortName == "" {
+		sortName = spec.def
+	}
+	key, ok := spec.sorts[sortName]
+	if !ok {
+		names := make([]string, 0, len(spec.sorts))
+		for n := range spec.sorts {
+			names = append(names, n)
+		}
+		return nil, steward.Invalid("sort", "must be one of %s, optionally prefixed with -", strings.Join(sortedStrings(names), ", "))
+	}
+	if err := lq.status(spec.alias, p.Status); err != nil {
+		return nil, err
+	}
+	conds := append([]string{spec.alias + ".account_id = ?"}, lq.conds...)
+	args := append([]any{a.AccountID}, lq.args...)
+	if q := strings.TrimSpace(p.Q); q != "" {
+		if len([]rune(q)) > 100 {
+			return nil, steward.Invalid("q", "must be at most 100 characters")
+		}
+		cond, qargs := s.d.search(spec.kind, spec.alias, fold(q))
+		conds = append(conds, cond)
+		args = append(args, qargs...)
+	}
+	sig := signature(append([]any{spec.kind, p.Sort, p.Status, strings.TrimSpace(p.Q)}, lq.sigExt...)...)
+	col := spec.alias + "." + key.column
+	dir, cmp := "ASC", ">"
+	if desc {
+		dir, cmp = "DESC", "<"
+	}
+	if p.Cursor != "" {
+		c, err := decodeCursor(p.Cursor, sig)
+		if err != nil {
+			return nil, err
+		}
+		var k any = c.Key
+		if key.numeric {
+			if k, err = c.int(); err != nil {
+				return nil, err
+			}
+		}
+		conds = append(conds, "("+col+", "+spec.alias+".id) "+cmp+" (?, ?)")
+		args = append(args, k, c.ID)
+	}
+	query := "SELECT " + spec.cols + ", " + col + " FROM " + spec.kind + " " + spec.alias + " WHERE " + strings.Join(conds, " AND ") +
+		" ORDER BY " + col + " " + dir + ", " + spec.alias + ".id " + dir + " LIMIT ?"
+	rows, err := s.reader().query(ctx, query, append(args, limit+1)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	page := &steward.Page[T]{Data: make([]T, 0, min(limit, 64))}
+	var lastID string
+	var lastKey any
+	for rows.Next() {
+		var k any
+		v, id, err := scan(rows, &k)
+		if err != nil {
+			return nil, err
+		}
+		if len(page.Data) == limit {
+			next := encodeCursor(sig, lastKey, lastID)
+			page.NextCursor = &next
+			break
+		}
+		page.Data = append(page.Data, v)
+		lastID, lastKey = id, k
+	}
+	return page, rows.Err()
+}
+
+func sortedStrings(s []string) []string {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+	return s
+}

@@ -1,0 +1,127 @@
+package store
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	msqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/steward-fleet/steward/internal/steward"
+)
+
+// dialect holds the few places where SQLite and PostgreSQL differ. Everything else is one SQL.
+type dialect int
+
+const (
+	sqlite dialect = iota + 1
+	postgres
+)
+
+func (d dialect) name() string {
+	if d == postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+var rebound sync.Map // query → PostgreSQL form
+
+// rebind turns `?` placeholders into PostgreSQL's `$n`. Queries never hold a literal `?`.
+func (d dialect) rebind(query string) string {
+	if d != postgres || !strings.Contains(query, "?") {
+		return query
+	}
+	if v, ok := rebound.Load(query); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	out := b.String()
+	rebound.Store(query, out)
+	return out
+}
+
+// forUpdate is the row lock a read-modify-write takes on PostgreSQL; SQLite's write
+// transactions are already exclusive.
+func (d dialect) forUpdate() string {
+	if d == postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// schema fills the migration placeholders (see migrations/0001_core.sql).
+func (d dialect) schema(sql string) string {
+	if d == postgres {
+		return strings.NewReplacer("{{C}}", `COLLATE "C"`, "{{ROWID}}", "", "{{PK}}", "PRIMARY KEY").Replace(sql)
+	}
+	return strings.NewReplacer("{{C}}", "", "{{ROWID}}", "rid INTEGER PRIMARY KEY,", "{{PK}}", "UNIQUE").Replace(sql)
+}
+
+// minSearchRunes is the shortest term the trigram indexes can serve; shorter terms match the
+// start of the name only.
+const minSearchRunes = 3
+
+// search returns the condition and arguments for a case- and accent-insensitive substring search
+// of term (already folded) over table's search column, with alias naming the table in the query.
+func (d dialect) search(table, alias, term string) (string, []any) {
+	if utf8.RuneCountInString(term) < minSearchRunes {
+		return alias + ".name_key >= ? AND " + alias + ".name_key < ?", []any{term, term + "\U0010FFFF"}
+	}
+	if d == postgres {
+		return alias + `.search LIKE ? ESCAPE '\'`, []any{"%" + escapeLike(term) + "%"}
+	}
+	return alias + ".rid IN (SELECT rowid FROM " + table + "_fts WHERE " + table + "_fts MATCH ?)",
+		[]any{`"` + strings.ReplaceAll(term, `"`, `""`) + `"`}
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// normalize maps driver errors to domain errors: uniqueness and reference violations become
+// ECONFLICT. Other errors pass through unchanged.
+func (d dialect) normalize(err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *steward.Error
+	if errors.As(err, &se) {
+		return err
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505":
+			return &steward.Error{Code: steward.ECONFLICT, Message: "conflicts with an existing object (" + pe.ConstraintName + ")"}
+		case "23503":
+			return &steward.Error{Code: steward.ECONFLICT, Message: "a referenced object does not exist or is still referenced (" + pe.ConstraintName + ")"}
+		}
+		return err
+	}
+	var qe *msqlite.Error
+	if errors.As(err, &qe) {
+		switch qe.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return &steward.Error{Code: steward.ECONFLICT, Message: "conflicts with an existing object (" + qe.Error() + ")"}
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return &steward.Error{Code: steward.ECONFLICT, Message: "a referenced object does not exist or is still referenced"}
+		}
+	}
+	return err
+}

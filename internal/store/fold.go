@@ -1,0 +1,54 @@
+package store
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+)
+
+// fold returns s as search and sort keys hold it: decomposed, accents removed, lower case,
+// with ß, æ, ø, ł and friends spelled out so "mull" finds "Müller" and "orsted" finds "Ørsted".
+// The same Go function folds stored text and query terms, so both engines agree exactly.
+func fold(s string) string {
+	if isPlainLower(s) {
+		return s
+	}
+	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	out, _, err := transform.String(t, s)
+	if err != nil {
+		out = s
+	}
+	return foldSpecial.Replace(strings.ToLower(out))
+}
+
+// foldSpecial spells out letters that carry no combining mark to strip.
+var foldSpecial = strings.NewReplacer("ß", "ss", "æ", "ae", "ø", "o", "œ", "oe", "ł", "l", "đ", "d", "ð", "d", "þ", "th", "ı", "i")
+
+func isPlainLower(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 || (c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// searchText joins the searchable fields of an object into its folded search column. Fields are
+// separated by a newline, which no query contains, so no match spans two fields.
+func searchText(fields ...string) string {
+	var b strings.Builder
+	for _, f := range fields {
+		if f == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(fold(f))
+	}
+	return b.String()
+}

@@ -1,0 +1,270 @@
+// Package store implements steward.Service on SQL: SQLite (embedded, the default) and PostgreSQL,
+// behind one implementation. Each query is written once, in the SQL both engines share, with `?`
+// placeholders rebound for PostgreSQL; the few engine differences live in dialect.go.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/steward-fleet/steward/internal/steward"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	_ "modernc.org/sqlite"             // registers "sqlite"
+)
+
+// DefaultSQLitePath is the database file used when no DSN is given.
+const DefaultSQLitePath = "steward.db"
+
+// Options tune how the store opens its database.
+type Options struct {
+	// SQLiteSynchronous is SQLite's synchronous setting: "FULL" (default, durable: no
+	// acknowledged write is lost on power loss) or "NORMAL" (faster; may lose the last commits).
+	SQLiteSynchronous string
+	// SQLiteCacheMiB is the page cache of each SQLite connection (default 16).
+	SQLiteCacheMiB int
+	// ReadConns bounds the read pool (default 4 on SQLite, 16 on PostgreSQL).
+	ReadConns int
+}
+
+// Store is the SQL implementation of steward.Service.
+type Store struct {
+	d    dialect
+	rdb  *sql.DB // reads
+	wdb  *sql.DB // writes; on SQLite one connection with immediate transactions
+	desc string
+}
+
+var _ steward.Service = (*Store)(nil)
+
+// Open opens the database named by dsn: "postgres://…" or "postgresql://…" selects PostgreSQL;
+// anything else is a SQLite file path (optionally "sqlite:" or "file:" prefixed). It does not
+// migrate; call Migrate.
+func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
+	if dsn == "" {
+		dsn = DefaultSQLitePath
+	}
+	var s *Store
+	var err error
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		s, err = openPostgres(dsn, opt)
+	} else {
+		s, err = openSQLite(dsn, opt)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Ping(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open %s: %w", s.desc, err)
+	}
+	return s, nil
+}
+
+func openPostgres(dsn string, opt Options) (*Store, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	n := opt.ReadConns
+	if n <= 0 {
+		n = 16
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	u, _ := url.Parse(dsn)
+	desc := "postgres"
+	if u != nil {
+		desc = "postgres://" + u.Host + u.Path
+	}
+	return &Store{d: postgres, rdb: db, wdb: db, desc: desc}, nil
+}
+
+func openSQLite(dsn string, opt Options) (*Store, error) {
+	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	sync := strings.ToUpper(opt.SQLiteSynchronous)
+	if sync == "" {
+		sync = "FULL"
+	}
+	if sync != "FULL" && sync != "NORMAL" {
+		return nil, fmt.Errorf("sqlite synchronous must be FULL or NORMAL, not %q", opt.SQLiteSynchronous)
+	}
+	cache := opt.SQLiteCacheMiB
+	if cache <= 0 {
+		cache = 16
+	}
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)",
+		"synchronous(" + sync + ")", fmt.Sprintf("cache_size(-%d)", cache*1024), "temp_store(MEMORY)"} {
+		q.Add("_pragma", p)
+	}
+	base := "file:" + path + "?" + q.Encode()
+	wdb, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	// One writer: SQLite has one write lock, and a pool of writers only queues on it.
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+	rdb, err := sql.Open("sqlite", base)
+	if err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	n := opt.ReadConns
+	if n <= 0 {
+		n = 4
+	}
+	rdb.SetMaxOpenConns(n)
+	rdb.SetMaxIdleConns(n)
+	rdb.SetConnMaxLifetime(0)
+	return &Store{d: sqlite, rdb: rdb, wdb: wdb, desc: "sqlite " + path}, nil
+}
+
+// Engine returns "sqlite" or "postgres".
+func (s *Store) Engine() string { return s.d.name() }
+
+// String describes the database without credentials.
+func (s *Store) String() string { return s.desc }
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	err := s.wdb.Close()
+	if s.rdb != s.wdb {
+		err = errors.Join(err, s.rdb.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	return s.rdb.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// q runs rebound queries on a pool or a transaction.
+type q struct {
+	d  dialect
+	ex interface {
+		ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+		QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	}
+}
+
+func (q q) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return q.ex.ExecContext(ctx, q.d.rebind(query), args...)
+}
+
+func (q q) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return q.ex.QueryContext(ctx, q.d.rebind(query), args...)
+}
+
+func (q q) row(ctx context.Context, query string, args ...any) *sql.Row {
+	return q.ex.QueryRowContext(ctx, q.d.rebind(query), args...)
+}
+
+// reader returns the read pool.
+func (s *Store) reader() q { return q{d: s.d, ex: s.rdb} }
+
+// tx is a write transaction plus what it collects to do before commit.
+type tx struct {
+	q
+	s   *Store
+	now steward.Timestamp
+	// touched customers whose counts must be recomputed before commit (rare paths only).
+	recount map[string]map[string]bool
+}
+
+// write runs fn in one write transaction and commits it, or rolls back on any error.
+func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
+	t, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", s.d.normalize(err))
+	}
+	w := &tx{q: q{d: s.d, ex: t}, s: s, now: steward.Now()}
+	if err := fn(w); err != nil {
+		_ = t.Rollback()
+		return s.d.normalize(err)
+	}
+	if err := w.flushRecounts(ctx); err != nil {
+		_ = t.Rollback()
+		return s.d.normalize(err)
+	}
+	if err := t.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", s.d.normalize(err))
+	}
+	return nil
+}
+
+// nullStr returns nil for "", else s, for nullable text columns.
+func nullStr(s *string) any {
+	if s == nil || *s == "" {
+		return nil
+	}
+	return *s
+}
+
+// strPtr converts a scanned nullable string.
+func strPtr(ns sql.NullString) *string {
+	if !ns.Valid {
+		return nil
+	}
+	v := ns.String
+	return &v
+}
+
+func int64Ptr(n sql.NullInt64) *int64 {
+	if !n.Valid {
+		return nil
+	}
+	v := n.Int64
+	return &v
+}
+
+func intPtr(n sql.NullInt64) *int {
+	if !n.Valid {
+		return nil
+	}
+	v := int(n.Int64)
+	return &v
+}
+
+func floatPtr(n sql.NullFloat64) *float64 {
+	if !n.Valid {
+		return nil
+	}
+	v := n.Float64
+	return &v
+}
+
+func nullInt(p *int) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func nullFloat(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func archivedMicros(archived bool, now steward.Timestamp) any {
+	if archived {
+		return now.Micros()
+	}
+	return nil
+}
