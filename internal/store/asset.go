@@ -28,7 +28,6 @@ func scanAsset(row interface{ Scan(...any) error }, extra ...any) (*steward.Asse
 	return &x, nil
 }
 
-
 // stateOf is what the asset contributes to counts.
 func stateOf(x *steward.Asset) *assetState {
 	return &assetState{archived: x.ArchivedAt != nil, owner: x.OwnerCustomerID, location: x.LocationID, locCustomer: x.LocationCustomerID}
