@@ -432,3 +432,10 @@ func (t *tx) requireCustomersWritable(ctx context.Context, a *steward.Actor) err
 	}
 	return nil
 }
+
+// Empty reports whether the database holds no organization yet.
+func (s *Store) Empty(ctx context.Context) (bool, error) {
+	var n int
+	err := s.reader().row(ctx, "SELECT COUNT(*) FROM accounts").Scan(&n)
+	return n == 0, err
+}
