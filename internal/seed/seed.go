@@ -28,6 +28,9 @@ type Options struct {
 	Seed     int64 // the same seed gives the same data
 	// Now anchors generated times (two years of history end here); zero means time.Now().
 	Now time.Time
+	// RebuildIndexes drops and rebuilds secondary indexes around the load (always at 100,000
+	// assets and more).
+	RebuildIndexes bool
 	// Progress, when set, receives a line now and then.
 	Progress func(format string, args ...any)
 }
@@ -84,7 +87,7 @@ func Build(ctx context.Context, s *store.Store, o Options) (*Result, error) {
 	g := &gen{o: o, r: rand.New(rand.NewPCG(uint64(o.Seed), h)), now: o.Now.UTC(), account: acc.ID,
 		actor: steward.AuditActor{Type: steward.ActorImport, ID: "seed", Name: "Initial import"}}
 	res := &Result{Account: acc, Admin: admin}
-	err = s.Bulk(ctx, func(b *store.BulkLoader) error {
+	err = s.Bulk(ctx, store.BulkOptions{RebuildIndexes: o.Assets >= 100000 || o.RebuildIndexes}, func(b *store.BulkLoader) error {
 		g.b = b
 		return g.build(res)
 	})

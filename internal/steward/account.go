@@ -187,6 +187,12 @@ func IdempotencyFromContext(ctx context.Context) *Idempotency {
 	return i
 }
 
+// The states of an Idempotency-Key record.
+const (
+	IdempotencyPending = "pending" // claimed; the create may or may not have committed (ObjectID says)
+	IdempotencyDone    = "done"    // the response is stored
+)
+
 // IdempotentResult is a stored outcome of a create under an Idempotency-Key.
 type IdempotentResult struct {
 	State       string // "pending" or "done"

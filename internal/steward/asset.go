@@ -47,7 +47,7 @@ type Asset struct {
 }
 
 // AssetSorts are the sort keys the assets list accepts.
-var AssetSorts = []string{"name", "serial_number", "external_ref", "created_at", "updated_at"}
+var AssetSorts = []string{"name", "serial_number", "created_at", "updated_at"}
 
 // AssetFilter selects assets for a list. Empty strings do not filter.
 type AssetFilter struct {

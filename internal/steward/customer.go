@@ -89,7 +89,7 @@ type Meta struct {
 }
 
 // CustomerSorts are the sort keys the customers list accepts.
-var CustomerSorts = []string{"name", "type", "external_ref", "created_at", "updated_at",
+var CustomerSorts = []string{"name", "type", "created_at", "updated_at",
 	"location_count", "assets_on_location_count", "assets_owned_count", "assets_owned_elsewhere_count"}
 
 // CustomerFilter selects customers for a list.

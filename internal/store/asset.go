@@ -34,7 +34,7 @@ func stateOf(x *steward.Asset) *assetState {
 }
 
 var assetList = listSpec{kind: "assets", alias: "x", cols: assetCols, def: "name", sorts: map[string]sortKey{
-	"name": {column: "name_key"}, "serial_number": {column: "serial_key"}, "external_ref": {column: "external_ref"},
+	"name": {column: "name_key"}, "serial_number": {column: "serial_key"},
 	"created_at": {column: "created_at", numeric: true}, "updated_at": {column: "updated_at", numeric: true},
 }}
 

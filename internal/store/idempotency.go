@@ -40,7 +40,7 @@ func (s *Store) ClaimIdempotencyKey(ctx context.Context, i steward.Idempotency, 
 			return err
 		}
 		r.Body, r.CreatedAt = []byte(body), steward.FromMicros(created)
-		if r.State == "pending" && r.ObjectID == "" && r.RequestHash == requestHash && t.now.Sub(r.CreatedAt.Time) > idemStale {
+		if r.State == steward.IdempotencyPending && r.ObjectID == "" && r.RequestHash == requestHash && t.now.Sub(r.CreatedAt.Time) > idemStale {
 			// The first attempt died before its create committed: this one takes the claim over.
 			_, err = t.exec(ctx, "UPDATE idempotency_keys SET created_at = ? WHERE scope = ? AND key = ?", t.now.Micros(), i.Scope, i.Key)
 			return err

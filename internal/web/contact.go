@@ -1,0 +1,104 @@
+package web
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/steward-fleet/steward/internal/steward"
+)
+
+func (s *Server) listContacts(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	var v steward.Violations
+	f := steward.ContactFilter{ListParams: parseListParams(q, &v), CustomerID: q.Get("customer_id")}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	page, err := s.svc.Contacts(r.Context(), actorOf(r), f)
+	return writeList(w, page, err)
+}
+
+// listCustomerContacts lists one customer's contacts. A customer the caller cannot see is 404,
+// not an empty list; the check runs only when the first page is empty, so the common case costs
+// one query.
+func (s *Server) listCustomerContacts(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	var v steward.Violations
+	f := steward.ContactFilter{ListParams: parseListParams(q, &v), CustomerID: r.PathValue("id")}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	a := actorOf(r)
+	page, err := s.svc.Contacts(r.Context(), a, f)
+	if err == nil && f.Cursor == "" && (page == nil || len(page.Data) == 0) {
+		if _, err := s.svc.Customer(r.Context(), a, f.CustomerID); err != nil {
+			return err
+		}
+	}
+	return writeList(w, page, err)
+}
+
+func (s *Server) getContact(w http.ResponseWriter, r *http.Request) error {
+	o, err := s.svc.Contact(r.Context(), actorOf(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeObject(w, http.StatusOK, o, o.Version)
+}
+
+// createContact adds a contact to the customer of the path; the contact then lives at
+// /api/v1/contacts/{id}.
+func (s *Server) createContact(w http.ResponseWriter, r *http.Request) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	var f steward.ContactFields
+	if err := steward.DecodeJSON(body, &f); err != nil {
+		return err
+	}
+	a, customerID := actorOf(r), r.PathValue("id")
+	return s.create(w, r, body, creator{
+		objectType: steward.ObjectContact,
+		create: func(ctx context.Context) (creation, error) {
+			return contactCreation(s.svc.CreateContact(ctx, a, customerID, f))
+		},
+		fetch: func(ctx context.Context, id string) (creation, error) {
+			return contactCreation(s.svc.Contact(ctx, a, id))
+		},
+	})
+}
+
+func contactCreation(o *steward.Contact, err error) (creation, error) {
+	if err != nil {
+		return creation{}, err
+	}
+	return creation{obj: o, id: o.ID, version: o.Version}, nil
+}
+
+func (s *Server) updateContact(w http.ResponseWriter, r *http.Request) error {
+	patch, err := readPatch(r)
+	if err != nil {
+		return err
+	}
+	o, err := s.svc.UpdateContact(r.Context(), actorOf(r), r.PathValue("id"), ifMatchOf(r),
+		func(f *steward.ContactFields) error { return steward.ApplyMergePatch(f, patch) })
+	if err != nil {
+		return err
+	}
+	return writeObject(w, http.StatusOK, o, o.Version)
+}
+
+func (s *Server) setContactArchived(archived bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		o, err := s.svc.SetContactArchived(r.Context(), actorOf(r), r.PathValue("id"), ifMatchOf(r), archived)
+		if err != nil {
+			return err
+		}
+		return writeObject(w, http.StatusOK, o, o.Version)
+	}
+}
+
+func (s *Server) deleteContact(w http.ResponseWriter, r *http.Request) error {
+	return writeNoContent(w, s.svc.DeleteContact(r.Context(), actorOf(r), r.PathValue("id"), ifMatchOf(r)))
+}

@@ -1,0 +1,89 @@
+package web
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/steward-fleet/steward/internal/steward"
+)
+
+func (s *Server) listLocations(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	var v steward.Violations
+	f := steward.LocationFilter{
+		ListParams: parseListParams(q, &v),
+		CustomerID: q.Get("customer_id"),
+		Own:        parseBool(q, "own", &v),
+	}
+	if f.Own && f.CustomerID != "" {
+		v.Add("own", "cannot be combined with customer_id: the account's own locations have no customer")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	page, err := s.svc.Locations(r.Context(), actorOf(r), f)
+	return writeList(w, page, err)
+}
+
+func (s *Server) getLocation(w http.ResponseWriter, r *http.Request) error {
+	o, err := s.svc.Location(r.Context(), actorOf(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeObject(w, http.StatusOK, o, o.Version)
+}
+
+func (s *Server) createLocation(w http.ResponseWriter, r *http.Request) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	var f steward.LocationFields
+	if err := steward.DecodeJSON(body, &f); err != nil {
+		return err
+	}
+	a := actorOf(r)
+	return s.create(w, r, body, creator{
+		objectType: steward.ObjectLocation,
+		create: func(ctx context.Context) (creation, error) {
+			return locationCreation(s.svc.CreateLocation(ctx, a, f))
+		},
+		fetch: func(ctx context.Context, id string) (creation, error) {
+			return locationCreation(s.svc.Location(ctx, a, id))
+		},
+	})
+}
+
+func locationCreation(o *steward.Location, err error) (creation, error) {
+	if err != nil {
+		return creation{}, err
+	}
+	return creation{obj: o, id: o.ID, version: o.Version}, nil
+}
+
+func (s *Server) updateLocation(w http.ResponseWriter, r *http.Request) error {
+	patch, err := readPatch(r)
+	if err != nil {
+		return err
+	}
+	o, err := s.svc.UpdateLocation(r.Context(), actorOf(r), r.PathValue("id"), ifMatchOf(r),
+		func(f *steward.LocationFields) error { return steward.ApplyMergePatch(f, patch) })
+	if err != nil {
+		return err
+	}
+	return writeObject(w, http.StatusOK, o, o.Version)
+}
+
+func (s *Server) setLocationArchived(archived bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		o, err := s.svc.SetLocationArchived(r.Context(), actorOf(r), r.PathValue("id"), ifMatchOf(r), archived)
+		if err != nil {
+			return err
+		}
+		return writeObject(w, http.StatusOK, o, o.Version)
+	}
+}
+
+func (s *Server) deleteLocation(w http.ResponseWriter, r *http.Request) error {
+	return writeNoContent(w, s.svc.DeleteLocation(r.Context(), actorOf(r), r.PathValue("id"), ifMatchOf(r)))
+}

@@ -1,0 +1,212 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/steward-fleet/steward/internal/steward"
+)
+
+// route is one endpoint: its pattern and handler, and what the OpenAPI document says about it.
+// The same table registers the handlers and generates the document, so the two cannot drift;
+// the query parameters listed are also the only ones the endpoint accepts.
+type route struct {
+	method      string
+	path        string // a ServeMux pattern path; {name} wildcards are OpenAPI path parameters too
+	id          string // the OpenAPI operationId
+	summary     string
+	tag         string
+	query       []param
+	body        any      // a value of the request body's type; nil when there is none
+	required    []string // body fields a create requires
+	response    any      // a value of the success body's type; nil when there is none
+	status      int      // the success status; 0 means 200
+	contentType string   // of the success body, when not application/json
+	public      bool     // served without authentication
+	ifMatch     bool     // honours If-Match
+	idempotent  bool     // honours Idempotency-Key
+	handle      handlerFunc
+}
+
+// param is a query parameter.
+type param struct {
+	name        string
+	typ         string // JSON Schema type: string, integer, boolean
+	format      string
+	description string
+	enum        []string
+}
+
+var (
+	qLimit  = param{name: "limit", typ: "integer", description: "page size, 1 to 500; default 50"}
+	qCursor = param{name: "cursor", typ: "string", description: "next_cursor of the previous page; valid only with the same filters and sort"}
+	qQ      = param{name: "q", typ: "string", description: "case- and accent-insensitive substring search"}
+	qStatus = param{name: "status", typ: "string", description: "archive state; default active",
+		enum: []string{string(steward.StatusActive), string(steward.StatusArchived), string(steward.StatusAll)}}
+)
+
+// listQuery is the query of a list: q, status, sort (one of sorts, "-" for descending), limit,
+// cursor, and the list's own filters.
+func listQuery(sorts []string, filters ...param) []param {
+	enum := make([]string, 0, 2*len(sorts))
+	for _, s := range sorts {
+		enum = append(enum, s, "-"+s)
+	}
+	sort := param{name: "sort", typ: "string", description: "sort key; prefix - for descending", enum: enum}
+	return append([]param{qQ, qStatus, sort, qLimit, qCursor}, filters...)
+}
+
+// idParam documents a filter by an object's id.
+func idParam(name, description string) param {
+	return param{name: name, typ: "string", description: description}
+}
+
+// auditQuery is the audit log's filters; paged adds limit and cursor.
+func auditQuery(paged bool) []param {
+	q := []param{
+		idParam("object_type", "type of the changed object: customer, contact, location, asset, …"),
+		idParam("object_id", "the changed object"),
+		idParam("customer_id", "the customer's own events and those of its contacts and locations"),
+		idParam("actor_id", "who made the change"),
+		{name: "source", typ: "string", enum: []string{string(steward.SourceWeb), string(steward.SourceAPI),
+			string(steward.SourceImport), string(steward.SourceSystem)}},
+		idParam("action", "create, update, archive, unarchive, delete, …"),
+		{name: "from", typ: "string", format: "date-time", description: "inclusive lower bound, RFC 3339"},
+		{name: "to", typ: "string", format: "date-time", description: "exclusive upper bound, RFC 3339"},
+	}
+	if paged {
+		q = append(q, qLimit, qCursor)
+	}
+	return q
+}
+
+// routeTable lists every endpoint the server answers.
+func (s *Server) routeTable() []route {
+	const (
+		get, post, patch, del = http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete
+		created, noContent    = http.StatusCreated, http.StatusNoContent
+	)
+	return []route{
+		// Health and description: no authentication.
+		{method: get, path: "/healthz", id: "healthz", tag: "health", summary: "The process is up", public: true,
+			response: healthStatus{}, handle: s.healthz},
+		{method: get, path: "/readyz", id: "readyz", tag: "health", summary: "The server can serve: the database answers", public: true,
+			response: healthStatus{}, handle: s.readyz},
+		{method: get, path: "/api/v1/openapi.json", id: "openapi", tag: "health", summary: "This OpenAPI document", public: true,
+			response: map[string]any{}, handle: s.serveOpenAPI},
+
+		// Customers.
+		{method: get, path: "/api/v1/customers", id: "listCustomers", tag: "customers", summary: "List customers with their counts",
+			query:    listQuery(steward.CustomerSorts, param{name: "type", typ: "string", enum: customerTypeNames()}),
+			response: steward.Page[steward.Customer]{}, handle: s.listCustomers},
+		{method: post, path: "/api/v1/customers", id: "createCustomer", tag: "customers", summary: "Create a customer",
+			body: steward.CustomerFields{}, required: []string{"name"}, response: steward.Customer{}, status: created,
+			idempotent: true, handle: s.createCustomer},
+		{method: get, path: "/api/v1/customers/{id}", id: "getCustomer", tag: "customers", summary: "Get a customer with its counts",
+			response: steward.Customer{}, handle: s.getCustomer},
+		{method: patch, path: "/api/v1/customers/{id}", id: "updateCustomer", tag: "customers", summary: "Change a customer (JSON Merge Patch)",
+			body: steward.CustomerFields{}, response: steward.Customer{}, ifMatch: true, handle: s.updateCustomer},
+		{method: del, path: "/api/v1/customers/{id}", id: "deleteCustomer", tag: "customers", summary: "Delete an unreferenced customer",
+			status: noContent, ifMatch: true, handle: s.deleteCustomer},
+		{method: post, path: "/api/v1/customers/{id}/archive", id: "archiveCustomer", tag: "customers", summary: "Archive a customer",
+			response: steward.Customer{}, ifMatch: true, handle: s.setCustomerArchived(true)},
+		{method: post, path: "/api/v1/customers/{id}/unarchive", id: "unarchiveCustomer", tag: "customers", summary: "Unarchive a customer",
+			response: steward.Customer{}, ifMatch: true, handle: s.setCustomerArchived(false)},
+		{method: get, path: "/api/v1/customers/{id}/contacts", id: "listCustomerContacts", tag: "contacts", summary: "List a customer's contacts",
+			query: listQuery(steward.ContactSorts), response: steward.Page[steward.Contact]{}, handle: s.listCustomerContacts},
+		{method: post, path: "/api/v1/customers/{id}/contacts", id: "createContact", tag: "contacts", summary: "Add a contact to a customer",
+			body: steward.ContactFields{}, required: []string{"name"}, response: steward.Contact{}, status: created,
+			idempotent: true, handle: s.createContact},
+
+		// Contacts.
+		{method: get, path: "/api/v1/contacts", id: "listContacts", tag: "contacts", summary: "List contacts across customers",
+			query:    listQuery(steward.ContactSorts, idParam("customer_id", "only this customer's contacts")),
+			response: steward.Page[steward.Contact]{}, handle: s.listContacts},
+		{method: get, path: "/api/v1/contacts/{id}", id: "getContact", tag: "contacts", summary: "Get a contact",
+			response: steward.Contact{}, handle: s.getContact},
+		{method: patch, path: "/api/v1/contacts/{id}", id: "updateContact", tag: "contacts", summary: "Change a contact (JSON Merge Patch)",
+			body: steward.ContactFields{}, response: steward.Contact{}, ifMatch: true, handle: s.updateContact},
+		{method: del, path: "/api/v1/contacts/{id}", id: "deleteContact", tag: "contacts", summary: "Delete a contact",
+			status: noContent, ifMatch: true, handle: s.deleteContact},
+		{method: post, path: "/api/v1/contacts/{id}/archive", id: "archiveContact", tag: "contacts", summary: "Archive a contact",
+			response: steward.Contact{}, ifMatch: true, handle: s.setContactArchived(true)},
+		{method: post, path: "/api/v1/contacts/{id}/unarchive", id: "unarchiveContact", tag: "contacts", summary: "Unarchive a contact",
+			response: steward.Contact{}, ifMatch: true, handle: s.setContactArchived(false)},
+
+		// Locations.
+		{method: get, path: "/api/v1/locations", id: "listLocations", tag: "locations", summary: "List locations with their asset counts",
+			query: listQuery(steward.LocationSorts,
+				idParam("customer_id", "only this customer's locations"),
+				param{name: "own", typ: "boolean", description: "true: only the account's own locations (no customer)"}),
+			response: steward.Page[steward.Location]{}, handle: s.listLocations},
+		{method: post, path: "/api/v1/locations", id: "createLocation", tag: "locations", summary: "Create a location",
+			body: steward.LocationFields{}, required: []string{"name"}, response: steward.Location{}, status: created,
+			idempotent: true, handle: s.createLocation},
+		{method: get, path: "/api/v1/locations/{id}", id: "getLocation", tag: "locations", summary: "Get a location",
+			response: steward.Location{}, handle: s.getLocation},
+		{method: patch, path: "/api/v1/locations/{id}", id: "updateLocation", tag: "locations", summary: "Change a location (JSON Merge Patch)",
+			body: steward.LocationFields{}, response: steward.Location{}, ifMatch: true, handle: s.updateLocation},
+		{method: del, path: "/api/v1/locations/{id}", id: "deleteLocation", tag: "locations", summary: "Delete a location no asset stands at",
+			status: noContent, ifMatch: true, handle: s.deleteLocation},
+		{method: post, path: "/api/v1/locations/{id}/archive", id: "archiveLocation", tag: "locations", summary: "Archive a location",
+			response: steward.Location{}, ifMatch: true, handle: s.setLocationArchived(true)},
+		{method: post, path: "/api/v1/locations/{id}/unarchive", id: "unarchiveLocation", tag: "locations", summary: "Unarchive a location",
+			response: steward.Location{}, ifMatch: true, handle: s.setLocationArchived(false)},
+
+		// Assets.
+		{method: get, path: "/api/v1/assets", id: "listAssets", tag: "assets", summary: "List assets",
+			query: listQuery(steward.AssetSorts,
+				idParam("owner_customer_id", "only assets this customer owns"),
+				idParam("location_id", "only assets at this location"),
+				idParam("location_customer_id", "only assets at this customer's locations"),
+				idParam("group_id", "only assets in this group")),
+			response: steward.Page[steward.Asset]{}, handle: s.listAssets},
+		{method: post, path: "/api/v1/assets", id: "createAsset", tag: "assets", summary: "Create an asset",
+			body: steward.AssetFields{}, required: []string{"name"}, response: steward.Asset{}, status: created,
+			idempotent: true, handle: s.createAsset},
+		{method: get, path: "/api/v1/assets/{id}", id: "getAsset", tag: "assets", summary: "Get an asset",
+			response: steward.Asset{}, handle: s.getAsset},
+		{method: patch, path: "/api/v1/assets/{id}", id: "updateAsset", tag: "assets", summary: "Change an asset (JSON Merge Patch)",
+			body: steward.AssetFields{}, response: steward.Asset{}, ifMatch: true, handle: s.updateAsset},
+		{method: del, path: "/api/v1/assets/{id}", id: "deleteAsset", tag: "assets", summary: "Delete an asset",
+			status: noContent, ifMatch: true, handle: s.deleteAsset},
+		{method: post, path: "/api/v1/assets/{id}/archive", id: "archiveAsset", tag: "assets", summary: "Archive an asset",
+			response: steward.Asset{}, ifMatch: true, handle: s.setAssetArchived(true)},
+		{method: post, path: "/api/v1/assets/{id}/unarchive", id: "unarchiveAsset", tag: "assets", summary: "Unarchive an asset",
+			response: steward.Asset{}, ifMatch: true, handle: s.setAssetArchived(false)},
+		{method: get, path: "/api/v1/assets/{id}/movements", id: "listAssetMovements", tag: "assets",
+			summary: "Changes of the asset's owning customer and location, newest first",
+			query:   []param{qLimit, qCursor}, response: steward.Page[steward.Movement]{}, handle: s.listAssetMovements},
+
+		// Audit log.
+		{method: get, path: "/api/v1/audit", id: "listAuditEvents", tag: "audit", summary: "Audit events, newest first",
+			query: auditQuery(true), response: steward.Page[steward.AuditEvent]{}, handle: s.listAudit},
+		{method: get, path: "/api/v1/audit.csv", id: "exportAuditEvents", tag: "audit", summary: "Audit events as CSV, newest first",
+			query: auditQuery(false), contentType: "text/csv", handle: s.auditCSV},
+
+		// The caller, the account and API keys.
+		{method: get, path: "/api/v1/me", id: "getMe", tag: "account", summary: "The caller: user, account, role and the API key in use",
+			response: steward.Me{}, handle: s.getMe},
+		{method: get, path: "/api/v1/account", id: "getAccount", tag: "account", summary: "The caller's account and its settings",
+			response: steward.Account{}, handle: s.getAccount},
+		{method: patch, path: "/api/v1/account", id: "updateAccount", tag: "account", summary: "Change the caller's account (JSON Merge Patch)",
+			body: steward.AccountFields{}, response: steward.Account{}, ifMatch: true, handle: s.updateAccount},
+		{method: get, path: "/api/v1/api-keys", id: "listAPIKeys", tag: "account", summary: "List API keys",
+			response: steward.Page[steward.APIKey]{}, handle: s.listAPIKeys},
+		{method: post, path: "/api/v1/api-keys", id: "createAPIKey", tag: "account",
+			summary: "Create an API key acting as the caller's user; the secret key is in this response only",
+			body:    steward.APIKeyFields{}, required: []string{"name"}, response: steward.APIKey{}, status: created,
+			idempotent: true, handle: s.createAPIKey},
+		{method: get, path: "/api/v1/api-keys/{id}", id: "getAPIKey", tag: "account", summary: "Get an API key",
+			response: steward.APIKey{}, handle: s.getAPIKey},
+		{method: del, path: "/api/v1/api-keys/{id}", id: "revokeAPIKey", tag: "account", summary: "Revoke an API key at once",
+			status: noContent, handle: s.deleteAPIKey},
+	}
+}
+
+func customerTypeNames() []string {
+	names := make([]string, len(steward.CustomerTypes))
+	for i, t := range steward.CustomerTypes {
+		names[i] = string(t)
+	}
+	return names
+}
