@@ -30,6 +30,11 @@ func DecodeJSON(body []byte, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
+		if strings.HasPrefix(err.Error(), "json: unknown field ") {
+			if path := unknownPath(dst, body); path != "" {
+				return Invalid(path, "is not a known field")
+			}
+		}
 		return decodeError(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
@@ -101,6 +106,28 @@ func ApplyMergePatch(target any, patch []byte) error {
 	// Decode into a zeroed target so cleared members become zero values.
 	reflect.ValueOf(target).Elem().SetZero()
 	return DecodeJSON(merged, target)
+}
+
+// unknownPath names the first member of body (dotted when nested) that dst's type does not
+// have; encoding/json's own error names only the last segment.
+func unknownPath(dst any, body []byte) string {
+	t := reflect.TypeOf(dst)
+	if t.Kind() != reflect.Pointer {
+		return ""
+	}
+	zero, err := json.Marshal(reflect.New(t.Elem()).Interface())
+	if err != nil {
+		return ""
+	}
+	var doc, got map[string]any
+	if json.Unmarshal(zero, &doc) != nil || json.Unmarshal(body, &got) != nil {
+		return ""
+	}
+	var e *Error
+	if err := checkKnown(doc, got, ""); errors.As(err, &e) && len(e.Fields) > 0 {
+		return e.Fields[0].Field
+	}
+	return ""
 }
 
 // checkKnown refuses patch members the target does not have, before merging hides them.

@@ -98,7 +98,7 @@ func cleanRef(v *Violations, field string, s **string) {
 		*s = nil
 		return
 	}
-	if len(t) > 64 {
+	if len(t) > 64 || !utf8.ValidString(t) || strings.IndexFunc(t, unicode.IsControl) >= 0 {
 		v.Add(field, "is not a valid id")
 		return
 	}

@@ -386,12 +386,6 @@ func (s *Store) UpdateAccount(ctx context.Context, a *steward.Actor, ifMatch int
 		if err := f.Normalize(); err != nil {
 			return err
 		}
-		if f.Email == "" {
-			return steward.Invalid("email", "is required")
-		}
-		if f.Country == "" {
-			return steward.Invalid("country", "is required")
-		}
 		out = cur
 		changes := diff(cur.AccountFields, f)
 		if len(changes) == 0 {

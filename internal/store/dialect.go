@@ -108,7 +108,7 @@ func (d dialect) normalize(err error) error {
 	if errors.As(err, &pe) {
 		switch pe.Code {
 		case "23505":
-			return &steward.Error{Code: steward.ECONFLICT, Message: "conflicts with an existing object (" + pe.ConstraintName + ")"}
+			return uniqueConflict(pe.ConstraintName)
 		case "23503":
 			return &steward.Error{Code: steward.ECONFLICT, Message: "a referenced object does not exist or is still referenced (" + pe.ConstraintName + ")"}
 		}
@@ -118,10 +118,30 @@ func (d dialect) normalize(err error) error {
 	if errors.As(err, &qe) {
 		switch qe.Code() {
 		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-			return &steward.Error{Code: steward.ECONFLICT, Message: "conflicts with an existing object (" + qe.Error() + ")"}
+			// "UNIQUE constraint failed: customers.account_id, customers.external_ref"
+			return uniqueConflict(qe.Error())
 		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
 			return &steward.Error{Code: steward.ECONFLICT, Message: "a referenced object does not exist or is still referenced"}
 		}
 	}
 	return err
+}
+
+// uniqueConflict is the ECONFLICT of a uniqueness violation the explicit checks did not catch (a
+// concurrent insert won the race), naming the field from the constraint's name or message.
+func uniqueConflict(what string) error {
+	field := ""
+	switch {
+	case strings.HasSuffix(what, "external_ref"):
+		field = "external_ref"
+	case strings.HasSuffix(what, "serial"), strings.HasSuffix(what, "serial_key"):
+		field = "serial_number"
+	case strings.HasSuffix(what, "email"), strings.HasSuffix(what, "email_key"):
+		field = "email"
+	}
+	if field == "" {
+		return &steward.Error{Code: steward.ECONFLICT, Message: "conflicts with an existing object; try again"}
+	}
+	return &steward.Error{Code: steward.ECONFLICT, Message: "another object already has this " + field,
+		Fields: []steward.FieldError{{Field: field, Message: "is already used by another object"}}}
 }

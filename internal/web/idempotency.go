@@ -166,6 +166,10 @@ func (s *Server) replay(w http.ResponseWriter, r *http.Request, c creator, prev 
 		if status == 0 {
 			status = http.StatusCreated
 		}
+		// A created object is at its first version: the first response's ETag.
+		if status == http.StatusCreated && objectType != steward.ObjectAPIKey {
+			w.Header().Set("ETag", etag(1))
+		}
 		w.Header().Set("Idempotent-Replayed", "true")
 		writeBody(w, status, prev.Body)
 		return nil

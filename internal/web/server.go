@@ -75,10 +75,18 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 // honoured), and finally the handler, whose error becomes the problem response.
 func (s *Server) routeHandler(rt *route) http.Handler {
 	pattern := rt.method + " " + rt.path
+	params := pathParams.FindAllStringSubmatch(rt.path, -1)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info := infoOf(r.Context())
 		info.route = pattern
 		ctx := r.Context()
+		// An id that is not clean text names no object: answer as for any unknown id.
+		for _, m := range params {
+			if !cleanValue(r.PathValue(m[1])) {
+				s.writeError(w, r, steward.NotFound("object"))
+				return
+			}
+		}
 		if !rt.public {
 			a, err := s.authenticate(r)
 			if err != nil {
