@@ -11,17 +11,18 @@ import (
 
 func TestCreateOrganization(t *testing.T) {
 	eachEngine(t, func(t *testing.T, s *store.Store) {
-		acc, u, err := s.CreateOrganization(ctx, steward.Organization{Name: " Acme Rental ", Email: "Boss@Acme.example",
+		boss := "Boss-" + randHex(4) + "@Acme.example"
+		acc, u, err := s.CreateOrganization(ctx, steward.Organization{Name: " Acme Rental ", Email: boss,
 			Country: "de", Password: "long enough"})
 		ok(t, err)
 		if acc.Name != "Acme Rental" || acc.Country != "DE" || acc.RootID != acc.ID || acc.ParentID != nil || acc.Kind != steward.AccountInternal {
 			t.Errorf("account = %+v", acc)
 		}
-		if u.Role != steward.RoleAdmin || u.AccountID != acc.ID || !u.Active || u.Name != "Boss@Acme.example" {
+		if u.Role != steward.RoleAdmin || u.AccountID != acc.ID || !u.Active || u.Name != boss {
 			t.Errorf("user = %+v (admin name defaults to the email)", u)
 		}
 		// An email has one user in the whole installation, compared case-insensitively.
-		_, _, err = s.CreateOrganization(ctx, steward.Organization{Name: "Other", Email: "boss@acme.example", Password: "long enough"})
+		_, _, err = s.CreateOrganization(ctx, steward.Organization{Name: "Other", Email: strings.ToLower(boss), Password: "long enough"})
 		wantField(t, err, steward.ECONFLICT, "email")
 
 		// Validation names the field.
@@ -41,8 +42,8 @@ func TestCreateOrganization(t *testing.T) {
 
 		// The organization's creation is audit-logged by the system.
 		o := &org{acc: acc, user: u}
-		k := must(t, s.CreateAPIKeyForEmail(ctx, "boss@acme.example", steward.APIKeyFields{Name: "k"}))
-		o.admin = must(t, s.Authenticate(ctx, k.Key))
+		k := must(s.CreateAPIKeyForEmail(ctx, strings.ToUpper(boss), steward.APIKeyFields{Name: "k"}))
+		o.admin = must(s.Authenticate(ctx, k.Key))
 		ev := allAudit(t, s, o.admin, steward.AuditFilter{ObjectID: acc.ID})
 		if len(ev) != 1 || ev[0].Action != steward.ActionCreate || ev[0].Actor.Type != steward.ActorSystem || changeOf(ev[0], "name") == nil {
 			t.Errorf("account audit = %+v", ev)
@@ -86,14 +87,14 @@ func TestAPIKeys(t *testing.T) {
 			t.Errorf("actor name %q does not name the key", a.Name)
 		}
 		// Role "" is the user's own role; an ordinary key is not an integration key.
-		k2 := must(t, s.CreateAPIKey(ctx, o.admin, o.user.ID, steward.APIKeyFields{Name: "plain"}))
-		a2 := must(t, s.Authenticate(ctx, k2.Key))
+		k2 := must(s.CreateAPIKey(ctx, o.admin, o.user.ID, steward.APIKeyFields{Name: "plain"}))
+		a2 := must(s.Authenticate(ctx, k2.Key))
 		if a2.Role != steward.RoleAdmin || a2.Integration {
 			t.Errorf("plain key actor = %+v", a2)
 		}
 
 		// The list shows every key of the account, newest first, never a secret.
-		keys := must(t, s.APIKeys(ctx, o.admin))
+		keys := must(s.APIKeys(ctx, o.admin))
 		if len(keys) != 3 || keys[0].ID != k2.ID || keys[1].ID != k.ID {
 			t.Fatalf("APIKeys = %+v", keys)
 		}
@@ -128,7 +129,7 @@ func TestAPIKeys(t *testing.T) {
 		wantCode(t, err, steward.EUNAUTHORIZED)
 		ok(t, s.RevokeAPIKey(ctx, o.admin, k.ID))
 		wantCode(t, s.RevokeAPIKey(ctx, o.admin, "no-such-key"), steward.ENOTFOUND)
-		for _, x := range must(t, s.APIKeys(ctx, o.admin)) {
+		for _, x := range must(s.APIKeys(ctx, o.admin)) {
 			if x.ID == k.ID && x.RevokedAt == nil {
 				t.Errorf("revoked key has no revoked_at")
 			}
@@ -154,7 +155,7 @@ func TestAPIKeys(t *testing.T) {
 func TestAuthenticateRefuses(t *testing.T) {
 	eachEngine(t, func(t *testing.T, s *store.Store) {
 		o := newOrg(t, s)
-		k := must(t, s.CreateAPIKey(ctx, o.admin, o.user.ID, steward.APIKeyFields{Name: "k"}))
+		k := must(s.CreateAPIKey(ctx, o.admin, o.user.ID, steward.APIKeyFields{Name: "k"}))
 		for _, key := range []string{"", "stw_", "stw_" + strings.Repeat("a", 40), k.Key + "x", k.Key[:len(k.Key)-1],
 			strings.ToUpper(k.Key), "xyz_" + k.Key[4:], k.Prefix, "stw_" + strings.Repeat("a", 200)} {
 			_, err := s.Authenticate(ctx, key)
@@ -162,9 +163,9 @@ func TestAuthenticateRefuses(t *testing.T) {
 		}
 
 		// An expired key is refused.
-		exp := steward.TimestampOf(time.Now().Add(300 * time.Millisecond))
-		short := must(t, s.CreateAPIKey(ctx, o.admin, o.user.ID, steward.APIKeyFields{Name: "short", ExpiresAt: &exp}))
-		must(t, s.Authenticate(ctx, short.Key))
+		exp := steward.TimestampOf(time.Now().Add(time.Second))
+		short := must(s.CreateAPIKey(ctx, o.admin, o.user.ID, steward.APIKeyFields{Name: "short", ExpiresAt: &exp}))
+		must(s.Authenticate(ctx, short.Key))
 		time.Sleep(time.Until(exp.Time) + 50*time.Millisecond)
 		_, err := s.Authenticate(ctx, short.Key)
 		wantCode(t, err, steward.EUNAUTHORIZED)
@@ -176,38 +177,41 @@ func TestAuthenticateRefuses(t *testing.T) {
 func TestAPIKeyRoleMayOnlyLower(t *testing.T) {
 	eachEngineRaw(t, func(t *testing.T, s *store.Store, raw *rawDB) {
 		o := newOrg(t, s)
+		suffix := randHex(4)
+		tech, fleet := "u-tech-"+suffix, "u-fleet-"+suffix
+		techMail, fleetMail := "tech-"+suffix+"@example.com", "fleet-"+suffix+"@example.com"
 		raw.exec(t, `INSERT INTO users (id, account_id, email, email_key, name, password_hash, role, fleet_visibility, active, created_at, updated_at)
-			VALUES ('u-tech', ?, 'Tech@example.com', 'tech@example.com', 'Tess Tech', '', 'technician', 'all', TRUE, 1, 1)`, o.acc.ID)
+			VALUES (?, ?, ?, ?, 'Tess Tech', '', 'technician', 'all', TRUE, 1, 1)`, tech, o.acc.ID, strings.ToUpper(techMail), techMail)
 		raw.exec(t, `INSERT INTO users (id, account_id, email, email_key, name, password_hash, role, fleet_visibility, active, created_at, updated_at)
-			VALUES ('u-fleet', ?, 'fleet@example.com', 'fleet@example.com', 'Fred Fleet', '', 'fleet_admin', 'all', TRUE, 1, 1)`, o.acc.ID)
+			VALUES (?, ?, ?, ?, 'Fred Fleet', '', 'fleet_admin', 'all', TRUE, 1, 1)`, fleet, o.acc.ID, fleetMail, fleetMail)
 
 		for _, role := range []steward.Role{steward.RoleAdmin, steward.RoleFleetAdmin, steward.RoleUser} {
-			_, err := s.CreateAPIKey(ctx, o.admin, "u-tech", steward.APIKeyFields{Name: "x", Role: role})
+			_, err := s.CreateAPIKey(ctx, o.admin, tech, steward.APIKeyFields{Name: "x", Role: role})
 			wantField(t, err, steward.EINVALID, "role")
 		}
-		_, err := s.CreateAPIKeyForEmail(ctx, "fleet@example.com", steward.APIKeyFields{Name: "x", Role: steward.RoleAdmin})
+		_, err := s.CreateAPIKeyForEmail(ctx, fleetMail, steward.APIKeyFields{Name: "x", Role: steward.RoleAdmin})
 		wantField(t, err, steward.EINVALID, "role")
 		for _, role := range []steward.Role{steward.RoleFleetAdmin, steward.RoleUser, steward.RoleTechnician, ""} {
-			k, err := s.CreateAPIKeyForEmail(ctx, "FLEET@example.com", steward.APIKeyFields{Name: "x", Role: role})
+			k, err := s.CreateAPIKeyForEmail(ctx, strings.ToUpper(fleetMail), steward.APIKeyFields{Name: "x", Role: role})
 			ok(t, err)
-			a := must(t, s.Authenticate(ctx, k.Key))
+			a := must(s.Authenticate(ctx, k.Key))
 			want := role
 			if want == "" {
 				want = steward.RoleFleetAdmin
 			}
-			if a.Role != want || a.UserID != "u-fleet" {
+			if a.Role != want || a.UserID != fleet {
 				t.Errorf("key role %q: actor %+v", role, a)
 			}
 		}
 		// A key made before its user was demoted acts with the user's new role.
-		k := must(t, s.CreateAPIKeyForEmail(ctx, "fleet@example.com", steward.APIKeyFields{Name: "old"}))
-		raw.exec(t, "UPDATE users SET role = 'user' WHERE id = 'u-fleet'")
-		a := must(t, s.Authenticate(ctx, k.Key))
+		k := must(s.CreateAPIKeyForEmail(ctx, fleetMail, steward.APIKeyFields{Name: "old"}))
+		raw.exec(t, "UPDATE users SET role = 'user' WHERE id = ?", fleet)
+		a := must(s.Authenticate(ctx, k.Key))
 		if a.Role != steward.RoleUser {
 			t.Errorf("key of a demoted user acts as %s, want user", a.Role)
 		}
 		// A deactivated user's keys stop working.
-		raw.exec(t, "UPDATE users SET active = FALSE WHERE id = 'u-fleet'")
+		raw.exec(t, "UPDATE users SET active = FALSE WHERE id = ?", fleet)
 		_, err = s.Authenticate(ctx, k.Key)
 		wantCode(t, err, steward.EUNAUTHORIZED)
 	})
@@ -223,11 +227,11 @@ func TestMe(t *testing.T) {
 			t.Errorf("Me (API key) = %+v", me)
 		}
 		tech := o.keyActor(t, s, steward.RoleTechnician, false)
-		me = must(t, s.Me(ctx, tech))
+		me = must(s.Me(ctx, tech))
 		if me.Role != steward.RoleTechnician || me.User.Role != steward.RoleAdmin || me.APIKey == nil || me.APIKey.Role != steward.RoleTechnician {
 			t.Errorf("Me (technician key) = %+v", me)
 		}
-		me = must(t, s.Me(ctx, o.userActor()))
+		me = must(s.Me(ctx, o.userActor()))
 		if me.APIKey != nil || me.User.Email != o.email {
 			t.Errorf("Me (session) = %+v", me)
 		}
@@ -239,7 +243,7 @@ func TestMe(t *testing.T) {
 func TestAccountAndUpdateAccount(t *testing.T) {
 	eachEngine(t, func(t *testing.T, s *store.Store) {
 		o := newOrg(t, s)
-		acc := must(t, s.Account(ctx, o.admin))
+		acc := must(s.Account(ctx, o.admin))
 		if acc.ID != o.acc.ID || acc.CustomersExternallyManaged || acc.Version != 1 {
 			t.Fatalf("Account = %+v", acc)
 		}
@@ -253,7 +257,7 @@ func TestAccountAndUpdateAccount(t *testing.T) {
 		if !up.CustomersExternallyManaged || up.Phone != "+49 30 1234" || up.Version != 2 {
 			t.Errorf("UpdateAccount = %+v", up)
 		}
-		got := must(t, s.Account(ctx, o.admin))
+		got := must(s.Account(ctx, o.admin))
 		if !got.CustomersExternallyManaged || got.Address.City != "Berlin" || got.Version != 2 {
 			t.Errorf("stored account = %+v", got)
 		}
@@ -284,6 +288,23 @@ func TestAccountAndUpdateAccount(t *testing.T) {
 	})
 }
 
+// Turning a setting off is recorded as true -> false, not true -> null.
+func TestAuditRecordsSettingTurnedOff(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *store.Store) {
+		o := newOrg(t, s)
+		for _, on := range []bool{true, false} {
+			must(s.UpdateAccount(ctx, o.admin, 0, func(f *steward.AccountFields) error { f.CustomersExternallyManaged = on; return nil }))
+		}
+		ev := allAudit(t, s, o.admin, steward.AuditFilter{ObjectID: o.acc.ID, Action: steward.ActionUpdate})
+		if len(ev) != 2 {
+			t.Fatalf("%d account updates recorded, want 2", len(ev))
+		}
+		if c := changeOf(ev[0], "customers_externally_managed"); c == nil || c.Old != true || c.New != false {
+			t.Errorf("turning customers_externally_managed off is recorded as %+v, want old true, new false", c)
+		}
+	})
+}
+
 // An organization made by `steward init` without --country (allowed) must still be able to turn
 // on a setting such as customers_externally_managed.
 func TestUpdateAccountOfOrganizationWithoutCountry(t *testing.T) {
@@ -291,8 +312,8 @@ func TestUpdateAccountOfOrganizationWithoutCountry(t *testing.T) {
 		email := "nocountry-" + randHex(3) + "@example.com"
 		_, _, err := s.CreateOrganization(ctx, steward.Organization{Name: "No Country", Email: email, Password: "long enough"})
 		ok(t, err)
-		k := must(t, s.CreateAPIKeyForEmail(ctx, email, steward.APIKeyFields{Name: "k"}))
-		a := must(t, s.Authenticate(ctx, k.Key))
+		k := must(s.CreateAPIKeyForEmail(ctx, email, steward.APIKeyFields{Name: "k"}))
+		a := must(s.Authenticate(ctx, k.Key))
 		_, err = s.UpdateAccount(ctx, a, 0, func(f *steward.AccountFields) error {
 			f.CustomersExternallyManaged = true
 			return nil
@@ -313,7 +334,8 @@ func TestPingEngineStringClose(t *testing.T) {
 			t.Errorf("String = %q: should name the engine and no credentials", s.String())
 		}
 	})
-	s := must(t, store.Open(ctx, t.TempDir()+"/closed.db", store.Options{}))
+	defer catchMust(t)
+	s := must(store.Open(ctx, t.TempDir()+"/closed.db", store.Options{}))
 	ok(t, s.Close())
 	if err := s.Ping(ctx); err == nil {
 		t.Error("Ping after Close succeeded")
@@ -321,7 +343,7 @@ func TestPingEngineStringClose(t *testing.T) {
 	if _, err := store.Open(ctx, t.TempDir()+"/x.db", store.Options{SQLiteSynchronous: "OFF"}); err == nil {
 		t.Error("Open accepted synchronous=OFF")
 	}
-	s2 := must(t, store.Open(ctx, "sqlite:"+t.TempDir()+"/normal.db", store.Options{SQLiteSynchronous: "normal", ReadConns: 2, SQLiteCacheMiB: 4}))
+	s2 := must(store.Open(ctx, "sqlite:"+t.TempDir()+"/normal.db", store.Options{SQLiteSynchronous: "normal", ReadConns: 2, SQLiteCacheMiB: 4}))
 	defer s2.Close()
 	if s2.Engine() != "sqlite" {
 		t.Errorf("sqlite: prefix opened %s", s2.Engine())

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -104,6 +105,61 @@ func (t *tx) resolveAssetRefs(ctx context.Context, accountID string, f *steward.
 	return strPtr(cust), err
 }
 
+// lockLocations locks location rows in id order. Writes that touch an asset lock its locations
+// first, as location writes do before touching the assets standing there, so the two never wait
+// on each other in a circle. SQLite's write transactions are exclusive already.
+func (t *tx) lockLocations(ctx context.Context, accountID string, ids ...*string) error {
+	if t.d != postgres {
+		return nil
+	}
+	var list []string
+	for _, id := range ids {
+		if id != nil && !slices.Contains(list, *id) {
+			list = append(list, *id)
+		}
+	}
+	slices.Sort(list)
+	for _, id := range list {
+		var got string
+		err := t.row(ctx, "SELECT id FROM locations WHERE account_id = ? AND id = ?"+t.d.forUpdate(), accountID, id).Scan(&got)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+	}
+	return nil
+}
+
+// lockAsset locks an asset for a change after the locations the change touches: where it stands
+// now and where next (given the unlocked asset) says it goes.
+func (t *tx) lockAsset(ctx context.Context, accountID, id string, next func(*steward.Asset) *string) (*steward.Asset, error) {
+	if t.d != postgres {
+		return getAsset(ctx, t.q, accountID, id, "")
+	}
+	var cur *steward.Asset
+	for round := 0; round < 3; round++ {
+		peek, err := getAsset(ctx, t.q, accountID, id, "")
+		if err != nil {
+			return nil, err
+		}
+		var to *string
+		if next != nil {
+			to = next(peek)
+		}
+		if err := t.lockLocations(ctx, accountID, peek.LocationID, to); err != nil {
+			return nil, err
+		}
+		if cur, err = getAsset(ctx, t.q, accountID, id, t.d.forUpdate()); err != nil {
+			return nil, err
+		}
+		if sameRef(cur.LocationID, peek.LocationID) {
+			break
+		}
+		// It moved in between: lock its new location too. (A deadlock, should one still occur,
+		// is retried by write.)
+	}
+	return cur, nil
+}
+
 // CreateAsset stores a new asset.
 func (s *Store) CreateAsset(ctx context.Context, a *steward.Actor, f steward.AssetFields) (*steward.Asset, error) {
 	if err := a.Require(steward.PermWriteFleet); err != nil {
@@ -114,6 +170,9 @@ func (s *Store) CreateAsset(ctx context.Context, a *steward.Actor, f steward.Ass
 	}
 	x := &steward.Asset{ID: newID(), OwnerAccountID: a.AccountID, AssetFields: f}
 	err := s.write(ctx, func(t *tx) error {
+		if err := t.lockLocations(ctx, a.AccountID, f.LocationID); err != nil {
+			return err
+		}
 		locCust, err := t.resolveAssetRefs(ctx, a.AccountID, &f)
 		if err != nil {
 			return err
@@ -157,7 +216,13 @@ func (s *Store) UpdateAsset(ctx context.Context, a *steward.Actor, id string, if
 	}
 	var out *steward.Asset
 	err := s.write(ctx, func(t *tx) error {
-		cur, err := getAsset(ctx, t.q, a.AccountID, id, s.d.forUpdate())
+		cur, err := t.lockAsset(ctx, a.AccountID, id, func(peek *steward.Asset) *string {
+			f := peek.AssetFields
+			if change(&f) != nil || f.Normalize() != nil {
+				return nil
+			}
+			return f.LocationID
+		})
 		if err != nil {
 			return err
 		}
@@ -223,7 +288,7 @@ func (s *Store) SetAssetArchived(ctx context.Context, a *steward.Actor, id strin
 	}
 	var out *steward.Asset
 	err := s.write(ctx, func(t *tx) error {
-		cur, err := getAsset(ctx, t.q, a.AccountID, id, s.d.forUpdate())
+		cur, err := t.lockAsset(ctx, a.AccountID, id, nil)
 		if err != nil {
 			return err
 		}
@@ -243,7 +308,7 @@ func (s *Store) DeleteAsset(ctx context.Context, a *steward.Actor, id string, if
 		return err
 	}
 	return s.write(ctx, func(t *tx) error {
-		cur, err := getAsset(ctx, t.q, a.AccountID, id, s.d.forUpdate())
+		cur, err := t.lockAsset(ctx, a.AccountID, id, nil)
 		if err != nil {
 			return err
 		}

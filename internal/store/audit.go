@@ -140,10 +140,11 @@ func diff(old, new any) []steward.Change {
 		if reflect.DeepEqual(ov, nv) {
 			continue
 		}
-		if isEmpty(ov) {
+		// An unset text is null in the log; false stays false (a setting turned off).
+		if ov == "" {
 			ov = nil
 		}
-		if isEmpty(nv) {
+		if nv == "" {
 			nv = nil
 		}
 		out = append(out, steward.Change{Field: k, Old: ov, New: nv})

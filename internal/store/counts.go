@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"slices"
 )
 
 // The customer counts (PRODUCT.md §1.1) and each location's asset_count are stored columns,
@@ -56,7 +58,20 @@ func (t *tx) moveAssetCounts(ctx context.Context, accountID string, before, afte
 	loc := map[string]int64{}
 	before.contribute(-1, cust, loc)
 	after.contribute(+1, cust, loc)
-	for id, d := range cust {
+	// Rows are locked in the order every write takes them: locations, then customers, each
+	// sorted by id (see Store.write).
+	for _, id := range sortedKeys(loc) {
+		d := loc[id]
+		if d == 0 {
+			continue
+		}
+		if _, err := t.exec(ctx, "UPDATE locations SET asset_count = asset_count + ? WHERE account_id = ? AND id = ?",
+			d, accountID, id); err != nil {
+			return fmt.Errorf("location counts: %w", err)
+		}
+	}
+	for _, id := range sortedKeys(cust) {
+		d := cust[id]
 		if *d == (customerDelta{}) {
 			continue
 		}
@@ -66,16 +81,16 @@ func (t *tx) moveAssetCounts(ctx context.Context, accountID string, before, afte
 			return fmt.Errorf("customer counts: %w", err)
 		}
 	}
-	for id, d := range loc {
-		if d == 0 {
-			continue
-		}
-		if _, err := t.exec(ctx, "UPDATE locations SET asset_count = asset_count + ? WHERE account_id = ? AND id = ?",
-			d, accountID, id); err != nil {
-			return fmt.Errorf("location counts: %w", err)
-		}
-	}
 	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // addLocationCount moves a customer's location_count by delta.
@@ -102,9 +117,22 @@ func (t *tx) markRecount(accountID string, customerID *string) {
 	t.recount[accountID][*customerID] = true
 }
 
+// flushRecounts recomputes the marked customers' counts. On PostgreSQL each customer row is
+// locked first, in its own statement: the recount that follows then reads a snapshot taken after
+// every concurrent delta on that row has committed, and concurrent deltas wait for it, so none
+// is lost. (A single UPDATE would count from a snapshot taken before it waited for the lock.)
 func (t *tx) flushRecounts(ctx context.Context) error {
-	for account, ids := range t.recount {
-		for id := range ids {
+	for _, account := range sortedKeys(t.recount) {
+		ids := sortedKeys(t.recount[account])
+		if t.d == postgres {
+			for _, id := range ids {
+				var got string
+				if err := t.row(ctx, "SELECT id FROM customers WHERE account_id = ? AND id = ?"+t.d.forUpdate(), account, id).Scan(&got); err != nil && err != sql.ErrNoRows {
+					return fmt.Errorf("recount: %w", err)
+				}
+			}
+		}
+		for _, id := range ids {
 			if _, err := t.exec(ctx, recountCustomersSQL+" AND id = ?", account, id); err != nil {
 				return fmt.Errorf("recount: %w", err)
 			}

@@ -230,7 +230,7 @@ func (s *Store) DeleteCustomer(ctx context.Context, a *steward.Actor, id string,
 		if err := t.refuseReferenced(ctx, a.AccountID, "customer", []reference{
 			{"locations", "location", "SELECT COUNT(*) FROM locations WHERE account_id = ? AND customer_id = ?"},
 			{"contacts", "contact", "SELECT COUNT(*) FROM contacts WHERE account_id = ? AND customer_id = ?"},
-			{"assets_owned", "asset owned by it", "SELECT COUNT(*) FROM assets WHERE account_id = ? AND owner_customer_id = ?"},
+			{"assets_owned", "owned asset", "SELECT COUNT(*) FROM assets WHERE account_id = ? AND owner_customer_id = ?"},
 		}, id); err != nil {
 			return err
 		}
@@ -245,7 +245,7 @@ func (s *Store) DeleteCustomer(ctx context.Context, a *steward.Actor, id string,
 // reference is one kind of row that can keep an object from being deleted.
 type reference struct {
 	field string // the errors[].field of the refusal
-	noun  string // singular, for the message
+	noun  string // singular, for the message; the plural adds an s
 	count string // SELECT COUNT(*) … WHERE account_id = ? AND <ref> = ?
 }
 
@@ -258,12 +258,11 @@ func (t *tx) refuseReferenced(ctx context.Context, accountID, kind string, refs 
 		if err := t.row(ctx, r.count, accountID, id).Scan(&n); err != nil {
 			return err
 		}
-		if n > 0 {
-			noun := r.noun
-			if n != 1 {
-				noun = plural(noun)
-			}
-			v = append(v, steward.FieldError{Field: r.field, Message: fmt.Sprintf("%d %s reference it", n, noun)})
+		switch {
+		case n == 1:
+			v = append(v, steward.FieldError{Field: r.field, Message: fmt.Sprintf("1 %s references it", r.noun)})
+		case n > 1:
+			v = append(v, steward.FieldError{Field: r.field, Message: fmt.Sprintf("%d %ss reference it", n, r.noun)})
 		}
 	}
 	if len(v) == 0 {
@@ -271,16 +270,6 @@ func (t *tx) refuseReferenced(ctx context.Context, accountID, kind string, refs 
 	}
 	return &steward.Error{Code: steward.ECONFLICT, Fields: v,
 		Message: fmt.Sprintf("the %s is still referenced and cannot be deleted; archive it instead to hide it", kind)}
-}
-
-func plural(noun string) string {
-	switch noun {
-	case "asset owned by it":
-		return "assets owned by it"
-	case "asset at it":
-		return "assets at it"
-	}
-	return noun + "s"
 }
 
 // requireUnique returns ECONFLICT naming column when another row of the account (archived ones

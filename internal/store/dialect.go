@@ -56,11 +56,12 @@ func (d dialect) rebind(query string) string {
 	return out
 }
 
-// forUpdate is the row lock a read-modify-write takes on PostgreSQL; SQLite's write
-// transactions are already exclusive.
+// forUpdate is the row lock a read-modify-write takes on PostgreSQL: NO KEY UPDATE, since
+// Steward never changes a key, so foreign-key checks of other transactions (which take KEY SHARE
+// on the referenced row) do not queue behind it. SQLite's write transactions are exclusive already.
 func (d dialect) forUpdate() string {
 	if d == postgres {
-		return " FOR UPDATE"
+		return " FOR NO KEY UPDATE"
 	}
 	return ""
 }
@@ -92,6 +93,12 @@ func (d dialect) search(table, alias, term string) (string, []any) {
 
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// retryable reports whether err aborted a transaction that may simply be run again.
+func (d dialect) retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
 }
 
 // normalize maps driver errors to domain errors: uniqueness and reference violations become

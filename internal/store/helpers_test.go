@@ -7,9 +7,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"unicode"
 
@@ -24,10 +29,140 @@ import (
 
 var ctx = context.Background()
 
-// eachEngine runs fn on a fresh, migrated database of every configured engine.
+// The tests share one migrated database per engine: every test works in organizations of its
+// own (newOrg), which the store's tenancy keeps apart, and the other tests' data sitting next to
+// it only makes the isolation checks stronger. Creating and dropping a PostgreSQL database costs
+// seconds (DROP DATABASE forces a checkpoint), so a fresh one per test would not fit the time
+// budget. Tests that need an empty database (migrations) get a fresh one from storetest.
+type sharedDB struct {
+	once    sync.Once
+	s       *store.Store
+	raw     *rawDB
+	err     error
+	cleanup func()
+}
+
+var (
+	sharedMu sync.Mutex
+	shared   = map[string]*sharedDB{}
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	sharedMu.Lock()
+	for _, db := range shared {
+		if db.cleanup != nil {
+			db.cleanup()
+		}
+	}
+	sharedMu.Unlock()
+	os.Exit(code)
+}
+
+// sharedStore returns the engine's shared, migrated store and a raw connection to it; the
+// PostgreSQL one is skipped unless STEWARD_TEST_POSTGRES is set.
+func sharedStore(t *testing.T, engine string) (*store.Store, *rawDB) {
+	t.Helper()
+	base := os.Getenv(storetest.EnvPostgres)
+	if engine == "postgres" && base == "" {
+		t.Skipf("PostgreSQL tests skipped: set %s to a server URL to run them", storetest.EnvPostgres)
+	}
+	sharedMu.Lock()
+	db := shared[engine]
+	if db == nil {
+		db = &sharedDB{}
+		shared[engine] = db
+	}
+	sharedMu.Unlock()
+	db.once.Do(func() {
+		var dsn string
+		var drop func()
+		if engine == "sqlite" {
+			dir, err := os.MkdirTemp("", "steward-store-test-")
+			if err != nil {
+				db.err = err
+				return
+			}
+			dsn, drop = filepath.Join(dir, "steward.db"), func() { os.RemoveAll(dir) }
+		} else {
+			admin, err := sql.Open("pgx", base)
+			if err != nil {
+				db.err = err
+				return
+			}
+			name := "steward_test_shared_" + randHex(6)
+			if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+				admin.Close()
+				db.err = err
+				return
+			}
+			// Commits need not wait for the disk in this throw-away database (locking and
+			// visibility are unchanged); this machine's fsync is slow.
+			if _, err := admin.Exec("ALTER DATABASE " + name + " SET synchronous_commit TO off"); err != nil {
+				admin.Close()
+				db.err = err
+				return
+			}
+			u, err := url.Parse(base)
+			if err != nil {
+				db.err = err
+				return
+			}
+			u.Path = "/" + name
+			dsn = u.String()
+			drop = func() {
+				_, _ = admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+				admin.Close()
+			}
+		}
+		// SQLite's documented faster setting, for the same reason as synchronous_commit above.
+		s, err := store.Open(ctx, dsn, store.Options{SQLiteSynchronous: "NORMAL"})
+		if err == nil {
+			_, err = s.Migrate(ctx)
+		}
+		if err != nil {
+			db.err = err
+			drop()
+			return
+		}
+		r, err := openRawDB(engine, dsn)
+		if err != nil {
+			db.err = err
+			s.Close()
+			drop()
+			return
+		}
+		db.s, db.raw = s, r
+		db.cleanup = func() {
+			r.db.Close()
+			s.Close()
+			drop()
+		}
+	})
+	if db.err != nil {
+		t.Fatalf("shared %s database: %v", engine, db.err)
+	}
+	return db.s, db.raw
+}
+
+// eachEngine runs fn as a parallel subtest per engine on that engine's shared, migrated database.
 func eachEngine(t *testing.T, fn func(t *testing.T, s *store.Store)) {
 	t.Helper()
-	storetest.ForEachEngine(t, fn)
+	eachEngineRaw(t, func(t *testing.T, s *store.Store, _ *rawDB) { fn(t, s) })
+}
+
+// eachEngineRaw is eachEngine that also hands fn a raw connection to the same database.
+func eachEngineRaw(t *testing.T, fn func(t *testing.T, s *store.Store, raw *rawDB)) {
+	t.Helper()
+	t.Parallel()
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			s, raw := sharedStore(t, engine)
+			defer catchMust(t)
+			fn(t, s, raw)
+		})
+	}
 }
 
 // rawDB is a second, plain connection to a test database, for arranging states the API cannot
@@ -71,9 +206,18 @@ func (r *rawDB) int(t *testing.T, q string, args ...any) int64 {
 	return n
 }
 
-// openRaw opens a plain database/sql connection to dsn.
+// openRaw opens a plain database/sql connection to dsn, closed at the end of the test.
 func openRaw(t *testing.T, engine, dsn string) *rawDB {
 	t.Helper()
+	r, err := openRawDB(engine, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.db.Close() })
+	return r
+}
+
+func openRawDB(engine, dsn string) (*rawDB, error) {
 	var db *sql.DB
 	var err error
 	if engine == "postgres" {
@@ -82,29 +226,9 @@ func openRaw(t *testing.T, engine, dsn string) *rawDB {
 		db, err = sql.Open("sqlite", "file:"+dsn+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)")
 	}
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	t.Cleanup(func() { db.Close() })
-	return &rawDB{db: db, engine: engine}
-}
-
-// eachEngineRaw is eachEngine that also hands fn a raw connection to the same database.
-func eachEngineRaw(t *testing.T, fn func(t *testing.T, s *store.Store, raw *rawDB)) {
-	t.Helper()
-	for _, engine := range []string{"sqlite", "postgres"} {
-		t.Run(engine, func(t *testing.T) {
-			dsn := storetest.DSN(t, engine)
-			s, err := store.Open(ctx, dsn, store.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			if _, err := s.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			fn(t, s, openRaw(t, engine, dsn))
-		})
-	}
+	return &rawDB{db: db, engine: engine}, nil
 }
 
 // org is one organization of the installation, with an admin API key actor.
@@ -198,12 +322,30 @@ func wantField(t *testing.T, err error, code, field string) *steward.Error {
 	return nil
 }
 
-func must[T any](t *testing.T, v T, err error) T {
-	t.Helper()
+// mustFailure is what must panics with; the engine wrappers turn it into t.Fatalf.
+type mustFailure struct {
+	err   error
+	where string
+}
+
+// must returns v, or stops the test when err is not nil. It may be used only in a test's own
+// goroutine under eachEngine / eachEngineRaw / catchMust (they recover the stop).
+func must[T any](v T, err error) T {
 	if err != nil {
-		t.Fatalf("unexpected error: %v", err)
+		_, file, line, _ := runtime.Caller(1)
+		panic(mustFailure{err: err, where: fmt.Sprintf("%s:%d", filepath.Base(file), line)})
 	}
 	return v
+}
+
+// catchMust turns a must failure into a test failure; defer it.
+func catchMust(t *testing.T) {
+	if r := recover(); r != nil {
+		if m, ok := r.(mustFailure); ok {
+			t.Fatalf("%s: unexpected error: %v", m.where, m.err)
+		}
+		panic(r)
+	}
 }
 
 func ok(t *testing.T, err error) {
@@ -219,12 +361,12 @@ func ptr[T any](v T) *T { return &v }
 
 func mkCustomer(t *testing.T, s *store.Store, a *steward.Actor, name string) *steward.Customer {
 	t.Helper()
-	return must(t, s.CreateCustomer(ctx, a, steward.CustomerFields{Name: name}))
+	return must(s.CreateCustomer(ctx, a, steward.CustomerFields{Name: name}))
 }
 
 func mkContact(t *testing.T, s *store.Store, a *steward.Actor, customerID, name string) *steward.Contact {
 	t.Helper()
-	return must(t, s.CreateContact(ctx, a, customerID, steward.ContactFields{Name: name}))
+	return must(s.CreateContact(ctx, a, customerID, steward.ContactFields{Name: name}))
 }
 
 // mkLocation creates a location of customerID, or one of the account's own when customerID is "".
@@ -234,7 +376,7 @@ func mkLocation(t *testing.T, s *store.Store, a *steward.Actor, customerID, name
 	if customerID != "" {
 		f.CustomerID = &customerID
 	}
-	return must(t, s.CreateLocation(ctx, a, f))
+	return must(s.CreateLocation(ctx, a, f))
 }
 
 // mkAsset creates an asset owned by owner ("" for none) at location loc ("" for none).
@@ -247,7 +389,7 @@ func mkAsset(t *testing.T, s *store.Store, a *steward.Actor, name, owner, loc st
 	if loc != "" {
 		f.LocationID = &loc
 	}
-	return must(t, s.CreateAsset(ctx, a, f))
+	return must(s.CreateAsset(ctx, a, f))
 }
 
 // --- list helpers: fetch every page ---

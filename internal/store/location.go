@@ -288,7 +288,7 @@ func (s *Store) DeleteLocation(ctx context.Context, a *steward.Actor, id string,
 			return preconditionFailed()
 		}
 		if err := t.refuseReferenced(ctx, a.AccountID, "location", []reference{
-			{"assets", "asset at it", "SELECT COUNT(*) FROM assets WHERE account_id = ? AND location_id = ?"},
+			{"assets", "asset", "SELECT COUNT(*) FROM assets WHERE account_id = ? AND location_id = ?"},
 		}, id); err != nil {
 			return err
 		}

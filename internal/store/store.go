@@ -186,8 +186,21 @@ type tx struct {
 	recount map[string]map[string]bool
 }
 
-// write runs fn in one write transaction and commits it, or rolls back on any error.
+// write runs fn in one write transaction and commits it, or rolls back on any error. A
+// transaction PostgreSQL aborts as a deadlock victim or serialization failure is run again from
+// the start (fn must only touch the database and its own results); writes take their row locks
+// in one order (locations, assets, customers, each sorted by id), so this stays rare.
 func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.writeOnce(ctx, fn)
+		if err == nil || attempt == 5 || !s.d.retryable(err) || ctx.Err() != nil {
+			return err
+		}
+		time.Sleep(time.Duration(attempt*attempt) * 5 * time.Millisecond)
+	}
+}
+
+func (s *Store) writeOnce(ctx context.Context, fn func(*tx) error) error {
 	t, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", s.d.normalize(err))

@@ -312,7 +312,7 @@ func TestAPICustomerDelete(t *testing.T) {
 					if want := []string{"assets_owned", "contacts", "locations"}; !slices.Equal(got, want) {
 						t.Errorf("errors[].field = %v, want %v: %s", got, want, r.Raw)
 					}
-					for field, prefix := range map[string]string{"locations": "1 location", "contacts": "2 contacts", "assets_owned": "1 asset"} {
+					for field, prefix := range map[string]string{"locations": "1 location", "contacts": "2 contacts", "assets_owned": "1 owned asset"} {
 						if m := r.fieldMessage(field); !strings.HasPrefix(m, prefix) || !strings.Contains(m, "reference") {
 							t.Errorf("%s: message %q, want it to say %q … reference it", field, m, prefix)
 						}

@@ -1,0 +1,187 @@
+package store_test
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/steward-fleet/steward/internal/steward"
+	"github.com/steward-fleet/steward/internal/store"
+)
+
+// indexCount counts the indexes of a table, as the engine lists them.
+func indexCount(t *testing.T, raw *rawDB, table string) int64 {
+	t.Helper()
+	if raw.engine == "postgres" {
+		return raw.int(t, "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ?", table)
+	}
+	return raw.int(t, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", table)
+}
+
+// TestBulkLoad loads a small fleet the way the seeder does and checks that the service then sees
+// it exactly as if it had been created through it. It runs on a fresh database because a load
+// with RebuildIndexes drops and rebuilds indexes.
+func TestBulkLoad(t *testing.T) {
+	eachEngineEmpty(t, func(t *testing.T, engine, dsn string) {
+		s := openStore(t, dsn)
+		must(s.Migrate(ctx))
+		raw := openRaw(t, engine, dsn)
+		if empty := must(s.Empty(ctx)); !empty {
+			t.Error("a fresh database is not Empty")
+		}
+		o := newOrg(t, s)
+		if empty := must(s.Empty(ctx)); empty {
+			t.Error("a database with an organization is Empty")
+		}
+		a := o.admin
+		indexes := map[string]int64{}
+		for _, table := range []string{"assets", "audit_events", "contacts", "customers"} {
+			indexes[table] = indexCount(t, raw, table)
+		}
+
+		at := steward.TimestampOf(time.Now().Add(-time.Hour))
+		meta := steward.Meta{CreatedAt: at, UpdatedAt: at}
+		c1 := &steward.Customer{ID: "bulk-c1-" + randHex(4), AccountID: o.acc.ID, Meta: meta,
+			CustomerFields: steward.CustomerFields{Name: "Äpfel GmbH", Type: steward.CustomerDealer, ExternalRef: "B-1", Email: "obst@example.com"}}
+		c2 := &steward.Customer{ID: "bulk-c2-" + randHex(4), AccountID: o.acc.ID, Meta: meta,
+			CustomerFields: steward.CustomerFields{Name: "Birnen AG", Type: steward.CustomerOther}}
+		l1 := &steward.Location{ID: "bulk-l1-" + randHex(4), AccountID: o.acc.ID, Meta: meta,
+			LocationFields: steward.LocationFields{Name: "Obstgarten", CustomerID: &c1.ID, Address: steward.Address{City: "Bozen"}}}
+		l2 := &steward.Location{ID: "bulk-l2-" + randHex(4), AccountID: o.acc.ID, Meta: meta, LocationFields: steward.LocationFields{Name: "Lager"}}
+		x1 := &steward.Asset{ID: "bulk-x1-" + randHex(4), OwnerAccountID: o.acc.ID, Meta: meta, LocationCustomerID: &c1.ID,
+			AssetFields: steward.AssetFields{Name: "Traktor", SerialNumber: "BULK-45-A", OwnerCustomerID: &c2.ID, LocationID: &l1.ID}}
+		archivedAt := at
+		x2 := &steward.Asset{ID: "bulk-x2-" + randHex(4), OwnerAccountID: o.acc.ID,
+			Meta:        steward.Meta{CreatedAt: at, UpdatedAt: at, ArchivedAt: &archivedAt},
+			AssetFields: steward.AssetFields{Name: "Alter Traktor", OwnerCustomerID: &c1.ID, LocationID: &l2.ID}}
+		k1 := &steward.Contact{ID: "bulk-k1-" + randHex(4), AccountID: o.acc.ID, CustomerID: c1.ID, Meta: meta,
+			ContactFields: steward.ContactFields{Name: "Jörg Obst", Kind: steward.ContactPerson}}
+		ev := &steward.AuditEvent{ID: "bulk-e1-" + randHex(4), At: at, AccountID: o.acc.ID, ActorAccountID: o.acc.ID,
+			Actor: steward.AuditActor{Type: steward.ActorImport, ID: "seed", Name: "seed"}, Source: steward.SourceImport,
+			Action: steward.ActionCreate, ObjectType: steward.ObjectAsset, ObjectID: x1.ID, ObjectName: x1.Name,
+			Changes: store.Diff(nil, x1.AssetFields)}
+
+		err := s.Bulk(ctx, store.BulkOptions{RebuildIndexes: true}, func(b *store.BulkLoader) error {
+			b.RowsPerCommit = 3 // several commits within one load
+			for _, err := range []error{b.Customer(c1), b.Customer(c2), b.Location(l1), b.Location(l2), b.Asset(x1), b.Asset(x2),
+				b.Contact(k1), b.Audit(ev)} {
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		ok(t, err)
+		for table, n := range indexes {
+			if got := indexCount(t, raw, table); got != n {
+				t.Errorf("%s has %d indexes after the load, had %d", table, got, n)
+			}
+		}
+		// Counts are the caller's job after a load: Recount reports and repairs them.
+		if c, _ := must2(s.CountMismatches(ctx, o.acc.ID)); c != 2 {
+			t.Errorf("before Recount: %d customers with wrong counts, want 2", c)
+		}
+		if n := must(s.Recount(ctx, o.acc.ID)); n != 2 {
+			t.Errorf("Recount repaired %d customers, want 2", n)
+		}
+		expectCounts(t, s, a, "after bulk load and recount", map[string]cnt{c1.ID: {1, 1, 0, 0}, c2.ID: {0, 0, 1, 1}},
+			map[string]int64{l1.ID: 1, l2.ID: 0})
+
+		// The loaded rows are searchable, sorted and readable like any other.
+		if got := customerNames(allCustomers(t, s, a, steward.CustomerFilter{ListParams: steward.ListParams{Q: "apfel"}})); !equalStrings(got, []string{"Äpfel GmbH"}) {
+			t.Errorf("search apfel = %v", got)
+		}
+		if got := customerNames(allCustomers(t, s, a, steward.CustomerFilter{ListParams: steward.ListParams{Q: "obst@ex"}})); !equalStrings(got, []string{"Äpfel GmbH"}) {
+			t.Errorf("search by email = %v", got)
+		}
+		if got := customerNames(allCustomers(t, s, a, steward.CustomerFilter{ListParams: steward.ListParams{Q: "ap"}})); !equalStrings(got, []string{"Äpfel GmbH"}) {
+			t.Errorf("short search = %v", got)
+		}
+		if got := assetNames(allAssets(t, s, a, steward.AssetFilter{ListParams: steward.ListParams{Q: "45-A"}})); !equalStrings(got, []string{"Traktor"}) {
+			t.Errorf("serial search = %v", got)
+		}
+		if got := assetNames(allAssets(t, s, a, steward.AssetFilter{ListParams: steward.ListParams{Status: steward.StatusAll, Limit: 1}})); !equalStrings(got, []string{"Alter Traktor", "Traktor"}) {
+			t.Errorf("assets = %v", got)
+		}
+		if got := locationNames(allLocations(t, s, a, steward.LocationFilter{ListParams: steward.ListParams{Q: "bozen"}})); !equalStrings(got, []string{"Obstgarten"}) {
+			t.Errorf("location search = %v", got)
+		}
+		if got := contactNames(allContacts(t, s, a, steward.ContactFilter{ListParams: steward.ListParams{Q: "jorg"}, CustomerID: c1.ID})); !equalStrings(got, []string{"Jörg Obst"}) {
+			t.Errorf("contact search = %v", got)
+		}
+		if got := customerNames(allCustomers(t, s, a, steward.CustomerFilter{ListParams: steward.ListParams{Sort: "-name"}})); !equalStrings(got, []string{"Birnen AG", "Äpfel GmbH"}) {
+			t.Errorf("customers by -name = %v", got)
+		}
+		if got := must(s.Asset(ctx, a, x2.ID)); got.ArchivedAt == nil || got.Version != 1 || !got.CreatedAt.Equal(at.Time) {
+			t.Errorf("loaded archived asset = %+v", got)
+		}
+		if mv := must(s.AssetMovements(ctx, a, x1.ID, steward.ListParams{})); len(mv.Data) != 2 {
+			t.Errorf("loaded history gives %d movements, want 2", len(mv.Data))
+		}
+		// The service works on loaded rows: versions, uniqueness and history continue.
+		up := must(s.UpdateCustomer(ctx, a, c1.ID, 1, func(f *steward.CustomerFields) error { f.Phone = "0471 123"; return nil }))
+		if up.Version != 2 {
+			t.Errorf("version after update %d", up.Version)
+		}
+		_, err = s.CreateCustomer(ctx, a, steward.CustomerFields{Name: "Dup", ExternalRef: "B-1"})
+		wantField(t, err, steward.ECONFLICT, "external_ref")
+		_, err = s.CreateAsset(ctx, a, steward.AssetFields{Name: "Dup", SerialNumber: "bulk-45-a"})
+		wantField(t, err, steward.ECONFLICT, "serial_number")
+
+		// A failing load returns the error and keeps nothing of the failed batch.
+		stop := errors.New("stop")
+		err = s.Bulk(ctx, store.BulkOptions{}, func(b *store.BulkLoader) error {
+			if err := b.Customer(&steward.Customer{ID: "bulk-c3-" + randHex(4), AccountID: o.acc.ID, Meta: meta,
+				CustomerFields: steward.CustomerFields{Name: "Never", Type: steward.CustomerOther}}); err != nil {
+				return err
+			}
+			return stop
+		})
+		if !errors.Is(err, stop) {
+			t.Errorf("Bulk returned %v, want the callback's error", err)
+		}
+		// A row breaking a unique index fails the load; indexes come back.
+		err = s.Bulk(ctx, store.BulkOptions{RebuildIndexes: true}, func(b *store.BulkLoader) error {
+			return b.Customer(&steward.Customer{ID: "bulk-c4-" + randHex(4), AccountID: o.acc.ID, Meta: meta,
+				CustomerFields: steward.CustomerFields{Name: "Dup ref", Type: steward.CustomerOther, ExternalRef: "B-1"}})
+		})
+		if err == nil {
+			t.Error("a bulk row with a taken external_ref was accepted")
+		}
+		for table, n := range indexes {
+			if got := indexCount(t, raw, table); got != n {
+				t.Errorf("%s has %d indexes after a failed load, had %d", table, got, n)
+			}
+		}
+		if got := customerNames(allCustomers(t, s, a, steward.CustomerFilter{ListParams: steward.ListParams{Status: steward.StatusAll}})); len(got) != 2 {
+			t.Errorf("customers after failed loads = %v", got)
+		}
+		ok(t, s.Analyze(ctx))
+		assertNoMismatch(t, s, o.acc.ID)
+	})
+}
+
+func TestDiff(t *testing.T) {
+	created := store.Diff(nil, steward.CustomerFields{Name: "N", Type: steward.CustomerOther, Address: steward.Address{City: "C"}})
+	if fmt.Sprint(changeFields(steward.AuditEvent{Changes: created})) != "[address.city name type]" {
+		t.Errorf("create diff = %+v", created)
+	}
+	for _, c := range created {
+		if c.Old != nil || c.New == nil {
+			t.Errorf("create change %+v", c)
+		}
+	}
+	old := steward.AssetFields{Name: "A", Year: ptr(2000), LocationID: ptr("l1")}
+	changed := store.Diff(old, steward.AssetFields{Name: "A", Year: ptr(2001), OwnerCustomerID: ptr("c1")})
+	if fmt.Sprint(changeFields(steward.AuditEvent{Changes: changed})) != "[location_id owner_customer_id year]" {
+		t.Errorf("update diff = %+v", changed)
+	}
+	deleted := store.Diff(old, nil)
+	if fmt.Sprint(changeFields(steward.AuditEvent{Changes: deleted})) != "[location_id name year]" {
+		t.Errorf("delete diff = %+v", deleted)
+	}
+	if d := store.Diff(old, old); len(d) != 0 {
+		t.Errorf("diff of equal values = %+v", d)
+	}
+}

@@ -1,0 +1,143 @@
+package store_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/steward-fleet/steward/internal/steward"
+	"github.com/steward-fleet/steward/internal/store"
+)
+
+func TestSearchCustomers(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *store.Store) {
+		o := newOrg(t, s)
+		a := o.admin
+		for _, f := range []steward.CustomerFields{
+			{Name: "Müller Bau GmbH", Email: "info@mueller-bau.example"},
+			{Name: "Škoda Auto a.s.", ExternalRef: "SAP-4711"},
+			{Name: "Ørsted A/S"},
+			{Name: "Straße & Co"},
+			{Name: "Łódź Maszyny"},
+			{Name: "Æble Consult"},
+			{Name: "東京建機株式会社"},
+			{Name: "Rabatt 50% GmbH"},
+			{Name: "Under_score Ltd"},
+			{Name: "Quote \"Q\" Inc"},
+			{Name: "Plain Customer", Email: "plain@example.org", ExternalRef: "CRM-0815"},
+		} {
+			must(s.CreateCustomer(ctx, a, f))
+		}
+		for _, tc := range []struct {
+			q    string
+			want []string
+		}{
+			{"mull", []string{"Müller Bau GmbH"}},
+			{"MÜLLER", []string{"Müller Bau GmbH"}},
+			{"bau", []string{"Müller Bau GmbH"}},
+			{"SKODA", []string{"Škoda Auto a.s."}},
+			{"škoda", []string{"Škoda Auto a.s."}},
+			{"orsted", []string{"Ørsted A/S"}},
+			{"ØRSTED", []string{"Ørsted A/S"}},
+			{"strasse", []string{"Straße & Co"}},
+			{"Straße", []string{"Straße & Co"}},
+			{"lodz", []string{"Łódź Maszyny"}},
+			{"aeble", []string{"Æble Consult"}},
+			{"建機株", []string{"東京建機株式会社"}},
+			{"株式会社", []string{"東京建機株式会社"}},
+			{"50%", []string{"Rabatt 50% GmbH"}},
+			{"0% g", []string{"Rabatt 50% GmbH"}},
+			{"r_s", []string{"Under_score Ltd"}},
+			{"tt_5", nil},
+			{"a%b", nil},
+			{"er_sc", []string{"Under_score Ltd"}},
+			{`"q"`, []string{"Quote \"Q\" Inc"}},
+			{"gmbh", []string{"Müller Bau GmbH", "Rabatt 50% GmbH"}},
+			// Email and external reference are searched too.
+			{"mueller-bau", []string{"Müller Bau GmbH"}},
+			{"example.org", []string{"Plain Customer"}},
+			{"sap-47", []string{"Škoda Auto a.s."}},
+			{"CRM-0815", []string{"Plain Customer"}},
+			// Short terms match the start of the name.
+			{"m", []string{"Müller Bau GmbH"}},
+			{"mü", []string{"Müller Bau GmbH"}},
+			{"ø", []string{"Ørsted A/S"}},
+			{"SK", []string{"Škoda Auto a.s."}},
+			{"東京", []string{"東京建機株式会社"}},
+			{"ll", nil},
+			{"  pl  ", []string{"Plain Customer"}},
+			{"nothing like this", nil},
+		} {
+			got := customerNames(allCustomers(t, s, a, steward.CustomerFilter{ListParams: steward.ListParams{Q: tc.q}}))
+			if !sameSet(got, tc.want) {
+				t.Errorf("q=%q: %v, want %v", tc.q, got, tc.want)
+			}
+		}
+		// Search follows renames.
+		c := allCustomers(t, s, a, steward.CustomerFilter{ListParams: steward.ListParams{Q: "plain"}})[0]
+		must(s.UpdateCustomer(ctx, a, c.ID, 0, func(f *steward.CustomerFields) error { f.Name = "Renamed Kunde"; f.Email = ""; return nil }))
+		if got := customerNames(allCustomers(t, s, a, steward.CustomerFilter{ListParams: steward.ListParams{Q: "plain"}})); len(got) != 0 {
+			t.Errorf("old name still found: %v", got)
+		}
+		if got := customerNames(allCustomers(t, s, a, steward.CustomerFilter{ListParams: steward.ListParams{Q: "kunde"}})); !equalStrings(got, []string{"Renamed Kunde"}) {
+			t.Errorf("new name not found: %v", got)
+		}
+		// A deleted customer is no longer found.
+		ok(t, s.DeleteCustomer(ctx, a, c.ID, 0))
+		if got := allCustomers(t, s, a, steward.CustomerFilter{ListParams: steward.ListParams{Q: "kunde", Status: steward.StatusAll}}); len(got) != 0 {
+			t.Errorf("deleted customer found")
+		}
+		_, err := s.Customers(ctx, a, steward.CustomerFilter{ListParams: steward.ListParams{Q: strings.Repeat("x", 101)}})
+		wantField(t, err, steward.EINVALID, "q")
+	})
+}
+
+func TestSearchContactsLocationsAssets(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *store.Store) {
+		o := newOrg(t, s)
+		a := o.admin
+		c := mkCustomer(t, s, a, "C")
+		must(s.CreateContact(ctx, a, c.ID, steward.ContactFields{Name: "Jürgen Köhler", Email: "jk@example.com", ExternalRef: "P-1"}))
+		must(s.CreateContact(ctx, a, c.ID, steward.ContactFields{Name: "Anna Schmidt"}))
+		must(s.CreateLocation(ctx, a, steward.LocationFields{Name: "Baustelle Süd", ExternalRef: "LOC-99",
+			Address: steward.Address{City: "München"}}))
+		must(s.CreateLocation(ctx, a, steward.LocationFields{Name: "Depot Nord"}))
+		must(s.CreateAsset(ctx, a, steward.AssetFields{Name: "Bagger", SerialNumber: "VCE-2345-AB", ExternalRef: "ERP-17"}))
+		must(s.CreateAsset(ctx, a, steward.AssetFields{Name: "Kran", SerialNumber: "LTM-1100"}))
+		contacts := func(q string) []string {
+			return contactNames(allContacts(t, s, a, steward.ContactFilter{ListParams: steward.ListParams{Q: q}}))
+		}
+		locs := func(q string) []string {
+			return locationNames(allLocations(t, s, a, steward.LocationFilter{ListParams: steward.ListParams{Q: q}}))
+		}
+		assets := func(q string) []string {
+			return assetNames(allAssets(t, s, a, steward.AssetFilter{ListParams: steward.ListParams{Q: q}}))
+		}
+		for _, tc := range []struct {
+			kind string
+			got  []string
+			want []string
+		}{
+			{"contact koh", contacts("koh"), []string{"Jürgen Köhler"}},
+			{"contact JURGEN", contacts("JURGEN"), []string{"Jürgen Köhler"}},
+			{"contact ju", contacts("ju"), []string{"Jürgen Köhler"}},
+			{"contact email", contacts("jk@exa"), []string{"Jürgen Köhler"}},
+			{"contact ext ref", contacts("P-1"), []string{"Jürgen Köhler"}},
+			{"contact schmi", contacts("schmi"), []string{"Anna Schmidt"}},
+			{"location sud", locs("sud"), []string{"Baustelle Süd"}},
+			{"location city", locs("munch"), []string{"Baustelle Süd"}},
+			{"location ext ref", locs("loc-99"), []string{"Baustelle Süd"}},
+			{"location de", locs("de"), []string{"Depot Nord"}},
+			{"asset serial substring", assets("45-A"), []string{"Bagger"}},
+			{"asset serial lower", assets("vce-2345"), []string{"Bagger"}},
+			{"asset ext ref", assets("ERP-17"), []string{"Bagger"}},
+			{"asset serial 1100", assets("1100"), []string{"Kran"}},
+			{"asset name", assets("KRAN"), []string{"Kran"}},
+			{"asset short", assets("ba"), []string{"Bagger"}},
+			{"asset short not prefix", assets("ag"), nil},
+		} {
+			if !sameSet(tc.got, tc.want) {
+				t.Errorf("%s: %v, want %v", tc.kind, tc.got, tc.want)
+			}
+		}
+	})
+}
