@@ -59,7 +59,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&c.rate, "rate", 100, "requests per second of the one latency client")
 	fs.IntVar(&c.clients, "clients", 8, "clients of the throughput runs")
 	fs.DurationVar(&c.duration, "duration", 30*time.Second, "length of each throughput run (at most 10m)")
-	fs.StringVar(&c.only, "only", "", "comma-separated operation names to run (default: all)")
+	fs.StringVar(&c.only, "only", "", "comma-separated operation names to run, and \"throughput\" (default: all)")
 	fs.IntVar(&c.deepRow, "deep-row", 50000, "the row a deep page starts at")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -332,16 +332,26 @@ func rotate(rng *rand.Rand, paths []string) func() request {
 	return func() request { return request{method: "GET", path: paths[rng.IntN(len(paths))]} }
 }
 
+func searches(path string, terms []string) []string {
+	out := make([]string, len(terms))
+	for i, t := range terms {
+		out[i] = path + "?limit=50&q=" + url.QueryEscape(t)
+	}
+	return out
+}
+
 func fixed(path string) func() request {
 	return func() request { return request{method: "GET", path: path} }
 }
 
-// Search terms: some rare, some matching thousands of rows (BENCHMARKS.md R5).
+// Search terms (BENCHMARKS.md R5): ten rare ones (at most about 100 matches in rental-1M) and
+// ten broad ones (hundreds to 10,000 matches), measured separately.
 var (
-	customerTerms = []string{"müll", "mull", "škod", "orsted", "ørst", "gmbh", "bau", "łuk", "田中", "constr", "söhne", "dvořák",
-		"gonçalves", "yılmaz", "rentals", "CRM-00012", "info@gro", "sp. z", "brandão", "o'brien"}
-	assetTerms = []string{"45-A", "CAT0123", "kmt01", "FA-000123", "jcb0042-", "excavator", "LBH 345", "-Q12", "gen0", "boom lift",
-		"FA-0099", "TAK01", "wne0", "sky00", "telehandler", "DSN 1", "0001-B", "mini exc", "hau012", "skid"}
+	customerTermsRare = []string{"CRM-000123", "CRM-00012", "CRM-0055", "CRM-00999", "Dvořák & Ørsted", "Müller & Škoda",
+		"Nuñez & Yılmaz", "田中建設 株式会社", "Gonçalves Oy", "O'Brien & Þórsson"}
+	customerTermsBroad = []string{"gmbh", "orsted", "SKODA", "constr", "rentals", "sp. z", "info@gro", "田中建設", "müll", "łukasiewicz"}
+	assetTermsRare     = []string{"FA-000123", "#12345", "#99999", "CAT0123-", "KMT0123-", "45-A12", "LBH 345", "0001-B1", "FA-00012", "JCB0042-"}
+	assetTermsBroad    = []string{"kmt012", "-Q1", "LBH 34", "hau012", "gen012", "Excavator CAT", "Mini excavator KUB", "-Q12", "FA-0099", "45-A"}
 )
 
 // prepare samples the dataset and builds the operations of docs/PERFORMANCE.md.
@@ -371,13 +381,10 @@ func prepare(ctx context.Context, cl *client, c config) ([]*operation, error) {
 		if err != nil {
 			return nil, err
 		}
-		add(fmt.Sprintf("customers: sort -%s, row %d", s, c.deepRow), true, fixed("/api/v1/customers?limit=50&sort=-"+s+"&cursor="+url.QueryEscape(d)))
+		add(fmt.Sprintf("customers: sort -%s at row %d", s, c.deepRow), true, fixed("/api/v1/customers?limit=50&sort=-"+s+"&cursor="+url.QueryEscape(d)))
 	}
-	var qs []string
-	for _, t := range customerTerms {
-		qs = append(qs, "/api/v1/customers?limit=50&q="+url.QueryEscape(t))
-	}
-	add("customers: q (20 terms)", false, rotate(rng, qs))
+	add("customers: q rare (10 terms)", false, rotate(rng, searches("/api/v1/customers", customerTermsRare)))
+	add("customers: q broad (10 terms)", false, rotate(rng, searches("/api/v1/customers", customerTermsBroad)))
 	var one []string
 	for _, id := range custIDs {
 		one = append(one, "/api/v1/customers/"+id)
@@ -415,11 +422,8 @@ func prepare(ctx context.Context, cl *client, c config) ([]*operation, error) {
 	add("assets: by owning customer", true, rotate(rng, byOwner))
 	add("assets: by location", true, rotate(rng, byLoc))
 	add("assets: at a customer's locations", true, rotate(rng, byLocCust))
-	var aq []string
-	for _, t := range assetTerms {
-		aq = append(aq, "/api/v1/assets?limit=50&q="+url.QueryEscape(t))
-	}
-	add("assets: q serial/name (20 terms)", false, rotate(rng, aq))
+	add("assets: q rare (10 terms)", false, rotate(rng, searches("/api/v1/assets", assetTermsRare)))
+	add("assets: q broad (10 terms)", false, rotate(rng, searches("/api/v1/assets", assetTermsBroad)))
 	var assets page
 	if err := cl.get(ctx, "/api/v1/assets?limit=200&sort=-updated_at", &assets); err != nil {
 		return nil, err
@@ -429,7 +433,7 @@ func prepare(ctx context.Context, cl *client, c config) ([]*operation, error) {
 		hist = append(hist, "/api/v1/assets/"+id+"/movements?limit=50")
 	}
 	add("asset: movements", false, rotate(rng, hist))
-	add("audit: account, newest 50", false, fixed("/api/v1/audit?limit=50"))
+	add("audit: account newest 50", false, fixed("/api/v1/audit?limit=50"))
 
 	// Writes: creating a customer (with its audit row and an Idempotency-Key), and updating one
 	// with If-Match.
@@ -440,6 +444,12 @@ func prepare(ctx context.Context, cl *client, c config) ([]*operation, error) {
 			"type": "contractor", "address": map[string]string{"city": "Köln", "country": "DE"}})
 		return request{method: "POST", path: "/api/v1/customers", body: body,
 			headers: map[string]string{"Idempotency-Key": fmt.Sprintf("load-%d-%d", time.Now().UnixNano(), n)}}
+	})
+	add("customer: create", false, func() request {
+		n++
+		body, _ := json.Marshal(map[string]any{"name": fmt.Sprintf("Load Test Kunde Nº %d %d", n, time.Now().UnixNano()),
+			"type": "contractor", "address": map[string]string{"city": "Köln", "country": "DE"}})
+		return request{method: "POST", path: "/api/v1/customers", body: body}
 	})
 	etags := map[string]string{}
 	var emu sync.Mutex

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/steward-fleet/steward/internal/seed"
@@ -40,6 +41,11 @@ func (e *env) serve(ctx context.Context, args []string) error {
 		logger = slog.New(slog.NewTextHandler(e.stderr, nil))
 	default:
 		return fmt.Errorf("--log-format must be json or text")
+	}
+	if e.getenv("GOGC") == "" {
+		// The heap is small and short-lived (a page of JSON per request): collecting less often
+		// buys a third more requests per second for a few megabytes (docs/PERFORMANCE.md).
+		debug.SetGCPercent(400)
 	}
 	s, err := e.openStore(ctx, *db)
 	if err != nil {

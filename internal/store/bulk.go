@@ -280,8 +280,14 @@ func (b *BulkLoader) Audit(e *steward.AuditEvent) error {
 // create; nil new: a delete). Seeders use it so seeded history reads like real history.
 func Diff(old, new any) []steward.Change { return diff(old, new) }
 
-// Analyze refreshes the planner's statistics after a bulk load.
+// Analyze refreshes the planner's statistics after a bulk load. On SQLite it samples (as
+// PRAGMA optimize does) instead of reading every index of a many-gigabyte file.
 func (s *Store) Analyze(ctx context.Context) error {
+	if s.d == sqlite {
+		if _, err := s.wdb.ExecContext(ctx, "PRAGMA analysis_limit = 1000"); err != nil {
+			return err
+		}
+	}
 	_, err := s.wdb.ExecContext(ctx, "ANALYZE")
 	return err
 }
