@@ -1,8 +1,10 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
+	"sync"
 
 	"github.com/steward-fleet/steward/internal/steward"
 )
@@ -23,15 +25,28 @@ func writeBody(w http.ResponseWriter, status int, body []byte) {
 	_, _ = w.Write(body)
 }
 
-// writeJSON sends v as JSON. Encoding happens before anything is sent, so an encoding error
-// still becomes a problem response.
+// writeJSON sends v as JSON. Encoding happens into a pooled buffer before anything is sent, so
+// an encoding error still becomes a problem response, and a page of JSON costs no fresh
+// allocation of its size per request.
 func writeJSON(w http.ResponseWriter, status int, v any) error {
-	body, err := marshal(v)
-	if err != nil {
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer putBuf(buf)
+	buf.Reset()
+	enc := json.NewEncoder(buf)
+	if err := enc.Encode(v); err != nil { // Encode ends the body with a newline, as marshal does
 		return err
 	}
-	writeBody(w, status, body)
+	writeBody(w, status, buf.Bytes())
 	return nil
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// putBuf returns a buffer to the pool unless one huge response made it too big to keep.
+func putBuf(b *bytes.Buffer) {
+	if b.Cap() <= 1<<20 {
+		bufPool.Put(b)
+	}
 }
 
 // writeObject sends a single stored object with the strong ETag of its version.
