@@ -14,7 +14,7 @@ import (
 
 // openStore opens the database and brings it to the current schema, as every command does.
 func (e *env) openStore(ctx context.Context, dsn string) (*store.Store, error) {
-	s, err := store.Open(ctx, dsn, store.Options{SQLiteSynchronous: e.getenv("STEWARD_SQLITE_SYNCHRONOUS")})
+	s, err := store.Open(ctx, dsn, e.storeOptions())
 	if err != nil {
 		return nil, err
 	}
@@ -23,6 +23,11 @@ func (e *env) openStore(ctx context.Context, dsn string) (*store.Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// storeOptions reads the store's tuning from the environment.
+func (e *env) storeOptions() store.Options {
+	return store.Options{SQLiteSynchronous: e.getenv("STEWARD_SQLITE_SYNCHRONOUS")}
 }
 
 func dbFlag(fs interface {
@@ -37,7 +42,7 @@ func (e *env) migrate(ctx context.Context, args []string) error {
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
-	s, err := store.Open(ctx, *db, store.Options{})
+	s, err := store.Open(ctx, *db, e.storeOptions())
 	if err != nil {
 		return err
 	}

@@ -145,7 +145,11 @@ func (e *env) fillDemo(ctx context.Context, s *store.Store, logger *slog.Logger)
 		logger.Info("demo fleet ready", "customers", res.Customers, "locations", res.Locations, "assets", res.Assets,
 			"took", res.Took.Round(time.Millisecond).String())
 	}
-	k, err := s.CreateAPIKeyForEmail(ctx, demoEmail, steward.APIKeyFields{Name: "demo " + time.Now().UTC().Format("2006-01-02 15:04:05")})
+	// A fresh key each start, so the printed one always works; it expires in a week, so
+	// restarts do not pile up everlasting Admin keys.
+	expires := steward.TimestampOf(time.Now().Add(7 * 24 * time.Hour))
+	k, err := s.CreateAPIKeyForEmail(ctx, demoEmail, steward.APIKeyFields{
+		Name: "demo " + time.Now().UTC().Format("2006-01-02 15:04:05"), ExpiresAt: &expires})
 	if steward.ErrorCode(err) == steward.ENOTFOUND {
 		fmt.Fprintln(e.stdout, "The database already holds other data, so --demo added no demo fleet.")
 		return "", nil

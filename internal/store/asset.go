@@ -91,7 +91,7 @@ func assetKeys(f *steward.AssetFields) (nameKey, search string) {
 
 // resolveLocation checks an asset's references and returns the customer of its location.
 func (t *tx) resolveAssetRefs(ctx context.Context, accountID string, f *steward.AssetFields) (locCustomer *string, err error) {
-	if err := t.requireRef(ctx, "customers", accountID, "owner_customer_id", f.OwnerCustomerID); err != nil {
+	if err := t.requireRef(ctx, "customers", accountID, "owner_customer_id", f.OwnerCustomerID, ""); err != nil {
 		return nil, err
 	}
 	if f.LocationID == nil {

@@ -68,7 +68,7 @@ func (s *Store) CreateContact(ctx context.Context, a *steward.Actor, customerID 
 	var c *steward.Contact
 	err := s.write(ctx, func(t *tx) error {
 		// The customer is the URL's subject: absent or invisible is 404, before validation.
-		if _, err := getCustomer(ctx, t.q, a.AccountID, customerID, ""); err != nil {
+		if _, err := getCustomer(ctx, t.q, a.AccountID, customerID, s.d.forUpdate()); err != nil {
 			return err
 		}
 		if err := t.requireCustomersWritable(ctx, a); err != nil {

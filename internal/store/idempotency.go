@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"time"
 
 	"github.com/steward-fleet/steward/internal/steward"
@@ -25,17 +23,22 @@ func (s *Store) ClaimIdempotencyKey(ctx context.Context, i steward.Idempotency, 
 			i.Scope, i.Key, t.now.Add(-idemTTL).UnixMicro()); err != nil {
 			return err
 		}
+		// Claim first: of two first uses at once, one inserts and the other waits for it and then
+		// reads its record (in progress, or done).
+		res, err := t.exec(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, state, created_at)
+			VALUES (?, ?, ?, 'pending', ?) ON CONFLICT (scope, key) DO NOTHING`, i.Scope, i.Key, requestHash, t.now.Micros())
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return nil
+		}
 		var r steward.IdempotentResult
 		var body string
 		var created int64
-		err := t.row(ctx, `SELECT state, request_hash, status, body, object_type, object_id, created_at FROM idempotency_keys
+		err = t.row(ctx, `SELECT state, request_hash, status, body, object_type, object_id, created_at FROM idempotency_keys
 			WHERE scope = ? AND key = ?`+s.d.forUpdate(), i.Scope, i.Key).Scan(&r.State, &r.RequestHash, &r.Status, &body,
 			&r.ObjectType, &r.ObjectID, &created)
-		if errors.Is(err, sql.ErrNoRows) {
-			_, err = t.exec(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, state, created_at)
-				VALUES (?, ?, ?, 'pending', ?)`, i.Scope, i.Key, requestHash, t.now.Micros())
-			return err
-		}
 		if err != nil {
 			return err
 		}

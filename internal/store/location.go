@@ -69,13 +69,15 @@ func getLocation(ctx context.Context, r q, accountID, id, lock string) (*steward
 	return l, err
 }
 
-// requireRef returns EINVALID on field when id names no row of table in the account.
-func (t *tx) requireRef(ctx context.Context, table, accountID, field string, id *string) error {
+// requireRef returns EINVALID on field when id names no row of table in the account. lock is
+// "" or t.d.forUpdate(): a locked row cannot be deleted before the referencing write commits
+// (callers lock only where it keeps the lock order of Store.write).
+func (t *tx) requireRef(ctx context.Context, table, accountID, field string, id *string, lock string) error {
 	if id == nil {
 		return nil
 	}
 	var one int
-	err := t.row(ctx, "SELECT 1 FROM "+table+" WHERE account_id = ? AND id = ?", accountID, *id).Scan(&one)
+	err := t.row(ctx, "SELECT 1 FROM "+table+" WHERE account_id = ? AND id = ?"+lock, accountID, *id).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return steward.Invalid(field, "names no %s of this account", singular(table))
 	}
@@ -101,7 +103,7 @@ func (s *Store) CreateLocation(ctx context.Context, a *steward.Actor, f steward.
 				return err
 			}
 		}
-		if err := t.requireRef(ctx, "customers", a.AccountID, "customer_id", f.CustomerID); err != nil {
+		if err := t.requireRef(ctx, "customers", a.AccountID, "customer_id", f.CustomerID, t.d.forUpdate()); err != nil {
 			return err
 		}
 		if err := t.requireUnique(ctx, "locations", a.AccountID, "external_ref", f.ExternalRef, ""); err != nil {
@@ -170,7 +172,8 @@ func (s *Store) UpdateLocation(ctx context.Context, a *steward.Actor, id string,
 		}
 		moved := !sameRef(cur.CustomerID, f.CustomerID)
 		if moved {
-			if err := t.requireRef(ctx, "customers", a.AccountID, "customer_id", f.CustomerID); err != nil {
+			// Not locked here: customers come after the assets this move re-points.
+			if err := t.requireRef(ctx, "customers", a.AccountID, "customer_id", f.CustomerID, ""); err != nil {
 				return err
 			}
 		}

@@ -105,6 +105,7 @@ func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 		return 0, fmt.Errorf("migrate: prepare: %w", err)
 	}
 	err = s.write(ctx, func(t *tx) error {
+		applied = 0 // write may run this again after a deadlock
 		// Taking the lock row serializes migrators until this transaction ends.
 		if _, err := t.exec(ctx, "UPDATE schema_lock SET locked_at = ? WHERE id = 1", t.now.Micros()); err != nil {
 			return err
