@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"strconv"
 	"strings"
@@ -30,9 +31,7 @@ func (e *env) storeOptions() store.Options {
 	return store.Options{SQLiteSynchronous: e.getenv("STEWARD_SQLITE_SYNCHRONOUS")}
 }
 
-func dbFlag(fs interface {
-	String(name, value, usage string) *string
-}) *string {
+func dbFlag(fs *flag.FlagSet) *string {
 	return fs.String("db", store.DefaultSQLitePath, "database: a SQLite file path, or postgres://…")
 }
 

@@ -69,10 +69,7 @@ func checkPassword(hash, pw string) bool {
 // CheckPassword verifies a user's password by email; EUNAUTHORIZED when wrong or unknown.
 func (s *Store) CheckPassword(ctx context.Context, email, password string) (*steward.User, error) {
 	var hash string
-	u, err := s.userWhere(ctx, s.reader(), "email_key = ?", strings.ToLower(strings.TrimSpace(email)))
-	if err == nil {
-		err = s.reader().row(ctx, "SELECT password_hash FROM users WHERE id = ?", u.ID).Scan(&hash)
-	}
+	u, err := s.userWhere(ctx, s.reader(), "email_key = ?", []any{strings.ToLower(strings.TrimSpace(email))}, &hash)
 	if err != nil || !u.Active || !checkPassword(hash, password) {
 		return nil, steward.Errorf(steward.EUNAUTHORIZED, "wrong email or password")
 	}
@@ -81,11 +78,15 @@ func (s *Store) CheckPassword(ctx context.Context, email, password string) (*ste
 
 const userCols = "id, account_id, name, email, role, fleet_visibility, active, created_at, updated_at"
 
-func (s *Store) userWhere(ctx context.Context, r q, cond string, args ...any) (*steward.User, error) {
+// userWhere reads the user matching cond; a non-nil passwordHash also receives the hash.
+func (s *Store) userWhere(ctx context.Context, r q, cond string, args []any, passwordHash *string) (*steward.User, error) {
 	var u steward.User
 	var created, updated int64
-	err := r.row(ctx, "SELECT "+userCols+" FROM users WHERE "+cond, args...).Scan(&u.ID, &u.AccountID, &u.Name,
-		&u.Email, &u.Role, &u.FleetVisibility, &u.Active, &created, &updated)
+	cols, dest := userCols, []any{&u.ID, &u.AccountID, &u.Name, &u.Email, &u.Role, &u.FleetVisibility, &u.Active, &created, &updated}
+	if passwordHash != nil {
+		cols, dest = cols+", password_hash", append(dest, passwordHash)
+	}
+	err := r.row(ctx, "SELECT "+cols+" FROM users WHERE "+cond, args...).Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, steward.NotFound("user")
 	}
@@ -193,7 +194,7 @@ func (s *Store) createAPIKey(ctx context.Context, a *steward.Actor, userCond str
 	}
 	var k *steward.APIKey
 	err := s.write(ctx, func(t *tx) error {
-		u, err := s.userWhere(ctx, t.q, userCond, userArgs...)
+		u, err := s.userWhere(ctx, t.q, userCond, userArgs, nil)
 		if err != nil {
 			return err
 		}
@@ -334,7 +335,7 @@ func (s *Store) Me(ctx context.Context, a *steward.Actor) (*steward.Me, error) {
 	if err := a.Require(steward.PermRead); err != nil {
 		return nil, err
 	}
-	u, err := s.userWhere(ctx, s.reader(), "id = ?", a.UserID)
+	u, err := s.userWhere(ctx, s.reader(), "id = ?", []any{a.UserID}, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -36,10 +36,8 @@ func stateOf(x *steward.Asset) *assetState {
 	return &assetState{archived: x.ArchivedAt != nil, owner: x.OwnerCustomerID, location: x.LocationID, locCustomer: x.LocationCustomerID}
 }
 
-var assetList = listSpec{kind: "assets", alias: "x", cols: assetCols, def: "name", sorts: map[string]sortKey{
-	"name": {column: "name_key"}, "serial_number": {column: "serial_key"},
-	"created_at": {column: "created_at", numeric: true}, "updated_at": {column: "updated_at", numeric: true},
-}}
+var assetList = listSpec{kind: "assets", alias: "x", cols: assetCols, def: "name",
+	sorts: sortKeys(steward.AssetSorts), names: steward.AssetSorts}
 
 // Assets returns one page of the account's assets.
 func (s *Store) Assets(ctx context.Context, a *steward.Actor, f steward.AssetFilter) (*steward.Page[steward.Asset], error) {

@@ -24,9 +24,8 @@ func scanContact(row interface{ Scan(...any) error }, extra ...any) (*steward.Co
 	return &c, nil
 }
 
-var contactList = listSpec{kind: "contacts", alias: "k", cols: contactCols, def: "name", sorts: map[string]sortKey{
-	"name": {column: "name_key"}, "created_at": {column: "created_at", numeric: true}, "updated_at": {column: "updated_at", numeric: true},
-}}
+var contactList = listSpec{kind: "contacts", alias: "k", cols: contactCols, def: "name",
+	sorts: sortKeys(steward.ContactSorts), names: steward.ContactSorts}
 
 // Contacts returns one page of contacts, of one customer or of all.
 func (s *Store) Contacts(ctx context.Context, a *steward.Actor, f steward.ContactFilter) (*steward.Page[steward.Contact], error) {

@@ -161,17 +161,17 @@ const recountLocationsSQL = `UPDATE locations SET asset_count = (SELECT COUNT(*)
 	WHERE account_id = ?`
 
 // Recount recomputes every stored count of an account from the data (after a bulk load, or to
-// repair). It returns how many customers' counts were wrong before.
+// repair). It rewrites only the customers whose counts were wrong and returns how many.
 func (s *Store) Recount(ctx context.Context, accountID string) (wrong int64, err error) {
 	err = s.write(ctx, func(t *tx) error {
-		if err := t.row(ctx, `SELECT COUNT(*) FROM customers WHERE account_id = ? AND (`+countMismatch+`)`,
-			accountID).Scan(&wrong); err != nil {
+		res, err := t.exec(ctx, recountCustomersSQL+" AND ("+countMismatch+")", accountID)
+		if err != nil {
 			return err
 		}
-		if _, err := t.exec(ctx, recountCustomersSQL, accountID); err != nil {
+		if wrong, err = res.RowsAffected(); err != nil {
 			return err
 		}
-		_, err := t.exec(ctx, recountLocationsSQL, accountID)
+		_, err = t.exec(ctx, recountLocationsSQL, accountID)
 		return err
 	})
 	return wrong, err

@@ -75,13 +75,33 @@ type sortKey struct {
 	numeric bool
 }
 
+// sortKeys maps the sort names a list accepts (the domain's XSorts) to their columns: text sorts
+// use their folded key column, times and counts are numeric, everything else is its own column.
+func sortKeys(names []string) map[string]sortKey {
+	m := make(map[string]sortKey, len(names))
+	for _, n := range names {
+		switch {
+		case n == "name":
+			m[n] = sortKey{column: "name_key"}
+		case n == "serial_number":
+			m[n] = sortKey{column: "serial_key"}
+		case strings.HasSuffix(n, "_at"), strings.HasSuffix(n, "_count"):
+			m[n] = sortKey{column: n, numeric: true}
+		default:
+			m[n] = sortKey{column: n}
+		}
+	}
+	return m
+}
+
 // listSpec describes a list: its table and the columns it sorts by.
 type listSpec struct {
 	kind  string // "customers", …; also the FTS table prefix
 	alias string
 	cols  string // the select list, with alias
 	sorts map[string]sortKey
-	def   string // the default sort
+	names []string // the accepted sort names, in the order errors list them
+	def   string   // the default sort
 
 }
 
@@ -132,11 +152,7 @@ func list[T any](ctx context.Context, s *Store, spec listSpec, a *steward.Actor,
 	}
 	key, ok := spec.sorts[sortName]
 	if !ok {
-		names := make([]string, 0, len(spec.sorts))
-		for n := range spec.sorts {
-			names = append(names, n)
-		}
-		return nil, steward.Invalid("sort", "must be one of %s, optionally prefixed with -", strings.Join(sortedStrings(names), ", "))
+		return nil, steward.Invalid("sort", "must be one of %s, optionally prefixed with -", strings.Join(spec.names, ", "))
 	}
 	if err := lq.status(spec.alias, p.Status); err != nil {
 		return nil, err
@@ -196,13 +212,4 @@ func list[T any](ctx context.Context, s *Store, spec listSpec, a *steward.Actor,
 		lastID, lastKey = id, k
 	}
 	return page, rows.Err()
-}
-
-func sortedStrings(s []string) []string {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
-	return s
 }

@@ -28,14 +28,8 @@ func scanCustomer(row interface{ Scan(...any) error }, extra ...any) (*steward.C
 	return &c, nil
 }
 
-var customerList = listSpec{kind: "customers", alias: "c", cols: customerCols, def: "name", sorts: map[string]sortKey{
-	"name": {column: "name_key"}, "type": {column: "type"},
-	"created_at": {column: "created_at", numeric: true}, "updated_at": {column: "updated_at", numeric: true},
-	"location_count":               {column: "location_count", numeric: true},
-	"assets_on_location_count":     {column: "assets_on_location_count", numeric: true},
-	"assets_owned_count":           {column: "assets_owned_count", numeric: true},
-	"assets_owned_elsewhere_count": {column: "assets_owned_elsewhere_count", numeric: true},
-}}
+var customerList = listSpec{kind: "customers", alias: "c", cols: customerCols, def: "name",
+	sorts: sortKeys(steward.CustomerSorts), names: steward.CustomerSorts}
 
 // Customers returns one page of the account's customers.
 func (s *Store) Customers(ctx context.Context, a *steward.Actor, f steward.CustomerFilter) (*steward.Page[steward.Customer], error) {

@@ -29,10 +29,8 @@ func scanLocation(row interface{ Scan(...any) error }, extra ...any) (*steward.L
 	return &l, nil
 }
 
-var locationList = listSpec{kind: "locations", alias: "l", cols: locationCols, def: "name", sorts: map[string]sortKey{
-	"name": {column: "name_key"}, "created_at": {column: "created_at", numeric: true},
-	"updated_at": {column: "updated_at", numeric: true}, "asset_count": {column: "asset_count", numeric: true},
-}}
+var locationList = listSpec{kind: "locations", alias: "l", cols: locationCols, def: "name",
+	sorts: sortKeys(steward.LocationSorts), names: steward.LocationSorts}
 
 // Locations returns one page of locations.
 func (s *Store) Locations(ctx context.Context, a *steward.Actor, f steward.LocationFilter) (*steward.Page[steward.Location], error) {

@@ -19,14 +19,6 @@ import (
 // EnvPostgres names the variable holding a PostgreSQL URL for tests.
 const EnvPostgres = "STEWARD_TEST_POSTGRES"
 
-// Engines lists the engines tests run on here: "sqlite", plus "postgres" when configured.
-func Engines() []string {
-	if os.Getenv(EnvPostgres) != "" {
-		return []string{"sqlite", "postgres"}
-	}
-	return []string{"sqlite"}
-}
-
 // ForEachEngine runs fn as a subtest on every engine, each with its own fresh database. Without
 // STEWARD_TEST_POSTGRES the PostgreSQL subtest is skipped with a message saying how to run it.
 func ForEachEngine(t *testing.T, fn func(t *testing.T, s *store.Store)) {
