@@ -31,19 +31,17 @@ type AccountFields struct {
 func (f *AccountFields) Normalize() error {
 	var v Violations
 	requireText(&v, "name", &f.Name, MaxName)
-	switch f.Kind {
-	case "":
+	if f.Kind == "" {
 		f.Kind = AccountInternal
-	case AccountInternal, AccountExternal:
-	default:
-		v.Add("kind", "must be internal or external")
+	} else if !f.Kind.Valid() {
+		v.Add("kind", "%s", OneOf(f.Kind.Values()))
 	}
 	cleanEmail(&v, "email", &f.Email)
 	cleanCountry(&v, "country", &f.Country)
 	cleanText(&v, "external_ref", &f.ExternalRef, MaxShort, false)
 	cleanPhone(&v, "phone", &f.Phone)
 	f.Address.clean(&v, "address")
-	cleanText(&v, "language", &f.Language, 35, false)
+	cleanText(&v, "language", &f.Language, MaxLanguage, false)
 	return v.Err()
 }
 
@@ -56,17 +54,27 @@ type Account struct {
 	Meta
 }
 
+// FleetVisibility says which assets a user sees.
+type FleetVisibility string
+
+// The fleet visibilities.
+const (
+	FleetVisibilityAll    FleetVisibility = "all"
+	FleetVisibilityNone   FleetVisibility = "none"
+	FleetVisibilityGroups FleetVisibility = "groups"
+)
+
 // User is a person who signs in to one account.
 type User struct {
-	ID              string    `json:"id"`
-	AccountID       string    `json:"account_id"`
-	Name            string    `json:"name"`
-	Email           string    `json:"email"`
-	Role            Role      `json:"role"`
-	FleetVisibility string    `json:"fleet_visibility"`
-	Active          bool      `json:"active"`
-	CreatedAt       Timestamp `json:"created_at"`
-	UpdatedAt       Timestamp `json:"updated_at"`
+	ID              string          `json:"id"`
+	AccountID       string          `json:"account_id"`
+	Name            string          `json:"name"`
+	Email           string          `json:"email"`
+	Role            Role            `json:"role"`
+	FleetVisibility FleetVisibility `json:"fleet_visibility"`
+	Active          bool            `json:"active"`
+	CreatedAt       Timestamp       `json:"created_at"`
+	UpdatedAt       Timestamp       `json:"updated_at"`
 }
 
 // APIKey is a credential that acts as one user, with at most that user's role. The secret is
@@ -99,7 +107,7 @@ func (f *APIKeyFields) Normalize() error {
 	var v Violations
 	requireText(&v, "name", &f.Name, MaxName)
 	if f.Role != "" && !f.Role.Valid() {
-		v.Add("role", "must be one of admin, fleet_admin, user, technician")
+		v.Add("role", "%s", OneOf(f.Role.Values()))
 	}
 	if f.ExpiresAt != nil && !f.ExpiresAt.After(time.Now()) {
 		v.Add("expires_at", "must be in the future")

@@ -13,15 +13,6 @@ const (
 	RoleTechnician Role = "technician"
 )
 
-// Valid reports whether r is one of the four roles.
-func (r Role) Valid() bool {
-	switch r {
-	case RoleAdmin, RoleFleetAdmin, RoleUser, RoleTechnician:
-		return true
-	}
-	return false
-}
-
 // rank orders roles for "may only lower the role" checks; technician and user are both below
 // fleet admin and neither includes the other, so a key may narrow to either.
 func (r Role) rank() int {

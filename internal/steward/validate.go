@@ -4,6 +4,7 @@ import (
 	"net/mail"
 	"net/url"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -17,6 +18,24 @@ const (
 	MaxURL   = 2048
 	MaxNotes = 10000
 )
+
+// More limits the validation enforces; the OpenAPI document states each of them.
+const (
+	MaxSerialNumber = 100    // an asset's serial number, in characters
+	MaxPostalCode   = 20     // an address's postal code, in characters
+	MaxLanguage     = 35     // an account's language tag (BCP 47), in characters
+	MaxID           = 64     // a referenced id (customer_id, location_id…), in bytes
+	MaxQuery        = 100    // a list's search term q, in characters
+	MinYear         = 1900   // an asset's earliest year of manufacture
+	MinRadiusM      = 1      // a location's radius, in metres
+	MaxRadiusM      = 100000 // a location's radius, in metres
+	MaxLatitude     = 90     // degrees north or south
+	MaxLongitude    = 180    // degrees east or west
+)
+
+// MaxYear is an asset's latest year of manufacture: next year, as machines of next year's model
+// are sold this year.
+func MaxYear() int { return time.Now().Year() + 1 }
 
 // cleanText trims s and checks its length and characters; multiline allows line breaks and tabs.
 func cleanText(v *Violations, field string, s *string, max int, multiline bool) {
@@ -98,7 +117,7 @@ func cleanRef(v *Violations, field string, s **string) {
 		*s = nil
 		return
 	}
-	if len(t) > 64 || !utf8.ValidString(t) || strings.IndexFunc(t, unicode.IsControl) >= 0 {
+	if len(t) > MaxID || !utf8.ValidString(t) || strings.IndexFunc(t, unicode.IsControl) >= 0 {
 		v.Add(field, "is not a valid id")
 		return
 	}
@@ -116,7 +135,7 @@ type Address struct {
 
 func (a *Address) clean(v *Violations, prefix string) {
 	cleanText(v, prefix+".street", &a.Street, MaxShort, false)
-	cleanText(v, prefix+".postal_code", &a.PostalCode, 20, false)
+	cleanText(v, prefix+".postal_code", &a.PostalCode, MaxPostalCode, false)
 	cleanText(v, prefix+".city", &a.City, MaxShort, false)
 	cleanText(v, prefix+".region", &a.Region, MaxShort, false)
 	cleanCountry(v, prefix+".country", &a.Country)

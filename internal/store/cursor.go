@@ -126,7 +126,7 @@ func (lq *listQuery) status(alias string, st steward.Status) error {
 		lq.where(alias + ".archived_at IS NOT NULL")
 	case steward.StatusAll:
 	default:
-		return steward.Invalid("status", "must be active, archived or all")
+		return steward.Invalid("status", "%s", steward.OneOf(steward.Status("").Values()))
 	}
 	return nil
 }
@@ -160,8 +160,8 @@ func list[T any](ctx context.Context, s *Store, spec listSpec, a *steward.Actor,
 	conds := append([]string{spec.alias + ".account_id = ?"}, lq.conds...)
 	args := append([]any{a.AccountID}, lq.args...)
 	if q := strings.TrimSpace(p.Q); q != "" {
-		if len([]rune(q)) > 100 {
-			return nil, steward.Invalid("q", "must be at most 100 characters")
+		if len([]rune(q)) > steward.MaxQuery {
+			return nil, steward.Invalid("q", "must be at most %d characters", steward.MaxQuery)
 		}
 		cond, qargs := s.d.search(spec.kind, spec.alias, fold(q))
 		conds = append(conds, cond)

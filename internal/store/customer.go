@@ -36,7 +36,7 @@ func (s *Store) Customers(ctx context.Context, a *steward.Actor, f steward.Custo
 	var lq listQuery
 	if f.Type != "" {
 		if !f.Type.Valid() {
-			return nil, steward.Invalid("type", "must be one of contractor, dealer, distributor, oem, rental, service_provider, end_user, other")
+			return nil, steward.Invalid("type", "%s", steward.OneOf(f.Type.Values()))
 		}
 		lq.where("c.type = ?", string(f.Type))
 	}

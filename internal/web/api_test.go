@@ -28,6 +28,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/steward-fleet/steward/internal/steward"
 	"github.com/steward-fleet/steward/internal/store"
 	"github.com/steward-fleet/steward/internal/store/storetest"
@@ -51,15 +53,10 @@ type apiEnv struct {
 
 	otherAccountID string
 
-	// documented holds the OpenAPI document's operations, as method + path regexp; every call a
-	// scenario makes must match one (see apiClient.do).
-	documented []documentedOp
-}
-
-type documentedOp struct {
-	method string
-	path   *regexp.Regexp
-	tmpl   string
+	// spec is the served OpenAPI document, templates its paths; every call a scenario makes must
+	// be one of its operations, and every response must match it (see apiClient.do).
+	spec      *openapi3.T
+	templates []pathTemplate
 }
 
 // forEachEngine runs fn once per engine, each on its own environment. The PostgreSQL run skips
@@ -232,7 +229,8 @@ func uniqueEmail(local string) string {
 	return fmt.Sprintf("%s-%d@example.com", local, orgSeq.Add(1))
 }
 
-// loadOpenAPI reads the server's OpenAPI document and compiles its operations.
+// loadOpenAPI reads the server's OpenAPI document, parses and validates it, and compiles its
+// paths.
 func (e *apiEnv) loadOpenAPI(t *testing.T) {
 	t.Helper()
 	res, err := http.Get(e.srv.URL + "/api/v1/openapi.json")
@@ -240,28 +238,24 @@ func (e *apiEnv) loadOpenAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	var doc struct {
-		Paths map[string]map[string]json.RawMessage `json:"paths"`
-	}
-	if err := json.NewDecoder(res.Body).Decode(&doc); err != nil {
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
 		t.Fatalf("openapi.json: %v", err)
 	}
-	param := regexp.MustCompile(`\\\{[^}]+\\\}`)
-	for tmpl, ops := range doc.Paths {
-		re := regexp.MustCompile("^" + param.ReplaceAllString(regexp.QuoteMeta(tmpl), `[^/]+`) + "$")
-		for method := range ops {
-			e.documented = append(e.documented, documentedOp{method: strings.ToUpper(method), path: re, tmpl: tmpl})
-		}
+	e.spec = parseOpenAPI(t, raw)
+	for _, tmpl := range e.spec.Paths.InMatchingOrder() {
+		e.templates = append(e.templates, compileTemplate(tmpl))
 	}
 }
 
 // operation returns the documented path template that method and path call, or "".
 func (e *apiEnv) operation(method, path string) string {
-	path, _, _ = strings.Cut(path, "?")
-	for _, op := range e.documented {
-		if op.method == method && op.path.MatchString(path) {
-			return op.tmpl
-		}
+	req, err := http.NewRequest(method, e.srv.URL+path, nil)
+	if err != nil {
+		return ""
+	}
+	if r, _ := e.route(req); r != nil {
+		return r.Path
 	}
 	return ""
 }
@@ -307,12 +301,13 @@ type h []string
 func (c *apiClient) do(t *testing.T, method, path string, body any, headers ...string) *result {
 	t.Helper()
 	var rd io.Reader
+	var sent []byte // the body sent, for the contract check; nil when none or streamed
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd = strings.NewReader(b)
+		sent = []byte(b)
 	case []byte:
-		rd = bytes.NewReader(b)
+		sent = b
 	case io.Reader:
 		rd = b
 	default:
@@ -320,7 +315,10 @@ func (c *apiClient) do(t *testing.T, method, path string, body any, headers ...s
 		if err != nil {
 			t.Fatal(err)
 		}
-		rd = bytes.NewReader(j)
+		sent = j
+	}
+	if sent != nil {
+		rd = bytes.NewReader(sent)
 	}
 	req, err := http.NewRequest(method, c.env.srv.URL+path, rd)
 	if err != nil {
@@ -379,6 +377,7 @@ func (c *apiClient) do(t *testing.T, method, path string, body any, headers ...s
 	if !c.undocumented && c.env.operation(method, path) == "" {
 		t.Errorf("%s %s is not described by /api/v1/openapi.json", method, path)
 	}
+	c.env.checkContract(t, req, sent, res, raw)
 	return r
 }
 

@@ -22,12 +22,10 @@ func parseAuditFilter(q url.Values, paged bool) (steward.AuditFilter, error) {
 		From:       parseTime(q, "from", &v),
 		To:         parseTime(q, "to", &v),
 	}
-	switch src := steward.Source(q.Get("source")); src {
-	case "":
-	case steward.SourceWeb, steward.SourceAPI, steward.SourceImport, steward.SourceSystem:
+	if src := steward.Source(q.Get("source")); src.Valid() {
 		f.Source = src
-	default:
-		v.Add("source", "must be one of web, api, import, system")
+	} else if src != "" {
+		v.Add("source", "%s", steward.OneOf(src.Values()))
 	}
 	if f.From != nil && f.To != nil && !f.To.After(f.From.Time) {
 		v.Add("to", "must be after from")

@@ -150,12 +150,10 @@ func parseListParams(q url.Values, v *steward.Violations) steward.ListParams {
 		Limit:  parseLimit(q, v),
 		Status: steward.StatusActive,
 	}
-	switch s := steward.Status(q.Get("status")); s {
-	case "":
-	case steward.StatusActive, steward.StatusArchived, steward.StatusAll:
+	if s := steward.Status(q.Get("status")); s.Valid() {
 		p.Status = s
-	default:
-		v.Add("status", "must be one of active, archived, all")
+	} else if s != "" {
+		v.Add("status", "%s", steward.OneOf(s.Values()))
 	}
 	return p
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"reflect"
 
 	"github.com/steward-fleet/steward/internal/steward"
 )
@@ -17,7 +18,7 @@ type route struct {
 	tag         string
 	query       []param
 	body        any      // a value of the request body's type; nil when there is none
-	required    []string // body fields a create requires
+	required    []string // body fields a create requires, or a merge patch may not clear
 	response    any      // a value of the success body's type; nil when there is none
 	status      int      // the success status; 0 means 200
 	contentType string   // of the success body, when not application/json
@@ -34,14 +35,18 @@ type param struct {
 	format      string
 	description string
 	enum        []string
+	of          reflect.Type // a domain type whose schema it takes (an enumeration), instead of typ
+	maxLength   int          // of a string, in characters; 0: none stated
+	min, max    int          // of an integer, when max > 0
 }
 
 var (
-	qLimit  = param{name: "limit", typ: "integer", description: "page size, 1 to 500; default 50"}
+	qLimit = param{name: "limit", typ: "integer", format: "int32", min: 1, max: steward.MaxLimit,
+		description: "page size; default 50"}
 	qCursor = param{name: "cursor", typ: "string", description: "next_cursor of the previous page; valid only with the same filters and sort"}
-	qQ      = param{name: "q", typ: "string", description: "case- and accent-insensitive substring search"}
-	qStatus = param{name: "status", typ: "string", description: "archive state; default active",
-		enum: []string{string(steward.StatusActive), string(steward.StatusArchived), string(steward.StatusAll)}}
+	qQ      = param{name: "q", typ: "string", maxLength: steward.MaxQuery,
+		description: "case- and accent-insensitive substring search"}
+	qStatus = param{name: "status", of: reflect.TypeFor[steward.Status](), description: "archive state; default active"}
 )
 
 // listQuery is the query of a list: q, status, sort (one of sorts, "-" for descending), limit,
@@ -67,8 +72,7 @@ func auditQuery(paged bool) []param {
 		idParam("object_id", "the changed object"),
 		idParam("customer_id", "the customer's own events and those of its contacts and locations"),
 		idParam("actor_id", "who made the change"),
-		{name: "source", typ: "string", enum: []string{string(steward.SourceWeb), string(steward.SourceAPI),
-			string(steward.SourceImport), string(steward.SourceSystem)}},
+		{name: "source", of: reflect.TypeFor[steward.Source](), description: "through which door the change came"},
 		idParam("action", "create, update, archive, unarchive, delete, …"),
 		{name: "from", typ: "string", format: "date-time", description: "inclusive lower bound, RFC 3339"},
 		{name: "to", typ: "string", format: "date-time", description: "exclusive upper bound, RFC 3339"},
@@ -96,7 +100,7 @@ func (s *Server) routeTable() []route {
 
 		// Customers.
 		{method: get, path: "/api/v1/customers", id: "listCustomers", tag: "customers", summary: "List customers with their counts",
-			query:    listQuery(steward.CustomerSorts, param{name: "type", typ: "string", enum: customerTypeNames()}),
+			query:    listQuery(steward.CustomerSorts, param{name: "type", of: reflect.TypeFor[steward.CustomerType]()}),
 			response: steward.Page[steward.Customer]{}, handle: s.listCustomers},
 		{method: post, path: "/api/v1/customers", id: "createCustomer", tag: "customers", summary: "Create a customer",
 			body: steward.CustomerFields{}, required: []string{"name"}, response: steward.Customer{}, status: created,
@@ -189,7 +193,8 @@ func (s *Server) routeTable() []route {
 		{method: get, path: "/api/v1/account", id: "getAccount", tag: "account", summary: "The caller's account and its settings",
 			response: steward.Account{}, handle: s.getAccount},
 		{method: patch, path: "/api/v1/account", id: "updateAccount", tag: "account", summary: "Change the caller's account (JSON Merge Patch)",
-			body: steward.AccountFields{}, response: steward.Account{}, ifMatch: true, handle: s.updateAccount},
+			body: steward.AccountFields{}, required: []string{"name"}, response: steward.Account{}, ifMatch: true,
+			handle: s.updateAccount},
 		{method: get, path: "/api/v1/api-keys", id: "listAPIKeys", tag: "account", summary: "List API keys",
 			response: steward.Page[steward.APIKey]{}, handle: s.listAPIKeys},
 		{method: post, path: "/api/v1/api-keys", id: "createAPIKey", tag: "account",
@@ -201,12 +206,4 @@ func (s *Server) routeTable() []route {
 		{method: del, path: "/api/v1/api-keys/{id}", id: "revokeAPIKey", tag: "account", summary: "Revoke an API key at once",
 			status: noContent, handle: s.deleteAPIKey},
 	}
-}
-
-func customerTypeNames() []string {
-	names := make([]string, len(steward.CustomerTypes))
-	for i, t := range steward.CustomerTypes {
-		names[i] = string(t)
-	}
-	return names
 }
