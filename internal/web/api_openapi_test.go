@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -195,3 +196,52 @@ func (r *recordingT) Errorf(format string, args ...any) {
 func (r *recordingT) Helper() {}
 
 func (r *recordingT) errors() string { return strings.Join(r.errs, "\n") }
+
+// Every member of a merge-patch body that the document makes nullable is one the server lets a
+// patch clear with null, and every other member is refused as null (422 naming it): the
+// document's nullability is the server's.
+func TestMergePatchNullsAreTheDocuments(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *apiEnv) {
+		customer := e.admin.create(t, "/api/v1/customers", obj{"name": "Patch Target", "notes": "n"})
+		cid := str(customer, "id")
+		contact := e.admin.create(t, "/api/v1/customers/"+cid+"/contacts", obj{"name": "Ann"})
+		location := e.admin.create(t, "/api/v1/locations", obj{"name": "Depot", "customer_id": cid})
+		asset := e.admin.create(t, "/api/v1/assets", obj{"name": "Crane", "year": 2020})
+		targets := map[string]string{
+			"/api/v1/customers/{id}": "/api/v1/customers/" + cid,
+			"/api/v1/contacts/{id}":  "/api/v1/contacts/" + str(contact, "id"),
+			"/api/v1/locations/{id}": "/api/v1/locations/" + str(location, "id"),
+			"/api/v1/assets/{id}":    "/api/v1/assets/" + str(asset, "id"),
+			"/api/v1/account":        "/api/v1/account",
+		}
+		patches := 0
+		for tmpl, item := range e.spec.Paths.Map() {
+			if item.Patch == nil {
+				continue
+			}
+			path, ok := targets[tmpl]
+			if !ok {
+				t.Errorf("PATCH %s: no object to probe; add one to this test", tmpl)
+				continue
+			}
+			patches++
+			schema := item.Patch.RequestBody.Value.Content.Get("application/merge-patch+json").Schema.Value
+			for member, prop := range schema.Properties {
+				nullable := prop.Value.Type.IncludesNull()
+				for _, alt := range prop.Value.AnyOf {
+					nullable = nullable || alt.Value.Type.Is("null")
+				}
+				r := e.admin.patch(t, path, obj{member: nil})
+				switch {
+				case nullable && r.Status != http.StatusOK:
+					t.Errorf("PATCH %s {%q: null}: %d, but the document says null clears it: %s", tmpl, member, r.Status, r.Raw)
+				case !nullable && (r.Status != http.StatusUnprocessableEntity || !slices.Contains(r.fields(), member)):
+					t.Errorf("PATCH %s {%q: null}: %d, but the document says it cannot be cleared: %s", tmpl, member, r.Status, r.Raw)
+				}
+			}
+		}
+		if patches != len(targets) {
+			t.Errorf("%d PATCH operations probed, want %d", patches, len(targets))
+		}
+	})
+}

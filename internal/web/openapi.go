@@ -390,7 +390,8 @@ func fieldLimits() map[reflect.Type]map[string]map[string]any {
 	text := func(max int) map[string]any { return map[string]any{"maxLength": max} }
 	name := map[string]any{"minLength": 1, "maxLength": steward.MaxName}
 	id := text(steward.MaxID)
-	country := map[string]any{"maxLength": 2, "description": "ISO 3166-1 alpha-2, upper case (lower case is accepted)"}
+	// A country is validated as a code, not by length: " de " is accepted as DE.
+	country := map[string]any{"description": "ISO 3166-1 alpha-2 code, stored upper case"}
 	return map[reflect.Type]map[string]map[string]any{
 		reflect.TypeFor[steward.CustomerFields](): {"name": name, "external_ref": text(steward.MaxShort),
 			"email": text(steward.MaxEmail), "phone": text(steward.MaxPhone), "website": text(steward.MaxURL),
