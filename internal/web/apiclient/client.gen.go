@@ -434,7 +434,7 @@ type Account struct {
 	Address    Address                      `json:"address"`
 	ArchivedAt nullable.Nullable[time.Time] `json:"archived_at"`
 
-	// Country ISO 3166-1 alpha-2, upper case (lower case is accepted)
+	// Country ISO 3166-1 alpha-2 code, stored upper case
 	Country                    string                    `json:"country"`
 	CreatedAt                  time.Time                 `json:"created_at"`
 	CustomersExternallyManaged bool                      `json:"customers_externally_managed"`
@@ -454,7 +454,7 @@ type Account struct {
 type AccountFieldsPatch struct {
 	Address nullable.Nullable[AddressPatch] `json:"address,omitempty"`
 
-	// Country ISO 3166-1 alpha-2, upper case (lower case is accepted)
+	// Country ISO 3166-1 alpha-2 code, stored upper case
 	Country                    nullable.Nullable[string]      `json:"country,omitempty"`
 	CustomersExternallyManaged nullable.Nullable[bool]        `json:"customers_externally_managed,omitempty"`
 	Email                      nullable.Nullable[string]      `json:"email,omitempty"`
@@ -475,7 +475,7 @@ type ActorType string
 type Address struct {
 	City string `json:"city"`
 
-	// Country ISO 3166-1 alpha-2, upper case (lower case is accepted)
+	// Country ISO 3166-1 alpha-2 code, stored upper case
 	Country    string `json:"country"`
 	PostalCode string `json:"postal_code"`
 	Region     string `json:"region"`
@@ -486,7 +486,7 @@ type Address struct {
 type AddressInput struct {
 	City *string `json:"city,omitempty"`
 
-	// Country ISO 3166-1 alpha-2, upper case (lower case is accepted)
+	// Country ISO 3166-1 alpha-2 code, stored upper case
 	Country    *string `json:"country,omitempty"`
 	PostalCode *string `json:"postal_code,omitempty"`
 	Region     *string `json:"region,omitempty"`
@@ -497,7 +497,7 @@ type AddressInput struct {
 type AddressPatch struct {
 	City nullable.Nullable[string] `json:"city,omitempty"`
 
-	// Country ISO 3166-1 alpha-2, upper case (lower case is accepted)
+	// Country ISO 3166-1 alpha-2 code, stored upper case
 	Country    nullable.Nullable[string] `json:"country,omitempty"`
 	PostalCode nullable.Nullable[string] `json:"postal_code,omitempty"`
 	Region     nullable.Nullable[string] `json:"region,omitempty"`
