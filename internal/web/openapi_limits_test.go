@@ -137,3 +137,39 @@ func TestOpenAPIRequestTextIsBounded(t *testing.T) {
 		t.Errorf("only %d text members checked", checked)
 	}
 }
+
+// Every integer and number in the document says its format (int32, int64, double), so a
+// generated client neither overflows a count nor rounds a coordinate.
+func TestOpenAPINumbersHaveFormats(t *testing.T) {
+	fs := newFakeServer(t, Options{})
+	doc := fetchOpenAPI(t, fs)
+	seen := 0
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			types := jsonList(v["type"])
+			if s, ok := v["type"].(string); ok {
+				types = []any{s}
+			}
+			if slices.Contains(types, any("integer")) || slices.Contains(types, any("number")) {
+				seen++
+				f, _ := v["format"].(string)
+				if !slices.Contains([]string{"int32", "int64", "double"}, f) {
+					t.Errorf("%s: %v without an int32, int64 or double format", path, v)
+				}
+			}
+			for k, c := range v {
+				walk(path+"/"+k, c)
+			}
+		case []any:
+			for i, c := range v {
+				walk(path+"/"+strconv.Itoa(i), c)
+			}
+		}
+	}
+	walk("", doc)
+	if seen < 20 {
+		t.Errorf("only %d numbers seen", seen)
+	}
+}
