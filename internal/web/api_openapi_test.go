@@ -245,3 +245,59 @@ func TestMergePatchNullsAreTheDocuments(t *testing.T) {
 		}
 	})
 }
+
+// The query limits the document states are the server's: for every operation with them, q at
+// its maxLength and limit at its minimum and maximum are served, one past them is 422 naming
+// the parameter.
+func TestQueryLimitsAreTheDocuments(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *apiEnv) {
+		customer := e.admin.create(t, "/api/v1/customers", obj{"name": "Query Target"})
+		asset := e.admin.create(t, "/api/v1/assets", obj{"name": "Query Crane"})
+		ids := map[string]string{
+			"/api/v1/customers/{id}/contacts": "/api/v1/customers/" + str(customer, "id") + "/contacts",
+			"/api/v1/assets/{id}/movements":   "/api/v1/assets/" + str(asset, "id") + "/movements",
+		}
+		probed := map[string]int{}
+		for tmpl, item := range e.spec.Paths.Map() {
+			if item.Get == nil {
+				continue
+			}
+			path := tmpl
+			if strings.Contains(tmpl, "{") {
+				if path = ids[tmpl]; path == "" {
+					continue
+				}
+			}
+			for _, p := range item.Get.Parameters {
+				s := p.Value.Schema.Value
+				if p.Value.In != "query" {
+					continue
+				}
+				var ok, bad []string
+				switch {
+				case s.MaxLength != nil && p.Value.Name == "q":
+					n := int(*s.MaxLength)
+					ok, bad = []string{strings.Repeat("q", n)}, []string{strings.Repeat("q", n+1)}
+				case s.Min != nil && s.Max != nil:
+					lo, hi := int(*s.Min), int(*s.Max)
+					ok, bad = []string{fmt.Sprint(lo), fmt.Sprint(hi)}, []string{fmt.Sprint(lo - 1), fmt.Sprint(hi + 1)}
+				default:
+					continue
+				}
+				probed[p.Value.Name]++
+				for _, v := range ok {
+					e.admin.get(t, path+"?"+p.Value.Name+"="+v).want(t, http.StatusOK)
+				}
+				for _, v := range bad {
+					r := e.admin.get(t, path+"?"+p.Value.Name+"="+v).want(t, http.StatusUnprocessableEntity)
+					if !slices.Contains(r.fields(), p.Value.Name) {
+						t.Errorf("GET %s?%s=%.10s…: errors %v, want %s", tmpl, p.Value.Name, v, r.fields(), p.Value.Name)
+					}
+				}
+			}
+		}
+		if probed["q"] < 5 || probed["limit"] < 7 {
+			t.Errorf("probed %v, want q on every searchable list and limit on every paged one", probed)
+		}
+	})
+}

@@ -271,7 +271,8 @@ func (g *schemaGen) operation(rt route) map[string]any {
 	}
 	if rt.idempotent {
 		params = append(params, map[string]any{"name": "Idempotency-Key", "in": "header",
-			"schema":      map[string]any{"type": "string", "minLength": 1, "maxLength": maxIdempotencyKeyLen},
+			"schema": map[string]any{"type": "string", "minLength": 1, "maxLength": maxIdempotencyKeyLen,
+				"pattern": "^[ -~]+$"}, // printable ASCII
 			"description": "Printable ASCII, unique per request, scoped to the caller: a retry with the same key and body within 24 h replays the first response (header Idempotent-Replayed: true)."})
 	}
 	if len(params) > 0 {
