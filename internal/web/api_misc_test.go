@@ -206,6 +206,7 @@ func TestAPIConcurrentDuplicates(t *testing.T) {
 			parallelDo(n, func(i int) {
 				req, _ := http.NewRequest("POST", e.srv.URL+c.path, strings.NewReader(c.body))
 				req.Header.Set("Authorization", "Bearer "+e.admin.key)
+				req.Header.Set("Content-Type", "application/json")
 				res, err := e.srv.Client().Do(req)
 				if err != nil {
 					t.Error(err)
