@@ -115,16 +115,22 @@ func (e *apiEnv) checkContract(t testing.TB, req *http.Request, reqBody []byte, 
 	}
 }
 
-// route finds the documented operation of req and its path parameters.
+// route finds the documented operation of req and its path parameters. HEAD is served for
+// every GET (net/http's ServeMux does so) and follows the GET's description without the body,
+// so it is held to the GET operation.
 func (e *apiEnv) route(req *http.Request) (*routers.Route, map[string]string) {
 	path := req.URL.EscapedPath()
+	method := req.Method
+	if method == http.MethodHead {
+		method = http.MethodGet
+	}
 	for _, pt := range e.templates {
 		m := pt.re.FindStringSubmatch(path)
 		if m == nil {
 			continue
 		}
 		item := e.spec.Paths.Value(pt.tmpl)
-		op := item.GetOperation(req.Method)
+		op := item.GetOperation(method)
 		if op == nil {
 			continue
 		}
@@ -299,5 +305,18 @@ func TestQueryLimitsAreTheDocuments(t *testing.T) {
 		if probed["q"] < 5 || probed["limit"] < 7 {
 			t.Errorf("probed %v, want q on every searchable list and limit on every paged one", probed)
 		}
+	})
+}
+
+// HEAD follows the GET operation's description, without a body.
+func TestHeadFollowsTheGetDescription(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *apiEnv) {
+		c := e.admin.create(t, "/api/v1/customers", obj{"name": "Head Target"})
+		r := e.admin.do(t, http.MethodHead, "/api/v1/customers/"+str(c, "id"), nil).want(t, http.StatusOK)
+		if len(r.Raw) != 0 || r.etag(t) == "" {
+			t.Errorf("HEAD: body %q, ETag %q", r.Raw, r.Header.Get("ETag"))
+		}
+		e.admin.do(t, http.MethodHead, "/api/v1/customers/nonesuch", nil).want(t, http.StatusNotFound)
+		e.admin.do(t, http.MethodHead, "/api/v1/customers?limit=1", nil).want(t, http.StatusOK)
 	})
 }
