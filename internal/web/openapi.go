@@ -228,9 +228,9 @@ func (rt route) statuses() []int {
 	if rt.ifMatch {
 		s = append(s, http.StatusPreconditionFailed)
 	}
-	// A unique value taken (create, change), a referenced object (delete), an Idempotency-Key in
-	// flight (create).
-	if rt.idempotent || rt.method == http.MethodDelete || rt.method == http.MethodPatch {
+	// A unique value taken (create, change), a referenced object (delete of a stored object; an
+	// API key's revocation cannot conflict), an Idempotency-Key in flight (create).
+	if rt.idempotent || (rt.method == http.MethodDelete && rt.ifMatch) || rt.method == http.MethodPatch {
 		s = append(s, http.StatusConflict)
 	}
 	slices.Sort(s)
