@@ -173,3 +173,70 @@ func TestOpenAPINumbersHaveFormats(t *testing.T) {
 		t.Errorf("only %d numbers seen", seen)
 	}
 }
+
+// Statuses and headers as docs/API.md has them, spot-checked per kind of route.
+func TestOpenAPIDeclaresStatusesAndHeaders(t *testing.T) {
+	fs := newFakeServer(t, Options{})
+	doc := fetchOpenAPI(t, fs)
+	paths := doc["paths"].(map[string]any)
+	responses := func(path, method string) map[string]any {
+		t.Helper()
+		return paths[path].(map[string]any)[method].(map[string]any)["responses"].(map[string]any)
+	}
+	statuses := func(path, method string) []string {
+		var out []string
+		for code := range responses(path, method) {
+			out = append(out, code)
+		}
+		slices.Sort(out)
+		return out
+	}
+	for _, tc := range []struct {
+		path, method string
+		want         []string
+	}{
+		{"/healthz", "get", []string{"200", "414", "431", "500", "503"}},
+		{"/api/v1/openapi.json", "get", []string{"200", "400", "414", "422", "429", "431", "500", "503"}},
+		{"/api/v1/customers", "get", []string{"200", "400", "401", "403", "414", "422", "429", "431", "500", "503"}},
+		{"/api/v1/customers", "post", []string{"201", "400", "401", "403", "409", "413", "414", "415", "422", "429", "431", "500", "503"}},
+		{"/api/v1/customers/{id}", "get", []string{"200", "304", "400", "401", "403", "404", "414", "422", "429", "431", "500", "503"}},
+		{"/api/v1/customers/{id}", "patch", []string{"200", "400", "401", "403", "404", "409", "412", "413", "414", "415", "422", "429", "431", "500", "503"}},
+		{"/api/v1/customers/{id}", "delete", []string{"204", "400", "401", "403", "404", "409", "412", "414", "422", "429", "431", "500", "503"}},
+		{"/api/v1/customers/{id}/archive", "post", []string{"200", "400", "401", "403", "404", "412", "414", "422", "429", "431", "500", "503"}},
+		{"/api/v1/api-keys/{id}", "delete", []string{"204", "400", "401", "403", "404", "414", "422", "429", "431", "500", "503"}},
+	} {
+		if got := statuses(tc.path, tc.method); !slices.Equal(got, tc.want) {
+			t.Errorf("%s %s declares %v, want %v", tc.method, tc.path, got, tc.want)
+		}
+	}
+	headers := func(resp map[string]any) []string {
+		if ref, ok := resp["$ref"].(string); ok {
+			name := strings.TrimPrefix(ref, "#/components/responses/")
+			resp = doc["components"].(map[string]any)["responses"].(map[string]any)[name].(map[string]any)
+		}
+		var out []string
+		for h := range resp["headers"].(map[string]any) {
+			out = append(out, h)
+		}
+		slices.Sort(out)
+		return out
+	}
+	for _, tc := range []struct {
+		path, method, status string
+		want                 []string
+	}{
+		{"/api/v1/customers", "post", "201", []string{"ETag", "Idempotent-Replayed", "Location", "X-Request-Id"}},
+		{"/api/v1/api-keys", "post", "201", []string{"Idempotent-Replayed", "Location", "X-Request-Id"}},
+		{"/api/v1/customers", "get", "200", []string{"X-Request-Id"}},
+		{"/api/v1/customers/{id}", "get", "200", []string{"ETag", "X-Request-Id"}},
+		{"/api/v1/customers/{id}", "get", "304", []string{"ETag", "X-Request-Id"}},
+		{"/api/v1/customers", "get", "429", []string{"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After", "X-Request-Id"}},
+		{"/api/v1/customers", "post", "409", []string{"Retry-After", "X-Request-Id"}},
+		{"/api/v1/customers", "get", "503", []string{"Retry-After", "X-Request-Id"}},
+		{"/api/v1/customers", "get", "422", []string{"X-Request-Id"}},
+	} {
+		if got := headers(responses(tc.path, tc.method)[tc.status].(map[string]any)); !slices.Equal(got, tc.want) {
+			t.Errorf("%s %s %s declares headers %v, want %v", tc.method, tc.path, tc.status, got, tc.want)
+		}
+	}
+}
