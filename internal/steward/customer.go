@@ -53,7 +53,7 @@ func (f *CustomerFields) Normalize() error {
 	} else if !f.Type.Valid() {
 		v.Add("type", "must be one of contractor, dealer, distributor, oem, rental, service_provider, end_user, other")
 	}
-	cleanText(&v, "external_ref", &f.ExternalRef, MaxShort, false)
+	cleanIdentifier(&v, "external_ref", &f.ExternalRef, MaxShort)
 	cleanEmail(&v, "email", &f.Email)
 	cleanPhone(&v, "phone", &f.Phone)
 	cleanURL(&v, "website", &f.Website)

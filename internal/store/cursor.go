@@ -159,13 +159,9 @@ func list[T any](ctx context.Context, s *Store, spec listSpec, a *steward.Actor,
 	}
 	conds := append([]string{spec.alias + ".account_id = ?"}, lq.conds...)
 	args := append([]any{a.AccountID}, lq.args...)
-	if q := strings.TrimSpace(p.Q); q != "" {
-		if len([]rune(q)) > 100 {
-			return nil, steward.Invalid("q", "must be at most 100 characters")
-		}
-		cond, qargs := s.d.search(spec.kind, spec.alias, fold(q))
-		conds = append(conds, cond)
-		args = append(args, qargs...)
+	term, err := searchTerm(p.Q)
+	if err != nil {
+		return nil, err
 	}
 	sig := signature(append([]any{spec.kind, p.Sort, p.Status, strings.TrimSpace(p.Q)}, lq.sigExt...)...)
 	col := spec.alias + "." + key.column
@@ -187,9 +183,14 @@ func list[T any](ctx context.Context, s *Store, spec listSpec, a *steward.Actor,
 		conds = append(conds, "("+col+", "+spec.alias+".id) "+cmp+" (?, ?)")
 		args = append(args, k, c.ID)
 	}
-	query := "SELECT " + spec.cols + ", " + col + " FROM " + spec.kind + " " + spec.alias + " WHERE " + strings.Join(conds, " AND ") +
-		" ORDER BY " + col + " " + dir + ", " + spec.alias + ".id " + dir + " LIMIT ?"
-	rows, err := s.reader().query(ctx, query, append(args, limit+1)...)
+	sel := selection{spec: spec, account: a.AccountID, conds: conds, args: args,
+		order: col + " " + dir + ", " + spec.alias + ".id " + dir, key: col, limit: limit + 1}
+	var rows *sql.Rows
+	if term == "" {
+		rows, err = s.reader().query(ctx, sel.plain(), sel.queryArgs()...)
+	} else {
+		rows, err = s.search(ctx, sel, term)
+	}
 	if err != nil {
 		return nil, err
 	}
