@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -82,8 +83,13 @@ func (sel selection) walk(d dialect) string {
 		" WHERE " + d.contains(a+".search") + " ORDER BY " + sel.order + " LIMIT ?"
 }
 
-// search runs a list query whose rows must contain term (folded, non-empty).
-func (s *Store) search(ctx context.Context, sel selection, term string) (*sql.Rows, error) {
+// maxSortedMatches bounds the matches a search sorted by an explicit sort key may have to sort:
+// beyond it the request is refused (422 on q) rather than sorting without bound.
+var maxSortedMatches = 10000
+
+// search runs a list query whose rows must contain term (folded, non-empty). With capped, a
+// term too broad for the walk whose matches exceed maxSortedMatches is refused.
+func (s *Store) search(ctx context.Context, sel selection, term string, capped bool) (*sql.Rows, error) {
 	r := s.reader()
 	walkRows := walkFactor * sel.limit
 	walk := sel.walk(s.d)
@@ -96,9 +102,79 @@ func (s *Store) search(ctx context.Context, sel selection, term string) (*sql.Ro
 	if found == sel.limit {
 		return r.query(ctx, walk, walkArgs...)
 	}
-	// Plan 2: the term is rare in this account; find its rows through the index.
+	// Plan 2: the term is rare in this account, or its matches lie beyond the walk.
+	if capped {
+		query, args := s.d.searchCount(sel, term, maxSortedMatches+1)
+		var n int
+		if err := r.row(ctx, query, args...).Scan(&n); err != nil {
+			return nil, err
+		}
+		if n > maxSortedMatches {
+			return nil, steward.Invalid("q", "matches more than %d rows, too many to sort by %s: narrow the term, or leave sort out to get the best matches first",
+				maxSortedMatches, strings.TrimPrefix(sel.key, sel.spec.alias+"."))
+		}
+	}
 	query, args := s.d.searchIndexed(sel, term)
 	return r.query(ctx, query, args...)
+}
+
+// searchRanked reads one page of a search without an explicit sort, best matches first: the
+// rows whose name starts with the term, by name; then the others, newest first. Each part is
+// served in its own order from an index, so a page costs the same however many rows match.
+// The cursor's key says which part it stopped in: "p" and the name key, or "i" (by id).
+func searchRanked[T any](ctx context.Context, s *Store, spec listSpec, account string, conds []string, args []any,
+	c *cursor, term string, want int, scan func(rows *sql.Rows, key *any) (T, string, error)) ([]listed[T], error) {
+	a := spec.alias
+	lo, hi := term, term+"\U0010FFFF"
+	var out []listed[T]
+	named := c == nil || strings.HasPrefix(c.Key, "p")
+	if c != nil && !named && c.Key != "i" {
+		return nil, steward.Invalid("cursor", "is not a cursor this server issued")
+	}
+	if named {
+		conds1 := append(conds[:len(conds):len(conds)], a+".name_key >= ?", a+".name_key < ?")
+		args1 := append(args[:len(args):len(args)], lo, hi)
+		if c != nil {
+			conds1 = append(conds1, "("+a+".name_key, "+a+".id) > (?, ?)")
+			args1 = append(args1, c.Key[1:], c.ID)
+		}
+		sel := selection{spec: spec, account: account, conds: conds1, args: args1,
+			order: a + ".name_key, " + a + ".id", key: a + ".name_key", limit: want}
+		rows, err := s.reader().query(ctx, sel.plain(), sel.queryArgs()...)
+		if err != nil {
+			return nil, err
+		}
+		if out, err = collect(rows, scan, func(k any) any { return "p" + keyString(k) }, out, want); err != nil {
+			return nil, err
+		}
+		if len(out) == want {
+			return out, nil
+		}
+	}
+	conds2 := append(conds[:len(conds):len(conds)], "NOT ("+a+".name_key >= ? AND "+a+".name_key < ?)")
+	args2 := append(args[:len(args):len(args)], lo, hi)
+	if c != nil && !named {
+		conds2 = append(conds2, a+".id < ?")
+		args2 = append(args2, c.ID)
+	}
+	sel := selection{spec: spec, account: account, conds: conds2, args: args2,
+		order: a + ".id DESC", key: a + ".id", limit: want - len(out)}
+	rows, err := s.search(ctx, sel, term, false)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, scan, func(any) any { return "i" }, out, want)
+}
+
+// keyString is a scanned text key as a string.
+func keyString(k any) string {
+	switch v := k.(type) {
+	case string:
+		return v
+	case []byte:
+		return string(v)
+	}
+	return fmt.Sprint(k)
 }
 
 // contains is the condition that column (folded text) holds the bound term as a substring.
@@ -130,11 +206,31 @@ func (d dialect) searchIndexed(sel selection, term string) (string, []any) {
 			append(append(append([]any{}, sel.args...), "%"+escapeLike(term)+"%"), sel.limit)
 	}
 	// CROSS JOIN makes the FTS5 index the outer loop.
-	match := `"` + ftsMarker(sel.account) + `" AND "` + strings.ReplaceAll(term, `"`, `""`) + `"`
+	match := ftsMatch(sel.account, term)
 	return "SELECT " + sel.spec.cols + ", " + sel.key + " FROM " + kind + "_fts f CROSS JOIN " + kind + " " + a +
 			" ON " + a + ".rid = f.rowid WHERE f." + kind + "_fts MATCH ? AND " + sel.where() +
 			" ORDER BY " + sel.order + " LIMIT ?",
 		append(append([]any{match}, sel.args...), sel.limit)
+}
+
+// searchCount returns a query counting the account's rows that may contain term, up to max.
+func (d dialect) searchCount(sel selection, term string, max int) (string, []any) {
+	a, kind := sel.spec.alias, sel.spec.kind
+	switch {
+	case utf8.RuneCountInString(term) < minTrigramRunes:
+		return "SELECT count(*) FROM (SELECT 1 FROM " + kind + " " + a + " WHERE " + a + ".account_id = ? AND " +
+			d.contains(a+".search") + " LIMIT ?) n", []any{sel.account, term, max}
+	case d == postgres:
+		return "SELECT count(*) FROM (SELECT 1 FROM " + kind + " " + a + " WHERE " + a + ".account_id = ? AND " +
+			a + `.search LIKE ? ESCAPE '\' LIMIT ?) n`, []any{sel.account, "%" + escapeLike(term) + "%", max}
+	}
+	return "SELECT count(*) FROM (SELECT 1 FROM " + kind + "_fts WHERE " + kind + "_fts MATCH ? LIMIT ?) n",
+		[]any{ftsMatch(sel.account, term), max}
+}
+
+// ftsMatch is the FTS5 query of term (three characters or more) in one account's documents.
+func ftsMatch(account, term string) string {
+	return `"` + ftsMarker(account) + `" AND "` + strings.ReplaceAll(term, `"`, `""`) + `"`
 }
 
 // ftsMarker is the account marker that starts each of the account's FTS5 documents on SQLite

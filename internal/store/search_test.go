@@ -201,11 +201,48 @@ func TestSearchPlans(t *testing.T) {
 				if x.OwnerAccountID != big.admin.AccountID {
 					t.Fatalf("q=%q: another organization's asset %q", tc.q, x.Name)
 				}
-				if i > 0 && tc.sort != "created_at" && (tc.sort == "-name") != (got[i-1].Name > x.Name) {
-					t.Errorf("q=%q sort=%q: %q and %q out of order", tc.q, tc.sort, got[i-1].Name, x.Name)
+				if i == 0 {
+					continue
+				}
+				prev := got[i-1]
+				switch tc.sort {
+				case "-name":
+					if prev.Name < x.Name {
+						t.Errorf("q=%q sort=%q: %q before %q", tc.q, tc.sort, prev.Name, x.Name)
+					}
+				case "created_at":
+					if prev.CreatedAt.Micros() > x.CreatedAt.Micros() {
+						t.Errorf("q=%q sort=%q: %q before %q", tc.q, tc.sort, prev.Name, x.Name)
+					}
+				case "":
+					// Best matches first: names that start with the term, by name; then the
+					// others, newest first.
+					starts := func(a steward.Asset) bool { return strings.HasPrefix(strings.ToLower(a.Name), strings.ToLower(tc.q)) }
+					switch {
+					case starts(prev) && starts(x):
+						if prev.Name > x.Name {
+							t.Errorf("q=%q: name matches %q before %q", tc.q, prev.Name, x.Name)
+						}
+					case !starts(prev) && starts(x):
+						t.Errorf("q=%q: %q before the name match %q", tc.q, prev.Name, x.Name)
+					case !starts(prev) && !starts(x):
+						if prev.ID < x.ID {
+							t.Errorf("q=%q: other matches %q before newer %q", tc.q, prev.Name, x.Name)
+						}
+					}
 				}
 			}
 		}
+		// Sorted by an explicit key, a term whose matches lie beyond the walk is sorted from the
+		// index, up to a bound: "bagger 0" (100 matches) sorted by -name starts after 223 rows.
+		sorted := steward.AssetFilter{ListParams: steward.ListParams{Q: "bagger 0", Sort: "-name", Limit: 1}}
+		if got := allAssets(t, s, big.admin, sorted); len(got) != 100 || got[0].Name != "Bagger 099" {
+			t.Errorf("sorted beyond the walk: %d assets, first %q", len(got), got[0].Name)
+		}
+		undo := store.SetMaxSortedMatches(99)
+		_, err := s.Assets(ctx, big.admin, sorted)
+		undo()
+		wantField(t, err, steward.EINVALID, "q")
 		if got := allAssets(t, s, small.admin, steward.AssetFilter{ListParams: steward.ListParams{Q: "bagger", Limit: 3}}); len(got) != 40 {
 			t.Errorf("small organization: %d, want 40", len(got))
 		}

@@ -134,15 +134,15 @@ func TestAPISearchShortTerms(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *apiEnv) {
 		e.admin.create(t, customersPath, obj{"name": "Hans Müller"})
 		e.admin.create(t, assetsPath, obj{"name": "Pump", "serial_number": "AB-42-ZZ"})
-		// Terms of 1-2 characters match the start of the name only (docs/API.md): no index serves
-		// a substring that short at fleet scale. Three characters and more match anywhere.
+		// Every term is a substring match, whatever its length (API.md).
 		for path, want := range map[string]int{
 			customersPath + "?q=ha":   1, // a prefix
 			customersPath + "?q=HÄ":   1, // folded like the name
-			customersPath + "?q=mü":   0, // the start of a later word: prefix only
-			customersPath + "?q=mül":  1, // three characters: anywhere
+			customersPath + "?q=mü":   1, // the start of a later word
+			customersPath + "?q=l":    1, // one character, inside a word
+			customersPath + "?q=mül":  1,
 			assetsPath + "?q=pu":      1,
-			assetsPath + "?q=42":      0, // inside a serial number: too short
+			assetsPath + "?q=42":      1, // inside a serial number
 			assetsPath + "?q=42-":     1,
 			customersPath + "?q=xq":   0,
 			customersPath + "?q=ller": 1,
