@@ -240,13 +240,10 @@ func listSorted[T any](ctx context.Context, s *Store, spec listSpec, account str
 	}
 	sel := selection{spec: spec, account: account, conds: conds, args: args,
 		order: col + " " + dir + ", " + spec.alias + ".id " + dir, key: col, limit: want}
-	var rows *sql.Rows
-	var err error
-	if term == "" {
-		rows, err = s.reader().query(ctx, sel.plain(), sel.queryArgs()...)
-	} else {
-		rows, err = s.search(ctx, sel, term, true)
+	if term != "" {
+		return search(ctx, s, sel, term, true, scan, nil, nil)
 	}
+	rows, err := s.reader().query(ctx, sel.plain(), sel.queryArgs()...)
 	if err != nil {
 		return nil, err
 	}

@@ -24,8 +24,9 @@ import (
 //     trigram index finds its rows, which are few (fewer than one in walkFactor), and they are
 //     sorted. The index leads with the account (a GIN over (account_id, search) on PostgreSQL,
 //     an account marker inside each FTS5 document on SQLite), so another organization's matches
-//     cost nothing. Terms of one or two characters, which trigrams cannot serve, scan the
-//     account's rows instead.
+//     cost nothing. Terms of one or two characters have no trigram of their own: on SQLite they
+//     are found through the trigrams they start (from the index's vocabulary), on PostgreSQL
+//     through a second index over the text with every character tripled.
 
 // maxSearchRunes is the longest search term accepted.
 const maxSearchRunes = 100
@@ -75,36 +76,45 @@ func (sel selection) plain() string {
 func (sel selection) queryArgs() []any { return append(append([]any{}, sel.args...), sel.limit) }
 
 // walk is the query of plan 1: the first walkRows rows of the list that contain the term. Its
-// arguments are the selection's, walkRows, the term and the limit.
+// arguments are the selection's, walkRows, the term and the limit. The outer query keeps the
+// walk's order without sorting again, so it stops as soon as the page is full: SQLite's
+// co-routine yields the subquery's rows in order, and PostgreSQL knows the subquery is sorted.
 func (sel selection) walk(d dialect) string {
 	a := sel.spec.alias
+	order := ""
+	if d == postgres {
+		order = " ORDER BY " + sel.order
+	}
 	return "SELECT " + sel.spec.cols + ", " + sel.key + " FROM (SELECT " + a + ".* FROM " + sel.spec.kind + " " + a +
 		" WHERE " + sel.where() + " ORDER BY " + sel.order + " LIMIT ?) " + a +
-		" WHERE " + d.contains(a+".search") + " ORDER BY " + sel.order + " LIMIT ?"
+		" WHERE " + d.contains(a+".search") + order + " LIMIT ?"
 }
 
 // maxSortedMatches bounds the matches a search sorted by an explicit sort key may have to sort:
 // beyond it the request is refused (422 on q) rather than sorting without bound.
 var maxSortedMatches = 10000
 
-// search runs a list query whose rows must contain term (folded, non-empty). With capped, a
-// term too broad for the walk whose matches exceed maxSortedMatches is refused.
-func (s *Store) search(ctx context.Context, sel selection, term string, capped bool) (*sql.Rows, error) {
+// search reads the rows of sel that contain term (folded, non-empty), through plan 1 and, when
+// that does not fill the page, plan 2. With capped, a term whose matches lie beyond the walk
+// and exceed maxSortedMatches is refused.
+func search[T any](ctx context.Context, s *Store, sel selection, term string, capped bool,
+	scan func(rows *sql.Rows, key *any) (T, string, error), keyOf func(any) any, out []listed[T]) ([]listed[T], error) {
 	r := s.reader()
-	walkRows := walkFactor * sel.limit
-	walk := sel.walk(s.d)
-	walkArgs := append(append([]any{}, sel.args...), walkRows, term, sel.limit)
-	// Plan 1, counted first: the count stops as soon as the page is full.
-	var found int
-	if err := r.row(ctx, "SELECT count(*) FROM ("+walk+") w", walkArgs...).Scan(&found); err != nil {
+	want := len(out) + sel.limit
+	rows, err := r.query(ctx, sel.walk(s.d), append(append([]any{}, sel.args...), walkFactor*sel.limit, term, sel.limit)...)
+	if err != nil {
 		return nil, err
 	}
-	if found == sel.limit {
-		return r.query(ctx, walk, walkArgs...)
+	walked, err := collect(rows, scan, keyOf, out, want)
+	if err != nil || len(walked) == want {
+		return walked, err
 	}
 	// Plan 2: the term is rare in this account, or its matches lie beyond the walk.
 	if capped {
-		query, args := s.d.searchCount(sel, term, maxSortedMatches+1)
+		query, args, err := s.searchCount(ctx, sel, term, maxSortedMatches+1)
+		if err != nil || query == "" {
+			return out, err
+		}
 		var n int
 		if err := r.row(ctx, query, args...).Scan(&n); err != nil {
 			return nil, err
@@ -114,8 +124,14 @@ func (s *Store) search(ctx context.Context, sel selection, term string, capped b
 				maxSortedMatches, strings.TrimPrefix(sel.key, sel.spec.alias+"."))
 		}
 	}
-	query, args := s.d.searchIndexed(sel, term)
-	return r.query(ctx, query, args...)
+	query, args, err := s.searchIndexed(ctx, sel, term)
+	if err != nil || query == "" {
+		return out, err
+	}
+	if rows, err = r.query(ctx, query, args...); err != nil {
+		return nil, err
+	}
+	return collect(rows, scan, keyOf, out, want)
 }
 
 // searchRanked reads one page of a search without an explicit sort, best matches first: the
@@ -159,11 +175,7 @@ func searchRanked[T any](ctx context.Context, s *Store, spec listSpec, account s
 	}
 	sel := selection{spec: spec, account: account, conds: conds2, args: args2,
 		order: a + ".id DESC", key: a + ".id", limit: want - len(out)}
-	rows, err := s.search(ctx, sel, term, false)
-	if err != nil {
-		return nil, err
-	}
-	return collect(rows, scan, func(any) any { return "i" }, out, want)
+	return search(ctx, s, sel, term, false, scan, func(any) any { return "i" }, out)
 }
 
 // keyString is a scanned text key as a string.
@@ -185,47 +197,100 @@ func (d dialect) contains(column string) string {
 	return "instr(" + column + ", ?) > 0"
 }
 
-// minTrigramRunes is the shortest term the trigram indexes can serve.
+// minTrigramRunes is the shortest term with a trigram of its own.
 const minTrigramRunes = 3
 
-// searchIndexed returns plan 2 of a search: the selection's rows containing term, found through
-// the account-led trigram index, sorted.
-func (d dialect) searchIndexed(sel selection, term string) (string, []any) {
-	a, kind := sel.spec.alias, sel.spec.kind
-	if utf8.RuneCountInString(term) < minTrigramRunes {
-		// Too short for trigrams: scan the account's rows in the list's order.
-		return "SELECT " + sel.spec.cols + ", " + sel.key + " FROM " + kind + " " + a +
-				" WHERE " + sel.where() + " AND " + d.contains(a+".search") + " ORDER BY " + sel.order + " LIMIT ?",
-			append(append(append([]any{}, sel.args...), term), sel.limit)
+// maxShortTermTrigrams bounds the trigrams a one- or two-character term expands to on SQLite.
+const maxShortTermTrigrams = 4000
+
+// indexedMatch returns how plan 2 finds the account's rows containing term through the index:
+// on PostgreSQL a condition on the row (alias a), on SQLite an FTS5 query. none means no row
+// can match.
+func (s *Store) indexedMatch(ctx context.Context, kind, a, account, term string) (cond string, args []any, none bool, err error) {
+	short := utf8.RuneCountInString(term) < minTrigramRunes
+	if s.d == postgres {
+		if short {
+			return "search_tripled(" + a + `.search) LIKE ? ESCAPE '\'`, []any{"%" + escapeLike(tripled(term)) + "%"}, false, nil
+		}
+		return a + `.search LIKE ? ESCAPE '\'`, []any{"%" + escapeLike(term) + "%"}, false, nil
 	}
-	if d == postgres {
+	if !short {
+		return ftsMatch(account, term), nil, false, nil
+	}
+	// A short term is found through the trigrams it starts: every character of a document is
+	// followed by at least two more (see the migration), so "ab" occurs exactly where one of the
+	// trigrams "ab?" does.
+	rows, err := s.reader().query(ctx, "SELECT term FROM "+kind+"_fts_terms WHERE term >= ? AND term < ? LIMIT ?",
+		term, term+"\U0010FFFF", maxShortTermTrigrams+1)
+	if err != nil {
+		return "", nil, false, err
+	}
+	defer rows.Close()
+	var or []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return "", nil, false, err
+		}
+		or = append(or, `"`+strings.ReplaceAll(t, `"`, `""`)+`"`)
+	}
+	if err := rows.Err(); err != nil {
+		return "", nil, false, err
+	}
+	if len(or) == 0 {
+		return "", nil, true, nil
+	}
+	if len(or) > maxShortTermTrigrams {
+		return "", nil, false, steward.Invalid("q", "is too common a character to search for alone; add a character")
+	}
+	return `"` + ftsMarker(account) + `" AND (` + strings.Join(or, " OR ") + ")", nil, false, nil
+}
+
+// tripled writes every character of s three times, as the short-term index holds text.
+func tripled(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		b.WriteRune(r)
+		b.WriteRune(r)
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// searchIndexed returns plan 2 of a search: the selection's rows containing term, found through
+// the account-led index, sorted. An empty query means no row matches.
+func (s *Store) searchIndexed(ctx context.Context, sel selection, term string) (string, []any, error) {
+	a, kind := sel.spec.alias, sel.spec.kind
+	cond, cargs, none, err := s.indexedMatch(ctx, kind, a, sel.account, term)
+	if err != nil || none {
+		return "", nil, err
+	}
+	if s.d == postgres {
 		// Materialized, so the planner cannot trade the index for a walk of the sort order.
 		return "WITH " + a + " AS MATERIALIZED (SELECT " + a + ".* FROM " + kind + " " + a + " WHERE " + sel.where() +
-				" AND " + a + `.search LIKE ? ESCAPE '\') SELECT ` + sel.spec.cols + ", " + sel.key + " FROM " + a +
+				" AND " + cond + ") SELECT " + sel.spec.cols + ", " + sel.key + " FROM " + a +
 				" ORDER BY " + sel.order + " LIMIT ?",
-			append(append(append([]any{}, sel.args...), "%"+escapeLike(term)+"%"), sel.limit)
+			append(append(append([]any{}, sel.args...), cargs...), sel.limit), nil
 	}
 	// CROSS JOIN makes the FTS5 index the outer loop.
-	match := ftsMatch(sel.account, term)
 	return "SELECT " + sel.spec.cols + ", " + sel.key + " FROM " + kind + "_fts f CROSS JOIN " + kind + " " + a +
 			" ON " + a + ".rid = f.rowid WHERE f." + kind + "_fts MATCH ? AND " + sel.where() +
 			" ORDER BY " + sel.order + " LIMIT ?",
-		append(append([]any{match}, sel.args...), sel.limit)
+		append(append([]any{cond}, sel.args...), sel.limit), nil
 }
 
 // searchCount returns a query counting the account's rows that may contain term, up to max.
-func (d dialect) searchCount(sel selection, term string, max int) (string, []any) {
+func (s *Store) searchCount(ctx context.Context, sel selection, term string, max int) (string, []any, error) {
 	a, kind := sel.spec.alias, sel.spec.kind
-	switch {
-	case utf8.RuneCountInString(term) < minTrigramRunes:
-		return "SELECT count(*) FROM (SELECT 1 FROM " + kind + " " + a + " WHERE " + a + ".account_id = ? AND " +
-			d.contains(a+".search") + " LIMIT ?) n", []any{sel.account, term, max}
-	case d == postgres:
-		return "SELECT count(*) FROM (SELECT 1 FROM " + kind + " " + a + " WHERE " + a + ".account_id = ? AND " +
-			a + `.search LIKE ? ESCAPE '\' LIMIT ?) n`, []any{sel.account, "%" + escapeLike(term) + "%", max}
+	cond, cargs, none, err := s.indexedMatch(ctx, kind, a, sel.account, term)
+	if err != nil || none {
+		return "", nil, err
 	}
-	return "SELECT count(*) FROM (SELECT 1 FROM " + kind + "_fts WHERE " + kind + "_fts MATCH ? LIMIT ?) n",
-		[]any{ftsMatch(sel.account, term), max}
+	if s.d == postgres {
+		return "SELECT count(*) FROM (SELECT 1 FROM " + kind + " " + a + " WHERE " + a + ".account_id = ? AND " + cond + " LIMIT ?) n",
+			append(append([]any{sel.account}, cargs...), max), nil
+	}
+	return "SELECT count(*) FROM (SELECT 1 FROM " + kind + "_fts WHERE " + kind + "_fts MATCH ? LIMIT ?) n", []any{cond, max}, nil
 }
 
 // ftsMatch is the FTS5 query of term (three characters or more) in one account's documents.
