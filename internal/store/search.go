@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -137,14 +138,25 @@ func search[T any](ctx context.Context, s *Store, sel selection, term string, ca
 // searchRanked reads one page of a search without an explicit sort, best matches first: the
 // rows whose name starts with the term, by name; then the others, newest first. Each part is
 // served in its own order from an index, so a page costs the same however many rows match.
-// The cursor's key says which part it stopped in: "p" and the name key, or "i" (by id).
+// The cursor's key says which part it stopped in: "p" and the name key, "i" (by id) or, on
+// SQLite, "r" and the row number.
 func searchRanked[T any](ctx context.Context, s *Store, spec listSpec, account string, conds []string, args []any,
 	c *cursor, term string, want int, scan func(rows *sql.Rows, key *any) (T, string, error)) ([]listed[T], error) {
 	a := spec.alias
 	lo, hi := term, term+"\U0010FFFF"
 	var out []listed[T]
 	named := c == nil || strings.HasPrefix(c.Key, "p")
-	if c != nil && !named && c.Key != "i" {
+	var afterRid int64
+	switch {
+	case named:
+	case c.Key == "i" && s.d == postgres:
+	case strings.HasPrefix(c.Key, "r") && s.d == sqlite:
+		n, err := strconv.ParseInt(c.Key[1:], 10, 64)
+		if err != nil || n <= 0 {
+			return nil, steward.Invalid("cursor", "is not a cursor this server issued")
+		}
+		afterRid = n
+	default:
 		return nil, steward.Invalid("cursor", "is not a cursor this server issued")
 	}
 	if named {
@@ -169,6 +181,9 @@ func searchRanked[T any](ctx context.Context, s *Store, spec listSpec, account s
 	}
 	conds2 := append(conds[:len(conds):len(conds)], "NOT ("+a+".name_key >= ? AND "+a+".name_key < ?)")
 	args2 := append(args[:len(args):len(args)], lo, hi)
+	if s.d == sqlite {
+		return searchNewestSQLite(ctx, s, spec, account, conds2, args2, afterRid, term, out, want, scan)
+	}
 	if c != nil && !named {
 		conds2 = append(conds2, a+".id < ?")
 		args2 = append(args2, c.ID)
@@ -176,6 +191,49 @@ func searchRanked[T any](ctx context.Context, s *Store, spec listSpec, account s
 	sel := selection{spec: spec, account: account, conds: conds2, args: args2,
 		order: a + ".id DESC", key: a + ".id", limit: want - len(out)}
 	return search(ctx, s, sel, term, false, scan, func(any) any { return "i" }, out)
+}
+
+// searchNewestSQLite reads the other matches of a ranked search on SQLite, newest first, which
+// there is the order of the row number: the FTS5 index yields its matches in that order, so the
+// query streams and stops when the page is full, however many rows match. A short term, whose
+// index query lists the trigrams it starts, first walks the account's newest rows, where a
+// common one fills its page at once.
+func searchNewestSQLite[T any](ctx context.Context, s *Store, spec listSpec, account string, conds []string, args []any,
+	afterRid int64, term string, out []listed[T], want int, scan func(rows *sql.Rows, key *any) (T, string, error)) ([]listed[T], error) {
+	a, kind := spec.alias, spec.kind
+	keyOf := func(k any) any { return "r" + keyString(k) }
+	if afterRid > 0 {
+		conds = append(conds[:len(conds):len(conds)], a+".rid < ?")
+		args = append(args[:len(args):len(args)], afterRid)
+	}
+	r := s.reader()
+	if utf8.RuneCountInString(term) < minTrigramRunes {
+		sel := selection{spec: spec, account: account, conds: conds, args: args, order: a + ".rid DESC", key: a + ".rid",
+			limit: want - len(out)}
+		rows, err := r.query(ctx, sel.walk(s.d), append(append([]any{}, args...), walkFactor*sel.limit, term, sel.limit)...)
+		if err != nil {
+			return nil, err
+		}
+		walked, err := collect(rows, scan, keyOf, out, want)
+		if err != nil || len(walked) == want {
+			return walked, err
+		}
+	}
+	match, _, none, err := s.indexedMatch(ctx, kind, a, account, term)
+	if err != nil || none {
+		return out, err
+	}
+	if afterRid > 0 {
+		conds = append(conds, "f.rowid < ?")
+		args = append(args, afterRid)
+	}
+	rows, err := r.query(ctx, "SELECT "+spec.cols+", "+a+".rid FROM "+kind+"_fts f CROSS JOIN "+kind+" "+a+
+		" ON "+a+".rid = f.rowid WHERE f."+kind+"_fts MATCH ? AND "+strings.Join(conds, " AND ")+
+		" ORDER BY f.rowid DESC LIMIT ?", append(append([]any{match}, args...), want-len(out))...)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, scan, keyOf, out, want)
 }
 
 // keyString is a scanned text key as a string.

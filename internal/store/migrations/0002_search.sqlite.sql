@@ -6,6 +6,8 @@
 -- organization never pays for another's matches. The closing line breaks make every character
 -- the start of a trigram, so a term of one or two characters is found through the trigrams it
 -- starts (listed by the *_fts_terms vocabulary tables).
+-- Ranked searches list the other matches newest first, which on SQLite is the row number's order:
+-- the *_rid indexes walk an account's rows in it.
 -- The documents come from a view, so the triggers, 'rebuild' and 'delete' all see the same text.
 
 DROP TRIGGER customers_fts_ai;
@@ -36,6 +38,7 @@ CREATE TRIGGER customers_fts_au AFTER UPDATE OF search, account_id ON customers 
         57344 + 256 * (instr('0123456789abcdef', substr(new.account_id, -7, 1)) - 1) + 16 * (instr('0123456789abcdef', substr(new.account_id, -8, 1)) - 1) + (instr('0123456789abcdef', substr(new.account_id, -9, 1)) - 1)) || char(10) || new.search || char(10, 10));
 END;
 INSERT INTO customers_fts (customers_fts) VALUES ('rebuild');
+CREATE INDEX customers_rid ON customers (account_id, rid);
 
 DROP TRIGGER contacts_fts_ai;
 DROP TRIGGER contacts_fts_ad;
@@ -65,6 +68,7 @@ CREATE TRIGGER contacts_fts_au AFTER UPDATE OF search, account_id ON contacts BE
         57344 + 256 * (instr('0123456789abcdef', substr(new.account_id, -7, 1)) - 1) + 16 * (instr('0123456789abcdef', substr(new.account_id, -8, 1)) - 1) + (instr('0123456789abcdef', substr(new.account_id, -9, 1)) - 1)) || char(10) || new.search || char(10, 10));
 END;
 INSERT INTO contacts_fts (contacts_fts) VALUES ('rebuild');
+CREATE INDEX contacts_rid ON contacts (account_id, rid);
 
 DROP TRIGGER locations_fts_ai;
 DROP TRIGGER locations_fts_ad;
@@ -94,6 +98,7 @@ CREATE TRIGGER locations_fts_au AFTER UPDATE OF search, account_id ON locations 
         57344 + 256 * (instr('0123456789abcdef', substr(new.account_id, -7, 1)) - 1) + 16 * (instr('0123456789abcdef', substr(new.account_id, -8, 1)) - 1) + (instr('0123456789abcdef', substr(new.account_id, -9, 1)) - 1)) || char(10) || new.search || char(10, 10));
 END;
 INSERT INTO locations_fts (locations_fts) VALUES ('rebuild');
+CREATE INDEX locations_rid ON locations (account_id, rid);
 
 DROP TRIGGER assets_fts_ai;
 DROP TRIGGER assets_fts_ad;
@@ -123,3 +128,4 @@ CREATE TRIGGER assets_fts_au AFTER UPDATE OF search, account_id ON assets BEGIN
         57344 + 256 * (instr('0123456789abcdef', substr(new.account_id, -7, 1)) - 1) + 16 * (instr('0123456789abcdef', substr(new.account_id, -8, 1)) - 1) + (instr('0123456789abcdef', substr(new.account_id, -9, 1)) - 1)) || char(10) || new.search || char(10, 10));
 END;
 INSERT INTO assets_fts (assets_fts) VALUES ('rebuild');
+CREATE INDEX assets_rid ON assets (account_id, rid);
