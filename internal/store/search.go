@@ -32,8 +32,12 @@ import (
 // maxSearchRunes is the longest search term accepted.
 const maxSearchRunes = 100
 
-// walkFactor sets the walk's length: walkFactor rows per row of the page.
-const walkFactor = 100
+// walkFactor sets the walk's length: walkFactor rows per row of the page. A first, short walk
+// of shortWalkFactor rows per row tells a rare term (nothing found) from a common one.
+const (
+	walkFactor      = 100
+	shortWalkFactor = 10
+)
 
 // searchTerm validates a q parameter and returns it folded, or "" when there is none.
 func searchTerm(q string) (string, error) {
@@ -102,13 +106,20 @@ func search[T any](ctx context.Context, s *Store, sel selection, term string, ca
 	scan func(rows *sql.Rows, key *any) (T, string, error), keyOf func(any) any, out []listed[T]) ([]listed[T], error) {
 	r := s.reader()
 	want := len(out) + sel.limit
-	rows, err := r.query(ctx, sel.walk(s.d), append(append([]any{}, sel.args...), walkFactor*sel.limit, term, sel.limit)...)
-	if err != nil {
-		return nil, err
-	}
-	walked, err := collect(rows, scan, keyOf, out, want)
-	if err != nil || len(walked) == want {
-		return walked, err
+	// A short walk first. When what it found, extrapolated to the long walk, would not fill the
+	// page, the term is rare here and goes to the index at once.
+	for _, factor := range []int{shortWalkFactor, walkFactor} {
+		rows, err := r.query(ctx, sel.walk(s.d), append(append([]any{}, sel.args...), factor*sel.limit, term, sel.limit)...)
+		if err != nil {
+			return nil, err
+		}
+		walked, err := collect(rows, scan, keyOf, out, want)
+		if err != nil || len(walked) == want {
+			return walked, err
+		}
+		if (len(walked)-len(out))*walkFactor/shortWalkFactor < sel.limit {
+			break
+		}
 	}
 	// Plan 2: the term is rare in this account, or its matches lie beyond the walk.
 	if capped {
@@ -129,7 +140,8 @@ func search[T any](ctx context.Context, s *Store, sel selection, term string, ca
 	if err != nil || query == "" {
 		return out, err
 	}
-	if rows, err = r.query(ctx, query, args...); err != nil {
+	rows, err := r.query(ctx, query, args...)
+	if err != nil {
 		return nil, err
 	}
 	return collect(rows, scan, keyOf, out, want)
