@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -235,6 +236,36 @@ func TestAPIConcurrentDuplicates(t *testing.T) {
 			if created != 1 {
 				t.Errorf("POST %s %s: %d of %d simultaneous duplicates created, want 1", c.path, c.body, created, n)
 			}
+		}
+	})
+}
+
+// TestAPISearchRanked: without sort, a search lists the names that start with the term first,
+// then the other matches newest first, and pages through all of them once; a term of only
+// combining marks is a 422 on q, and so is a sorted search too broad to sort (tested in store).
+func TestAPISearchRanked(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *apiEnv) {
+		for _, n := range []string{"Crane B", "Mobile crane", "Crane A", "Tower crane", "Cranes Ltd spare"} {
+			e.admin.create(t, assetsPath, obj{"name": n})
+		}
+		var got []string
+		for path := assetsPath + "?q=crane&limit=2"; path != ""; {
+			r := e.user.get(t, path).want(t, 200)
+			for _, o := range r.data(t) {
+				got = append(got, str(o, "name"))
+			}
+			path = ""
+			if next := r.next(); next != "" {
+				path = assetsPath + "?q=crane&limit=2&cursor=" + url.QueryEscape(next)
+			}
+		}
+		want := []string{"Crane A", "Crane B", "Cranes Ltd spare", "Tower crane", "Mobile crane"}
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("ranked: %q, want %q", got, want)
+		}
+		r := e.user.get(t, assetsPath+"?q="+url.QueryEscape("\u0301")).want(t, 422)
+		if f := r.fields(); len(f) != 1 || f[0] != "q" {
+			t.Errorf("fields %v, want [q]", f)
 		}
 	})
 }
