@@ -470,6 +470,44 @@ func prepare(ctx context.Context, cl *client, c config) ([]*operation, error) {
 	}
 	add("asset: movements", false, rotate(rng, hist))
 	add("audit: account newest 50", false, fixed("/api/v1/audit?limit=50"))
+	// R7: the audit log at 10 M events: a 30-day window (the last 30 days, and 30 days a year
+	// ago), by actor (each actor of the newest events), one object's and one customer's history.
+	now := time.Now().UTC()
+	window := func(end time.Time) string {
+		return "/api/v1/audit?limit=50&from=" + url.QueryEscape(end.AddDate(0, 0, -30).Format(time.RFC3339)) +
+			"&to=" + url.QueryEscape(end.Format(time.RFC3339))
+	}
+	add("audit: last 30 days", false, fixed(window(now)))
+	add("audit: 30 days a year ago", false, fixed(window(now.AddDate(-1, 0, 0))))
+	var events page
+	if err := cl.get(ctx, "/api/v1/audit?limit=500", &events); err != nil {
+		return nil, err
+	}
+	actors := map[string]bool{}
+	for _, e := range events.Data {
+		if a, ok := e["actor"].(map[string]any); ok {
+			if id, ok := a["id"].(string); ok && id != "" {
+				actors[id] = true
+			}
+		}
+	}
+	var byActor []string
+	for id := range actors {
+		byActor = append(byActor, "/api/v1/audit?limit=50&actor_id="+url.QueryEscape(id))
+	}
+	slices.Sort(byActor)
+	if len(byActor) > 0 {
+		add(fmt.Sprintf("audit: by actor (%d actors)", len(byActor)), false, rotate(rng, byActor))
+	}
+	var byObject, byCustomer []string
+	for _, id := range ids(assets) {
+		byObject = append(byObject, "/api/v1/audit?limit=50&object_id="+id)
+	}
+	for _, id := range custIDs {
+		byCustomer = append(byCustomer, "/api/v1/audit?limit=50&customer_id="+id)
+	}
+	add("audit: one asset's history", false, rotate(rng, byObject))
+	add("audit: one customer's history", false, rotate(rng, byCustomer))
 
 	// Writes: creating a customer (with its audit row and an Idempotency-Key), and updating one
 	// with If-Match.
