@@ -154,6 +154,7 @@ func list[T any](ctx context.Context, s *Store, spec listSpec, a *steward.Actor,
 	if !ok {
 		return nil, steward.Invalid("sort", "must be one of %s, optionally prefixed with -", strings.Join(spec.names, ", "))
 	}
+	filtered := len(lq.conds) > 0 // the entity's own filters, before the archive state joins them
 	if err := lq.status(spec.alias, p.Status); err != nil {
 		return nil, err
 	}
@@ -172,7 +173,7 @@ func list[T any](ctx context.Context, s *Store, spec listSpec, a *steward.Actor,
 	}
 	var got []listed[T]
 	if term != "" && p.Sort == "" {
-		got, err = searchRanked(ctx, s, spec, a.AccountID, conds, args, c, term, limit+1, scan)
+		got, err = searchRanked(ctx, s, spec, a.AccountID, conds, args, c, term, filtered, limit+1, scan)
 	} else {
 		got, err = listSorted(ctx, s, spec, a.AccountID, conds, args, c, key, desc, term, limit+1, scan)
 	}

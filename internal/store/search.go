@@ -108,18 +108,24 @@ func search[T any](ctx context.Context, s *Store, sel selection, term string, ca
 	want := len(out) + sel.limit
 	// A short walk first. When what it found, extrapolated to the long walk, would not fill the
 	// page, the term is rare here and goes to the index at once.
+	var walked []listed[T]
+	var walkRows int
 	for _, factor := range []int{shortWalkFactor, walkFactor} {
-		rows, err := r.query(ctx, sel.walk(s.d), append(append([]any{}, sel.args...), factor*sel.limit, term, sel.limit)...)
+		walkRows = factor * sel.limit
+		rows, err := r.query(ctx, sel.walk(s.d), append(append([]any{}, sel.args...), walkRows, term, sel.limit)...)
 		if err != nil {
 			return nil, err
 		}
-		walked, err := collect(rows, scan, keyOf, out, want)
-		if err != nil || len(walked) == want {
+		if walked, err = collect(rows, scan, keyOf, out, want); err != nil || len(walked) == want {
 			return walked, err
 		}
 		if (len(walked)-len(out))*walkFactor/shortWalkFactor < sel.limit {
 			break
 		}
+	}
+	// A walk that saw the whole list (a customer's assets, a small account) found every match.
+	if exhausted, err := s.fewerRows(ctx, sel, walkRows); err != nil || exhausted {
+		return walked, err
 	}
 	// Plan 2: the term is rare in this account, or its matches lie beyond the walk.
 	if capped {
@@ -147,22 +153,33 @@ func search[T any](ctx context.Context, s *Store, sel selection, term string, ca
 	return collect(rows, scan, keyOf, out, want)
 }
 
+// fewerRows reports whether sel's list has fewer than n rows, reading at most n.
+func (s *Store) fewerRows(ctx context.Context, sel selection, n int) (bool, error) {
+	var got int
+	err := s.reader().row(ctx, "SELECT count(*) FROM (SELECT 1 FROM "+sel.spec.kind+" "+sel.spec.alias+" WHERE "+sel.where()+" LIMIT ?) n",
+		append(append([]any{}, sel.args...), n)...).Scan(&got)
+	return got < n, err
+}
+
 // searchRanked reads one page of a search without an explicit sort, best matches first: the
-// rows whose name starts with the term, by name; then the others, newest first. Each part is
-// served in its own order from an index, so a page costs the same however many rows match.
-// The cursor's key says which part it stopped in: "p" and the name key, "i" (by id) or, on
-// SQLite, "r" and the row number.
+// rows whose name starts with the term, by name; then the others, newest first (by name in a
+// filtered list). Each part is served in its own order from an index, so a page costs the same
+// however many rows match. The cursor's key says which part it stopped in: "p" and the name key;
+// "n" and the name key (filtered); "i" (by id) or, on SQLite, "r" and the row number.
 func searchRanked[T any](ctx context.Context, s *Store, spec listSpec, account string, conds []string, args []any,
-	c *cursor, term string, want int, scan func(rows *sql.Rows, key *any) (T, string, error)) ([]listed[T], error) {
+	c *cursor, term string, filtered bool, want int, scan func(rows *sql.Rows, key *any) (T, string, error)) ([]listed[T], error) {
 	a := spec.alias
 	lo, hi := term, term+"\U0010FFFF"
 	var out []listed[T]
 	named := c == nil || strings.HasPrefix(c.Key, "p")
 	var afterRid int64
+	var after string // the name key of a filtered list's cursor in its other matches
 	switch {
 	case named:
-	case c.Key == "i" && s.d == postgres:
-	case strings.HasPrefix(c.Key, "r") && s.d == sqlite:
+	case strings.HasPrefix(c.Key, "n") && filtered:
+		after = c.Key[1:]
+	case c.Key == "i" && s.d == postgres && !filtered:
+	case strings.HasPrefix(c.Key, "r") && s.d == sqlite && !filtered:
 		n, err := strconv.ParseInt(c.Key[1:], 10, 64)
 		if err != nil || n <= 0 {
 			return nil, steward.Invalid("cursor", "is not a cursor this server issued")
@@ -193,6 +210,17 @@ func searchRanked[T any](ctx context.Context, s *Store, spec listSpec, account s
 	}
 	conds2 := append(conds[:len(conds):len(conds)], "NOT ("+a+".name_key >= ? AND "+a+".name_key < ?)")
 	args2 := append(args[:len(args):len(args)], lo, hi)
+	if filtered {
+		// A filtered list (a customer's assets, say) is small next to the account, and each of
+		// its filters has an index in name order: its other matches come by name.
+		if after != "" {
+			conds2 = append(conds2, "("+a+".name_key, "+a+".id) > (?, ?)")
+			args2 = append(args2, after, c.ID)
+		}
+		sel := selection{spec: spec, account: account, conds: conds2, args: args2,
+			order: a + ".name_key, " + a + ".id", key: a + ".name_key", limit: want - len(out)}
+		return search(ctx, s, sel, term, false, scan, func(k any) any { return "n" + keyString(k) }, out)
+	}
 	if s.d == sqlite {
 		return searchNewestSQLite(ctx, s, spec, account, conds2, args2, afterRid, term, out, want, scan)
 	}
@@ -228,6 +256,9 @@ func searchNewestSQLite[T any](ctx context.Context, s *Store, spec listSpec, acc
 		}
 		walked, err := collect(rows, scan, keyOf, out, want)
 		if err != nil || len(walked) == want {
+			return walked, err
+		}
+		if exhausted, err := s.fewerRows(ctx, sel, walkFactor*sel.limit); err != nil || exhausted {
 			return walked, err
 		}
 	}

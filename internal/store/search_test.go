@@ -248,3 +248,29 @@ func TestSearchPlans(t *testing.T) {
 		}
 	})
 }
+
+// TestSearchFiltered: a filtered list's search (a customer's assets) answers the names that
+// start with the term first, then its other matches by name, across pages.
+func TestSearchFiltered(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *store.Store) {
+		a := newOrg(t, s).admin
+		c := mkCustomer(t, s, a, "Owner")
+		var want []string
+		for i := range 6 {
+			want = append(want, fmt.Sprintf("Pump %d", i))
+		}
+		for i := range 6 {
+			want = append(want, fmt.Sprintf("Big pump %d", i))
+		}
+		for i, n := range want {
+			// Created in an order unlike the expected one, so no order can pass by accident.
+			n = want[(i*5)%len(want)]
+			must(s.CreateAsset(ctx, a, steward.AssetFields{Name: n, OwnerCustomerID: &c.ID}))
+			must(s.CreateAsset(ctx, a, steward.AssetFields{Name: n + " unowned"}))
+		}
+		got := assetNames(allAssets(t, s, a, steward.AssetFilter{OwnerCustomerID: c.ID, ListParams: steward.ListParams{Q: "pump", Limit: 4}}))
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("filtered search: %q, want %q", got, want)
+		}
+	})
+}
