@@ -175,7 +175,7 @@ func list[T any](ctx context.Context, s *Store, spec listSpec, a *steward.Actor,
 	if term != "" && p.Sort == "" {
 		got, err = searchRanked(ctx, s, spec, a.AccountID, conds, args, c, term, filtered, limit+1, scan)
 	} else {
-		got, err = listSorted(ctx, s, spec, a.AccountID, conds, args, c, key, desc, term, limit+1, scan)
+		got, err = listSorted(ctx, s, spec, a.AccountID, conds, args, c, key, desc, term, filtered, limit+1, scan)
 	}
 	if err != nil {
 		return nil, err
@@ -221,7 +221,7 @@ func collect[T any](rows *sql.Rows, scan func(rows *sql.Rows, key *any) (T, stri
 
 // listSorted reads one page in the order of a sort key, searched when term is set.
 func listSorted[T any](ctx context.Context, s *Store, spec listSpec, account string, conds []string, args []any, c *cursor,
-	key sortKey, desc bool, term string, want int, scan func(rows *sql.Rows, key *any) (T, string, error)) ([]listed[T], error) {
+	key sortKey, desc bool, term string, filtered bool, want int, scan func(rows *sql.Rows, key *any) (T, string, error)) ([]listed[T], error) {
 	col := spec.alias + "." + key.column
 	dir, cmp := "ASC", ">"
 	if desc {
@@ -242,7 +242,7 @@ func listSorted[T any](ctx context.Context, s *Store, spec listSpec, account str
 	sel := selection{spec: spec, account: account, conds: conds, args: args,
 		order: col + " " + dir + ", " + spec.alias + ".id " + dir, key: col, limit: want}
 	if term != "" {
-		return search(ctx, s, sel, term, true, scan, nil, nil)
+		return search(ctx, s, sel, term, true, filtered, scan, nil, nil)
 	}
 	rows, err := s.reader().query(ctx, sel.plain(), sel.queryArgs()...)
 	if err != nil {

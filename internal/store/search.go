@@ -95,6 +95,10 @@ func (sel selection) walk(d dialect) string {
 		" WHERE " + d.contains(a+".search") + order + " LIMIT ?"
 }
 
+// minWalkPage is the least page size a walk is sized for, so a search that needs only the
+// last few rows of a page still walks far enough to see a small filtered list whole.
+var minWalkPage = steward.DefaultLimit + 1
+
 // maxSortedMatches bounds the matches a search sorted by an explicit sort key may have to sort:
 // beyond it the request is refused (422 on q) rather than sorting without bound.
 var maxSortedMatches = 10000
@@ -102,16 +106,18 @@ var maxSortedMatches = 10000
 // search reads the rows of sel that contain term (folded, non-empty), through plan 1 and, when
 // that does not fill the page, plan 2. With capped, a term whose matches lie beyond the walk
 // and exceed maxSortedMatches is refused.
-func search[T any](ctx context.Context, s *Store, sel selection, term string, capped bool,
+func search[T any](ctx context.Context, s *Store, sel selection, term string, capped, filtered bool,
 	scan func(rows *sql.Rows, key *any) (T, string, error), keyOf func(any) any, out []listed[T]) ([]listed[T], error) {
 	r := s.reader()
 	want := len(out) + sel.limit
 	// A short walk first. When what it found, extrapolated to the long walk, would not fill the
-	// page, the term is rare here and goes to the index at once.
+	// page, the term is rare here and goes to the index at once, unless the list is filtered:
+	// the index finds the term's matches in the whole account, so a filtered list (a customer's
+	// assets) is walked in full when it is small enough.
 	var walked []listed[T]
 	var walkRows int
 	for _, factor := range []int{shortWalkFactor, walkFactor} {
-		walkRows = factor * sel.limit
+		walkRows = factor * max(sel.limit, minWalkPage)
 		rows, err := r.query(ctx, sel.walk(s.d), append(append([]any{}, sel.args...), walkRows, term, sel.limit)...)
 		if err != nil {
 			return nil, err
@@ -119,7 +125,7 @@ func search[T any](ctx context.Context, s *Store, sel selection, term string, ca
 		if walked, err = collect(rows, scan, keyOf, out, want); err != nil || len(walked) == want {
 			return walked, err
 		}
-		if (len(walked)-len(out))*walkFactor/shortWalkFactor < sel.limit {
+		if !filtered && (len(walked)-len(out))*walkFactor/shortWalkFactor < sel.limit {
 			break
 		}
 	}
@@ -219,7 +225,7 @@ func searchRanked[T any](ctx context.Context, s *Store, spec listSpec, account s
 		}
 		sel := selection{spec: spec, account: account, conds: conds2, args: args2,
 			order: a + ".name_key, " + a + ".id", key: a + ".name_key", limit: want - len(out)}
-		return search(ctx, s, sel, term, false, scan, func(k any) any { return "n" + keyString(k) }, out)
+		return search(ctx, s, sel, term, false, true, scan, func(k any) any { return "n" + keyString(k) }, out)
 	}
 	if s.d == sqlite {
 		return searchNewestSQLite(ctx, s, spec, account, conds2, args2, afterRid, term, out, want, scan)
@@ -230,7 +236,7 @@ func searchRanked[T any](ctx context.Context, s *Store, spec listSpec, account s
 	}
 	sel := selection{spec: spec, account: account, conds: conds2, args: args2,
 		order: a + ".id DESC", key: a + ".id", limit: want - len(out)}
-	return search(ctx, s, sel, term, false, scan, func(any) any { return "i" }, out)
+	return search(ctx, s, sel, term, false, false, scan, func(any) any { return "i" }, out)
 }
 
 // searchNewestSQLite reads the other matches of a ranked search on SQLite, newest first, which
@@ -380,7 +386,7 @@ func (s *Store) searchIndexed(ctx context.Context, sel selection, term string) (
 		append(append([]any{cond}, sel.args...), sel.limit), nil
 }
 
-// searchCount returns a query counting the account's rows that may contain term, up to max.
+// searchCount returns a query counting the rows of sel that may contain term, up to max.
 func (s *Store) searchCount(ctx context.Context, sel selection, term string, max int) (string, []any, error) {
 	a, kind := sel.spec.alias, sel.spec.kind
 	cond, cargs, none, err := s.indexedMatch(ctx, kind, a, sel.account, term)
@@ -388,10 +394,11 @@ func (s *Store) searchCount(ctx context.Context, sel selection, term string, max
 		return "", nil, err
 	}
 	if s.d == postgres {
-		return "SELECT count(*) FROM (SELECT 1 FROM " + kind + " " + a + " WHERE " + a + ".account_id = ? AND " + cond + " LIMIT ?) n",
-			append(append([]any{sel.account}, cargs...), max), nil
+		return "SELECT count(*) FROM (SELECT 1 FROM " + kind + " " + a + " WHERE " + sel.where() + " AND " + cond + " LIMIT ?) n",
+			append(append(append([]any{}, sel.args...), cargs...), max), nil
 	}
-	return "SELECT count(*) FROM (SELECT 1 FROM " + kind + "_fts WHERE " + kind + "_fts MATCH ? LIMIT ?) n", []any{cond, max}, nil
+	return "SELECT count(*) FROM (SELECT 1 FROM " + kind + "_fts f CROSS JOIN " + kind + " " + a + " ON " + a + ".rid = f.rowid WHERE f." +
+		kind + "_fts MATCH ? AND " + sel.where() + " LIMIT ?) n", append(append([]any{cond}, sel.args...), max), nil
 }
 
 // ftsMatch is the FTS5 query of term (three characters or more) in one account's documents.

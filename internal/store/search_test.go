@@ -178,6 +178,7 @@ func TestSearchPlans(t *testing.T) {
 		for i := range 40 {
 			must(s.CreateAsset(ctx, small.admin, steward.AssetFields{Name: fmt.Sprintf("Zeppelin Bagger %d", i)}))
 		}
+		defer store.SetMinWalkPage(1)()
 		// With 2 rows a page, the walk reads 300 rows: the Baggers fill every page from it, the
 		// Zeppelins (sorted after 320 Baggers) are beyond it and come from the index.
 		for _, tc := range []struct {
