@@ -38,7 +38,7 @@ func (f *AccountFields) Normalize() error {
 	}
 	cleanEmail(&v, "email", &f.Email)
 	cleanCountry(&v, "country", &f.Country)
-	cleanText(&v, "external_ref", &f.ExternalRef, MaxShort, false)
+	cleanIdentifier(&v, "external_ref", &f.ExternalRef, MaxShort)
 	cleanPhone(&v, "phone", &f.Phone)
 	f.Address.clean(&v, "address")
 	cleanText(&v, "language", &f.Language, MaxLanguage, false)

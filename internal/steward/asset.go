@@ -20,8 +20,8 @@ type AssetFields struct {
 func (f *AssetFields) Normalize() error {
 	var v Violations
 	requireText(&v, "name", &f.Name, MaxName)
-	cleanText(&v, "serial_number", &f.SerialNumber, MaxSerialNumber, false)
-	cleanText(&v, "external_ref", &f.ExternalRef, MaxShort, false)
+	cleanIdentifier(&v, "serial_number", &f.SerialNumber, MaxSerialNumber)
+	cleanIdentifier(&v, "external_ref", &f.ExternalRef, MaxShort)
 	cleanText(&v, "make", &f.Make, MaxShort, false)
 	cleanText(&v, "model", &f.Model, MaxShort, false)
 	cleanText(&v, "category", &f.Category, MaxShort, false)

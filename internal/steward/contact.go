@@ -34,7 +34,7 @@ func (f *ContactFields) Normalize() error {
 	cleanEmail(&v, "email", &f.Email)
 	cleanPhone(&v, "phone", &f.Phone)
 	cleanText(&v, "title", &f.Title, MaxShort, false)
-	cleanText(&v, "external_ref", &f.ExternalRef, MaxShort, false)
+	cleanIdentifier(&v, "external_ref", &f.ExternalRef, MaxShort)
 	return v.Err()
 }
 

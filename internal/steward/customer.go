@@ -39,7 +39,7 @@ func (f *CustomerFields) Normalize() error {
 	} else if !f.Type.Valid() {
 		v.Add("type", "%s", OneOf(f.Type.Values()))
 	}
-	cleanText(&v, "external_ref", &f.ExternalRef, MaxShort, false)
+	cleanIdentifier(&v, "external_ref", &f.ExternalRef, MaxShort)
 	cleanEmail(&v, "email", &f.Email)
 	cleanPhone(&v, "phone", &f.Phone)
 	cleanURL(&v, "website", &f.Website)

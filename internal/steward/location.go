@@ -22,7 +22,7 @@ func (f *LocationFields) Normalize() error {
 	var v Violations
 	requireText(&v, "name", &f.Name, MaxName)
 	cleanRef(&v, "customer_id", &f.CustomerID)
-	cleanText(&v, "external_ref", &f.ExternalRef, MaxShort, false)
+	cleanIdentifier(&v, "external_ref", &f.ExternalRef, MaxShort)
 	f.Address.clean(&v, "address")
 	if f.Latitude != nil && (math.IsNaN(*f.Latitude) || *f.Latitude < -MaxLatitude || *f.Latitude > MaxLatitude) {
 		v.Add("latitude", "must be between %d and %d", -MaxLatitude, MaxLatitude)
