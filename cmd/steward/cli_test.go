@@ -141,7 +141,7 @@ func TestUsageErrors(t *testing.T) {
 		{"short password", nil, []string{"init", "--db", db, "--org", "X", "--email", "x@example.com", "--password", "short"}, "--password: must be at least 8 characters"},
 		{"bad country", nil, []string{"init", "--db", db, "--org", "X", "--email", "x@example.com", "--password", "long enough", "--country", "Germany"}, "--country: "},
 		{"bad log format", nil, []string{"serve", "--db", db, "--log-format", "xml"}, `--log-format "xml": must be auto, text or json`},
-		{"bad log format in the environment", fakeEnv{"STEWARD_LOG_FORMAT": "pretty"}, []string{"serve", "--db", db}, `--log-format "pretty": must be auto, text or json`},
+		{"bad log format in the environment", fakeEnv{"STEWARD_LOG_FORMAT": "pretty"}, []string{"serve", "--db", db}, `STEWARD_LOG_FORMAT="pretty": must be auto, text or json`},
 		{"stray argument", nil, []string{"apikey", "list", "--db", db, "everything"}, `unexpected argument "everything"`},
 		{"unknown subcommand", nil, []string{"apikey", "delete"}, `unknown command "apikey delete"; "apikey" has create, list, revoke`},
 	} {

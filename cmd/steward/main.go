@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -414,4 +415,33 @@ func (e *env) printHelp(fs *flag.FlagSet, required []string) error {
 		fmt.Fprintf(e.stdout, " (%s)\n", strings.Join(notes, "; "))
 	})
 	return errHelp
+}
+
+// choiceFlag is a flag that takes one of a few words; a value from the command line or the
+// environment is checked as it is set, so the error names where it came from.
+type choiceFlag struct {
+	value   string
+	choices []string
+}
+
+// choice adds a flag that takes one of choices, the first being its default.
+func choice(fs *flag.FlagSet, name, usage string, choices ...string) *string {
+	c := &choiceFlag{value: choices[0], choices: choices}
+	fs.Var(c, name, usage)
+	return &c.value
+}
+
+func (c *choiceFlag) String() string {
+	if c == nil {
+		return ""
+	}
+	return c.value
+}
+
+func (c *choiceFlag) Set(v string) error {
+	if !slices.Contains(c.choices, v) {
+		return fmt.Errorf("must be %s or %s", strings.Join(c.choices[:len(c.choices)-1], ", "), c.choices[len(c.choices)-1])
+	}
+	c.value = v
+	return nil
 }

@@ -46,8 +46,8 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	demo := fs.Bool("demo", false, "fill an empty database with a demo fleet, listen on 127.0.0.1 only, and print how to sign in")
 	seedN := fs.Int64("seed", demoSeed, "with --demo: the random seed `S` of the demo fleet (the same seed, the same fleet)")
 	adminName := fs.String("admin-name", seed.DefaultAdminName, "with --demo: the demo Admin's `NAME`")
-	logFormat := fs.String("log-format", "auto",
-		"`FORMAT` of the logs on stderr: text, json, or auto (text on a terminal, JSON otherwise)")
+	logFormat := choice(fs, "log-format", "the `FORMAT` of the logs on stderr: text, json, or auto (text on a terminal, JSON otherwise)",
+		"auto", "text", "json")
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
