@@ -123,6 +123,7 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown flag", nil, []string{"migrate", "--db", db, "--colour"}, "steward migrate: unknown flag --colour"},
 		{"flag without a value", nil, []string{"apikey", "list", "--db", db, "--email"}, "--email needs a value"},
 		{"empty required flag", nil, []string{"apikey", "create", "--db", db, "--email", "", "--name", "x"}, "--email must not be empty"},
+		{"blank filter", nil, []string{"apikey", "list", "--db", db, "--email", " "}, "--email is blank; leave it out to list every key"},
 		{"blank required flag", nil, []string{"apikey", "revoke", "--db", db, "--prefix", "  "}, "--prefix must not be empty"},
 		{"missing flags", nil, []string{"init", "--db", db}, "missing --org, --email, --password"},
 		{"not a number", nil, []string{"dev", "seed", "--db", db, "--assets", "lots"}, `--assets "lots": must be a whole number`},

@@ -268,6 +268,10 @@ func (e *env) apikeyList(ctx context.Context, args []string) error {
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
+	if *email != "" && strings.TrimSpace(*email) == "" {
+		// A blank filter is a mistake (an unset shell variable?), not a request for every key.
+		return usagef("apikey list", "--email is blank; leave it out to list every key")
+	}
 	s, err := e.openStore(ctx, *db)
 	if err != nil {
 		return err

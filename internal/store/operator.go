@@ -4,6 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/steward-fleet/steward/internal/steward"
 )
@@ -25,8 +28,8 @@ func (s *Store) AllAPIKeys(ctx context.Context, email string) ([]OperatorAPIKey,
 		k.last_used_at, k.revoked_at, k.created_at, u.email, a.name
 		FROM api_keys k JOIN users u ON u.id = k.user_id JOIN accounts a ON a.id = k.account_id`
 	var args []any
-	if email != "" {
-		u, err := s.userWhere(ctx, r, "email_key = ?", []any{strings.ToLower(strings.TrimSpace(email))}, nil)
+	if email = strings.TrimSpace(email); email != "" {
+		u, err := s.userWhere(ctx, r, "email_key = ?", []any{strings.ToLower(email)}, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -55,10 +58,22 @@ func (s *Store) AllAPIKeys(ctx context.Context, email string) ([]OperatorAPIKey,
 }
 
 // sameOrganizationName reports whether two organization names would read as the same name to a
-// person: compared folded (case and accents ignored, ß as ss…) with runs of spaces as one, so
-// "ACME  Rentals" and "Acmé Rentals" are the same organization as "Acme Rentals".
+// person: compared folded (case and accents ignored, ß as ss…), with compatibility forms as
+// their plain letters (full-width Ａ as A), invisible format characters (zero-width spaces,
+// bidirectional controls) dropped and runs of spaces as one. So "ACME  Rentals", "Acmé Rentals"
+// and "Acme\u200b Rentals" are the same organization as "Acme Rentals".
 func sameOrganizationName(a, b string) bool {
-	return fold(strings.Join(strings.Fields(a), " ")) == fold(strings.Join(strings.Fields(b), " "))
+	return organizationNameKey(a) == organizationNameKey(b)
+}
+
+func organizationNameKey(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, norm.NFKC.String(s))
+	return fold(strings.Join(strings.Fields(s), " "))
 }
 
 // organizationNamed returns the id and name of an existing organization (root account) whose
