@@ -144,6 +144,7 @@ func TestUsageErrors(t *testing.T) {
 		{"bad log format", nil, []string{"serve", "--db", db, "--log-format", "xml"}, `--log-format "xml": must be auto, text or json`},
 		{"bad log format in the environment", fakeEnv{"STEWARD_LOG_FORMAT": "pretty"}, []string{"serve", "--db", db}, `STEWARD_LOG_FORMAT="pretty": must be auto, text or json`},
 		{"stray argument", nil, []string{"apikey", "list", "--db", db, "everything"}, `unexpected argument "everything"`},
+		{"a flag before the command", nil, []string{"--db", db, "migrate"}, "--db comes before a command; flags follow the command"},
 		{"unknown subcommand", nil, []string{"apikey", "delete"}, `unknown command "apikey delete"; "apikey" has create, list, revoke`},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -195,6 +195,9 @@ func (e *env) dispatch(ctx context.Context, args []string) error {
 		return c.run(e, ctx, rest[1:])
 	}
 	c := lookup(args[0])
+	if c == nil && strings.HasPrefix(args[0], "-") {
+		return usagef("", "%s comes before a command; flags follow the command (steward serve --db FILE)", args[0])
+	}
 	if c == nil || strings.Contains(c.name, " ") {
 		return usagef("", "unknown command %q", args[0])
 	}
