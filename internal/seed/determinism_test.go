@@ -227,7 +227,7 @@ func adminActor(t *testing.T, s *store.Store, res *seed.Result) *steward.Actor {
 func TestFleetReadsTrue(t *testing.T) {
 	storetest.ForEachEngine(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		res, err := seed.Build(ctx, s, seed.Options{Org: "True Fleet", Assets: 1000, History: 2, Seed: 3})
+		res, err := seed.Build(ctx, s, seed.Options{Org: "True Fleet", Assets: 600, History: 2, Seed: 3})
 		if err != nil {
 			t.Fatal(err)
 		}
