@@ -10,6 +10,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -547,5 +548,54 @@ func TestInitAdminName(t *testing.T) {
 	}
 	if me, err := s.Me(context.Background(), a); err != nil || me.User.Name != "Jo Tanaka" {
 		t.Errorf("the Admin: %+v %v", me, err)
+	}
+}
+
+// TestExitStatus runs the real main in a child process (this test binary, told to act as
+// steward) and checks what a shell sees: 0 for help, 2 for a usage mistake, 1 for a failure.
+func TestExitStatus(t *testing.T) {
+	if args, ok := os.LookupEnv("STEWARD_TEST_MAIN_ARGS"); ok {
+		os.Args = []string{"steward"}
+		if args != "" {
+			os.Args = append(os.Args, strings.Split(args, "\x1f")...)
+		}
+		main()
+		os.Exit(0)
+	}
+	db := filepath.Join(t.TempDir(), "exit.db")
+	mustSteward(t, fakeEnv{}, "init", "--db", db, "--org", "Exit Org", "--email", "exit@example.com", "--password", "long enough")
+	for _, c := range []struct {
+		args   []string
+		status int
+		stdout string
+		stderr string
+	}{
+		{[]string{"init", "--help"}, 0, "Usage: steward init", ""},
+		{[]string{"help"}, 0, "Usage:", ""},
+		{[]string{"version"}, 0, "steward ", ""},
+		{[]string{"apikey", "list", "--db", db}, 0, "PREFIX", "No API keys yet"},
+		{nil, 2, "", "Usage:"},
+		{[]string{"migrate", "--db", db, "--colour"}, 2, "", "unknown flag --colour"},
+		{[]string{"init", "--db", db, "--org", "X", "--email", "bad", "--password", "long enough"}, 2, "", "--email: "},
+		{[]string{"init", "--db", db, "--org", "EXIT ORG", "--email", "other@example.com", "--password", "long enough"}, 1, "",
+			`steward: --org: an organization named "Exit Org" already exists`},
+		{[]string{"apikey", "create", "--db", db, "--email", "nobody@example.com", "--name", "n"}, 1, "", "steward: no user has the email nobody@example.com"},
+	} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestExitStatus$")
+		cmd.Env = append(os.Environ(), "STEWARD_TEST_MAIN_ARGS="+strings.Join(c.args, "\x1f"))
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		status := 0
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			status = exit.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if status != c.status || !strings.Contains(stdout.String(), c.stdout) || !strings.Contains(stderr.String(), c.stderr) {
+			t.Errorf("steward %s: exit %d, stdout %q, stderr %q; want exit %d, stdout with %q, stderr with %q",
+				strings.Join(c.args, " "), status, stdout.String(), stderr.String(), c.status, c.stdout, c.stderr)
+		}
 	}
 }
