@@ -122,6 +122,9 @@ type Organization struct {
 	Email     string
 	AdminName string
 	Password  string
+	// UniqueName refuses (a conflict on "org") a name another organization has, compared case-
+	// and accent-insensitively, as init does unless told to allow it.
+	UniqueName bool
 }
 
 // Normalize validates an organization request.
@@ -152,7 +155,8 @@ type Me struct {
 // AccountService manages organizations, accounts, users and API keys.
 type AccountService interface {
 	// CreateOrganization creates a root account and its first Admin user. ECONFLICT when the
-	// email already has a user.
+	// email already has a user, or, with o.UniqueName, when an organization has the same name
+	// (case and accents aside).
 	CreateOrganization(ctx context.Context, o Organization) (*Account, *User, error)
 	// CreateAPIKey creates a key for a user; the returned key carries its secret once.
 	// The role may only lower the user's. EFORBIDDEN unless a administers.
