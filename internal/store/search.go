@@ -27,7 +27,7 @@ import (
 //     an account marker inside each FTS5 document on SQLite), so another organization's matches
 //     cost nothing. Terms of one or two characters have no trigram of their own: on SQLite they
 //     are found through the trigrams they start (from the index's vocabulary), on PostgreSQL
-//     through a second index over the text with every character tripled.
+//     through a second index over the text's character pairs.
 
 // walkFactor sets the walk's length: walkFactor rows per row of the page. A first, short walk
 // of shortWalkFactor rows per row tells a rare term (nothing found) from a common one.
@@ -314,7 +314,13 @@ func (s *Store) indexedMatch(ctx context.Context, kind, a, account, term string)
 	short := utf8.RuneCountInString(term) < minTrigramRunes
 	if s.d == postgres {
 		if short {
-			return "search_tripled(" + a + `.search) LIKE ? ESCAPE '\'`, []any{"%" + escapeLike(tripled(term)) + "%"}, false, nil
+			// "ab" is the pair word "#ab#"; "x" starts one ("#x"). The pairs' trigrams narrow
+			// the rows, strpos keeps the exact ones.
+			pattern := "%#" + escapeLike(term) + "%"
+			if utf8.RuneCountInString(term) == 2 {
+				pattern = "%#" + escapeLike(term) + "#%"
+			}
+			return "search_pairs(" + a + `.search) LIKE ? ESCAPE '\' AND ` + s.d.contains(a+".search"), []any{pattern, term}, false, nil
 		}
 		return a + `.search LIKE ? ESCAPE '\'`, []any{"%" + escapeLike(term) + "%"}, false, nil
 	}
@@ -348,17 +354,6 @@ func (s *Store) indexedMatch(ctx context.Context, kind, a, account, term string)
 		return "", nil, false, steward.Invalid("q", "is too common a character to search for alone; add a character")
 	}
 	return `"` + ftsMarker(account) + `" AND (` + strings.Join(or, " OR ") + ")", nil, false, nil
-}
-
-// tripled writes every character of s three times, as the short-term index holds text.
-func tripled(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		b.WriteRune(r)
-		b.WriteRune(r)
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // searchIndexed returns plan 2 of a search: the selection's rows containing term, found through
