@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"runtime/debug"
@@ -30,8 +31,15 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	addr := fs.String("addr", ":8080", "address to listen on")
 	demo := fs.Bool("demo", false, "fill an empty database with a demo fleet and print how to sign in")
 	logFormat := fs.String("log-format", "json", "request log format: json or text")
+	rateLimit := fs.Float64("rate-limit", web.DefaultRateLimit, "requests per second one API key may make (burst twice that); 0 turns the limit off")
+	rateLimitFailed := fs.Float64("rate-limit-failed", web.DefaultFailedAuthLimit, "failed authentications per second one client address may make (burst four times that); 0 turns the limit off")
 	if err := e.parse(fs, args); err != nil {
 		return err
+	}
+	for name, v := range map[string]float64{"--rate-limit": *rateLimit, "--rate-limit-failed": *rateLimitFailed} {
+		if !(v >= 0) || math.IsInf(v, 0) {
+			return fmt.Errorf("%s must be a number of requests per second, 0 (off) or more", name)
+		}
 	}
 	var logger *slog.Logger
 	switch *logFormat {
@@ -63,13 +71,7 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           web.New(s, logger, web.Options{}),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       2 * time.Minute,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	srv := web.New(s, logger, web.Options{RateLimit: *rateLimit, FailedAuthLimit: *rateLimitFailed}).HTTPServer()
 	go pruneLoop(ctx, s, logger)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
