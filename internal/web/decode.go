@@ -103,6 +103,9 @@ func mergePatch(patch []byte, dst normalizer) (fieldOrder, error) {
 // nested struct, any other value replaces the member.
 func mergeInto(body []byte, dst normalizer) (fieldOrder, error) {
 	d := &decoder{dec: json.NewDecoder(bytes.NewReader(body)), order: fieldOrder{}}
+	// Members walked are checked by name; this covers values decoded whole (none of today's
+	// fields is a struct behind a pointer or a map, but a future one must not accept anything).
+	d.dec.DisallowUnknownFields()
 	if _, err := d.dec.Token(); err != nil { // the opening brace checkJSONSyntax saw
 		return nil, steward.Errorf(steward.EBADREQUEST, "the body is not valid JSON")
 	}

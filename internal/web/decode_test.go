@@ -162,3 +162,21 @@ func TestFieldOrderSortsServiceErrors(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestDecodeHostileNesting(t *testing.T) {
+	deep := func(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
+	var f steward.CustomerFields
+	_, err := decodeFields([]byte(`{"foo":`+deep(9000)+`,"address":`+deep(9000)+`,"name":"x"}`), &f)
+	if got := fieldsOf(err); !slices.Equal(got, []string{"foo", "address"}) {
+		t.Errorf("deep arrays: %v", err)
+	}
+	// Past encoding/json's nesting limit the body is not JSON it will read.
+	if _, err := decodeFields([]byte(`{"foo":`+deep(20000)+`}`), &f); steward.ErrorCode(err) != steward.EBADREQUEST {
+		t.Errorf("nesting past the limit: %v", err)
+	}
+	// Escapes and duplicates: the last value wins, as in encoding/json.
+	f = steward.CustomerFields{}
+	if _, err := decodeFields([]byte(`{"name":"a","n\u0061me":"b"}`), &f); err != nil || f.Name != "b" {
+		t.Errorf("escaped duplicate: %q %v", f.Name, err)
+	}
+}
