@@ -373,3 +373,48 @@ func TestLongExportOutlivesTheWriteTimeout(t *testing.T) {
 		t.Errorf("the export took %v: too fast to outlive the write timeout", took)
 	}
 }
+
+// watchedBody records whether anything read it.
+type watchedBody struct {
+	io.Reader
+	read atomic.Bool
+}
+
+func (b *watchedBody) Read(p []byte) (int, error) {
+	b.read.Store(true)
+	return b.Reader.Read(p)
+}
+
+func TestForbiddenWritesReadNothing(t *testing.T) {
+	fs := newFakeServer(t, Options{})
+	for _, tt := range []struct{ method, path string }{
+		{"POST", "/api/v1/customers"},
+		{"PATCH", "/api/v1/customers/c1"},
+		{"POST", "/api/v1/customers/c1/contacts"},
+		{"POST", "/api/v1/locations"},
+		{"PATCH", "/api/v1/assets/a1"},
+		{"POST", "/api/v1/api-keys"},
+		{"PATCH", "/api/v1/account"},
+		{"DELETE", "/api/v1/customers/c1"},
+	} {
+		body := &watchedBody{Reader: strings.NewReader(`{"name":"x","unknown":` + strings.Repeat("1", 1000) + `}`)}
+		req := httptest.NewRequest(tt.method, tt.path, body)
+		req.Header.Set("Authorization", "Bearer "+fakeUserKey)
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		fs.srv.ServeHTTP(rec, req)
+		readProblem(t, rec, 403)
+		if body.read.Load() {
+			t.Errorf("%s %s: the body of a forbidden request was read", tt.method, tt.path)
+		}
+	}
+	// The same requests from a key that may write are read.
+	body := &watchedBody{Reader: strings.NewReader(`{"name":"x"}`)}
+	req := httptest.NewRequest("POST", "/api/v1/customers", body)
+	req.Header.Set("Authorization", "Bearer "+fakeAdminKey)
+	rec := httptest.NewRecorder()
+	fs.srv.ServeHTTP(rec, req)
+	if rec.Code != 201 || !body.read.Load() {
+		t.Errorf("admin create: %d, read %v", rec.Code, body.read.Load())
+	}
+}
