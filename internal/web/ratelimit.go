@@ -77,15 +77,23 @@ func (s *limiterSet[K]) get(key K, now time.Time, create bool) *rate.Limiter {
 	if !create {
 		return nil
 	}
-	if now.After(s.nextSweep) || len(s.entries) >= s.max {
+	if now.After(s.nextSweep) {
 		s.sweep(now)
+	}
+	// A table still full makes room by dropping one arbitrary entry: never a scan per insert,
+	// which a flood of fresh addresses would turn into work quadratic in the table's size.
+	for k := range s.entries {
+		if len(s.entries) < s.max {
+			break
+		}
+		delete(s.entries, k)
 	}
 	e := &limiterEntry{lim: rate.NewLimiter(s.limit, s.burst), last: now}
 	s.entries[key] = e
 	return e.lim
 }
 
-// sweep drops the buckets that are full again, then, if the table is still full, one more.
+// sweep drops the buckets that are full again; it runs at most once per refill period.
 func (s *limiterSet[K]) sweep(now time.Time) {
 	for k, e := range s.entries {
 		if now.Sub(e.last) >= s.idle {
@@ -93,12 +101,6 @@ func (s *limiterSet[K]) sweep(now time.Time) {
 		}
 	}
 	s.nextSweep = now.Add(s.idle)
-	for k := range s.entries {
-		if len(s.entries) < s.max {
-			break
-		}
-		delete(s.entries, k)
-	}
 }
 
 // len returns the number of buckets held.

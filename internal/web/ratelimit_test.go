@@ -213,3 +213,20 @@ func TestClientAddr(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkLimiterSetFlood is a flood of fresh addresses into a full table: each costs one
+// eviction, not a scan of the table.
+func BenchmarkLimiterSetFlood(b *testing.B) {
+	s := newLimiterSet[int](5, 20, DefaultRateLimitEntries)
+	now := time.Now()
+	for i := range DefaultRateLimitEntries {
+		s.get(i, now, true)
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		s.get(DefaultRateLimitEntries+i, now, true).Allow()
+	}
+	if s.len() > DefaultRateLimitEntries {
+		b.Fatalf("%d entries", s.len())
+	}
+}
