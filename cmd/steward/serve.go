@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -48,8 +49,15 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	adminName := fs.String("admin-name", seed.DefaultAdminName, "with --demo: the demo Admin's `NAME`")
 	logFormat := choice(fs, "log-format", "the `FORMAT` of the logs on stderr: text, json, or auto (text on a terminal, JSON otherwise)",
 		"auto", "text", "json")
+	rateLimit := fs.Float64("rate-limit", web.DefaultRateLimit, "requests per second one API key may make (burst twice that); 0 turns the limit off")
+	rateLimitFailed := fs.Float64("rate-limit-failed", web.DefaultFailedAuthLimit, "failed authentications per second one client address may make (burst four times that); 0 turns the limit off")
 	if err := e.parse(fs, args); err != nil {
 		return err
+	}
+	for name, v := range map[string]float64{"rate-limit": *rateLimit, "rate-limit-failed": *rateLimitFailed} {
+		if !(v >= 0) || math.IsInf(v, 0) {
+			return usagef("serve", "--%s must be a number of requests per second, 0 (off) or more", name)
+		}
 	}
 	logger, err := newLogger(e.stderr, *logFormat)
 	if err != nil {
@@ -86,13 +94,7 @@ func (e *env) serve(ctx context.Context, args []string) error {
 		logger.Warn("the demo listens beyond this computer: anyone who can reach it can sign in with the printed password",
 			"addr", ln.Addr().String())
 	}
-	srv := &http.Server{
-		Handler:           web.New(s, logger, web.Options{}),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       2 * time.Minute,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	srv := web.New(s, logger, web.Options{RateLimit: *rateLimit, FailedAuthLimit: *rateLimitFailed}).HTTPServer()
 	pruneIdempotencyKeys(ctx, s, logger) // the first pass logs before the banner, not over it
 	go pruneLoop(ctx, s, logger)
 	errc := make(chan error, 1)

@@ -11,8 +11,6 @@ import (
 	"github.com/steward-fleet/steward/internal/steward"
 )
 
-// normalizer is a request body type the domain validates.
-type normalizer interface{ Normalize() error }
 
 // limitProbe is a way to set one member of a request body: the body type, the JSON around the
 // member, and the field name the domain reports.

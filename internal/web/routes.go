@@ -17,14 +17,15 @@ type route struct {
 	summary     string
 	tag         string
 	query       []param
-	body        any      // a value of the request body's type; nil when there is none
-	required    []string // body fields a create requires, or a merge patch may not clear
-	response    any      // a value of the success body's type; nil when there is none
-	status      int      // the success status; 0 means 200
-	contentType string   // of the success body, when not application/json
-	public      bool     // served without authentication
-	ifMatch     bool     // honours If-Match
-	idempotent  bool     // honours Idempotency-Key
+	body        any                // a value of the request body's type; nil when there is none
+	required    []string           // body fields a create requires, or a merge patch may not clear
+	response    any                // a value of the success body's type; nil when there is none
+	status      int                // the success status; 0 means 200
+	contentType string             // of the success body, when not application/json
+	public      bool               // served without authentication
+	perm        steward.Permission // what the caller's role must allow (checked before the body is read)
+	ifMatch     bool               // honours If-Match
+	idempotent  bool               // honours Idempotency-Key
 	handle      handlerFunc
 }
 
@@ -88,6 +89,8 @@ func (s *Server) routeTable() []route {
 	const (
 		get, post, patch, del = http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete
 		created, noContent    = http.StatusCreated, http.StatusNoContent
+		// Every other route reads (steward.PermRead, the zero value).
+		write, move, administer = steward.PermWriteFleet, steward.PermMoveAsset, steward.PermAdminister
 	)
 	return []route{
 		// Health and description: no authentication.
@@ -104,22 +107,22 @@ func (s *Server) routeTable() []route {
 			response: steward.Page[steward.Customer]{}, handle: s.listCustomers},
 		{method: post, path: "/api/v1/customers", id: "createCustomer", tag: "customers", summary: "Create a customer",
 			body: steward.CustomerFields{}, required: []string{"name"}, response: steward.Customer{}, status: created,
-			idempotent: true, handle: s.createCustomer},
+			idempotent: true, perm: write, handle: s.createCustomer},
 		{method: get, path: "/api/v1/customers/{id}", id: "getCustomer", tag: "customers", summary: "Get a customer with its counts",
 			response: steward.Customer{}, handle: s.getCustomer},
 		{method: patch, path: "/api/v1/customers/{id}", id: "updateCustomer", tag: "customers", summary: "Change a customer (JSON Merge Patch)",
-			body: steward.CustomerFields{}, response: steward.Customer{}, ifMatch: true, handle: s.updateCustomer},
+			body: steward.CustomerFields{}, response: steward.Customer{}, ifMatch: true, perm: write, handle: s.updateCustomer},
 		{method: del, path: "/api/v1/customers/{id}", id: "deleteCustomer", tag: "customers", summary: "Delete an unreferenced customer",
-			status: noContent, ifMatch: true, handle: s.deleteCustomer},
+			status: noContent, ifMatch: true, perm: write, handle: s.deleteCustomer},
 		{method: post, path: "/api/v1/customers/{id}/archive", id: "archiveCustomer", tag: "customers", summary: "Archive a customer",
-			response: steward.Customer{}, ifMatch: true, handle: s.setCustomerArchived(true)},
+			response: steward.Customer{}, ifMatch: true, perm: write, handle: s.setCustomerArchived(true)},
 		{method: post, path: "/api/v1/customers/{id}/unarchive", id: "unarchiveCustomer", tag: "customers", summary: "Unarchive a customer",
-			response: steward.Customer{}, ifMatch: true, handle: s.setCustomerArchived(false)},
+			response: steward.Customer{}, ifMatch: true, perm: write, handle: s.setCustomerArchived(false)},
 		{method: get, path: "/api/v1/customers/{id}/contacts", id: "listCustomerContacts", tag: "contacts", summary: "List a customer's contacts",
 			query: listQuery(steward.ContactSorts), response: steward.Page[steward.Contact]{}, handle: s.listCustomerContacts},
 		{method: post, path: "/api/v1/customers/{id}/contacts", id: "createContact", tag: "contacts", summary: "Add a contact to a customer",
 			body: steward.ContactFields{}, required: []string{"name"}, response: steward.Contact{}, status: created,
-			idempotent: true, handle: s.createContact},
+			idempotent: true, perm: write, handle: s.createContact},
 
 		// Contacts.
 		{method: get, path: "/api/v1/contacts", id: "listContacts", tag: "contacts", summary: "List contacts across customers",
@@ -128,13 +131,13 @@ func (s *Server) routeTable() []route {
 		{method: get, path: "/api/v1/contacts/{id}", id: "getContact", tag: "contacts", summary: "Get a contact",
 			response: steward.Contact{}, handle: s.getContact},
 		{method: patch, path: "/api/v1/contacts/{id}", id: "updateContact", tag: "contacts", summary: "Change a contact (JSON Merge Patch)",
-			body: steward.ContactFields{}, response: steward.Contact{}, ifMatch: true, handle: s.updateContact},
+			body: steward.ContactFields{}, response: steward.Contact{}, ifMatch: true, perm: write, handle: s.updateContact},
 		{method: del, path: "/api/v1/contacts/{id}", id: "deleteContact", tag: "contacts", summary: "Delete a contact",
-			status: noContent, ifMatch: true, handle: s.deleteContact},
+			status: noContent, ifMatch: true, perm: write, handle: s.deleteContact},
 		{method: post, path: "/api/v1/contacts/{id}/archive", id: "archiveContact", tag: "contacts", summary: "Archive a contact",
-			response: steward.Contact{}, ifMatch: true, handle: s.setContactArchived(true)},
+			response: steward.Contact{}, ifMatch: true, perm: write, handle: s.setContactArchived(true)},
 		{method: post, path: "/api/v1/contacts/{id}/unarchive", id: "unarchiveContact", tag: "contacts", summary: "Unarchive a contact",
-			response: steward.Contact{}, ifMatch: true, handle: s.setContactArchived(false)},
+			response: steward.Contact{}, ifMatch: true, perm: write, handle: s.setContactArchived(false)},
 
 		// Locations.
 		{method: get, path: "/api/v1/locations", id: "listLocations", tag: "locations", summary: "List locations with their asset counts",
@@ -144,17 +147,17 @@ func (s *Server) routeTable() []route {
 			response: steward.Page[steward.Location]{}, handle: s.listLocations},
 		{method: post, path: "/api/v1/locations", id: "createLocation", tag: "locations", summary: "Create a location",
 			body: steward.LocationFields{}, required: []string{"name"}, response: steward.Location{}, status: created,
-			idempotent: true, handle: s.createLocation},
+			idempotent: true, perm: write, handle: s.createLocation},
 		{method: get, path: "/api/v1/locations/{id}", id: "getLocation", tag: "locations", summary: "Get a location",
 			response: steward.Location{}, handle: s.getLocation},
 		{method: patch, path: "/api/v1/locations/{id}", id: "updateLocation", tag: "locations", summary: "Change a location (JSON Merge Patch)",
-			body: steward.LocationFields{}, response: steward.Location{}, ifMatch: true, handle: s.updateLocation},
+			body: steward.LocationFields{}, response: steward.Location{}, ifMatch: true, perm: write, handle: s.updateLocation},
 		{method: del, path: "/api/v1/locations/{id}", id: "deleteLocation", tag: "locations", summary: "Delete a location no asset stands at",
-			status: noContent, ifMatch: true, handle: s.deleteLocation},
+			status: noContent, ifMatch: true, perm: write, handle: s.deleteLocation},
 		{method: post, path: "/api/v1/locations/{id}/archive", id: "archiveLocation", tag: "locations", summary: "Archive a location",
-			response: steward.Location{}, ifMatch: true, handle: s.setLocationArchived(true)},
+			response: steward.Location{}, ifMatch: true, perm: write, handle: s.setLocationArchived(true)},
 		{method: post, path: "/api/v1/locations/{id}/unarchive", id: "unarchiveLocation", tag: "locations", summary: "Unarchive a location",
-			response: steward.Location{}, ifMatch: true, handle: s.setLocationArchived(false)},
+			response: steward.Location{}, ifMatch: true, perm: write, handle: s.setLocationArchived(false)},
 
 		// Assets.
 		{method: get, path: "/api/v1/assets", id: "listAssets", tag: "assets", summary: "List assets",
@@ -166,17 +169,17 @@ func (s *Server) routeTable() []route {
 			response: steward.Page[steward.Asset]{}, handle: s.listAssets},
 		{method: post, path: "/api/v1/assets", id: "createAsset", tag: "assets", summary: "Create an asset",
 			body: steward.AssetFields{}, required: []string{"name"}, response: steward.Asset{}, status: created,
-			idempotent: true, handle: s.createAsset},
+			idempotent: true, perm: write, handle: s.createAsset},
 		{method: get, path: "/api/v1/assets/{id}", id: "getAsset", tag: "assets", summary: "Get an asset",
 			response: steward.Asset{}, handle: s.getAsset},
 		{method: patch, path: "/api/v1/assets/{id}", id: "updateAsset", tag: "assets", summary: "Change an asset (JSON Merge Patch)",
-			body: steward.AssetFields{}, response: steward.Asset{}, ifMatch: true, handle: s.updateAsset},
+			body: steward.AssetFields{}, response: steward.Asset{}, ifMatch: true, perm: move, handle: s.updateAsset},
 		{method: del, path: "/api/v1/assets/{id}", id: "deleteAsset", tag: "assets", summary: "Delete an asset",
-			status: noContent, ifMatch: true, handle: s.deleteAsset},
+			status: noContent, ifMatch: true, perm: write, handle: s.deleteAsset},
 		{method: post, path: "/api/v1/assets/{id}/archive", id: "archiveAsset", tag: "assets", summary: "Archive an asset",
-			response: steward.Asset{}, ifMatch: true, handle: s.setAssetArchived(true)},
+			response: steward.Asset{}, ifMatch: true, perm: write, handle: s.setAssetArchived(true)},
 		{method: post, path: "/api/v1/assets/{id}/unarchive", id: "unarchiveAsset", tag: "assets", summary: "Unarchive an asset",
-			response: steward.Asset{}, ifMatch: true, handle: s.setAssetArchived(false)},
+			response: steward.Asset{}, ifMatch: true, perm: write, handle: s.setAssetArchived(false)},
 		{method: get, path: "/api/v1/assets/{id}/movements", id: "listAssetMovements", tag: "assets",
 			summary: "Changes of the asset's owning customer and location, newest first",
 			query:   []param{qLimit, qCursor}, response: steward.Page[steward.Movement]{}, handle: s.listAssetMovements},
@@ -194,16 +197,16 @@ func (s *Server) routeTable() []route {
 			response: steward.Account{}, handle: s.getAccount},
 		{method: patch, path: "/api/v1/account", id: "updateAccount", tag: "account", summary: "Change the caller's account (JSON Merge Patch)",
 			body: steward.AccountFields{}, required: []string{"name"}, response: steward.Account{}, ifMatch: true,
-			handle: s.updateAccount},
+			perm: administer, handle: s.updateAccount},
 		{method: get, path: "/api/v1/api-keys", id: "listAPIKeys", tag: "account", summary: "List API keys",
-			response: steward.Page[steward.APIKey]{}, handle: s.listAPIKeys},
+			response: steward.Page[steward.APIKey]{}, perm: administer, handle: s.listAPIKeys},
 		{method: post, path: "/api/v1/api-keys", id: "createAPIKey", tag: "account",
 			summary: "Create an API key acting as the caller's user; the secret key is in this response only",
 			body:    steward.APIKeyFields{}, required: []string{"name"}, response: steward.APIKey{}, status: created,
-			idempotent: true, handle: s.createAPIKey},
+			idempotent: true, perm: administer, handle: s.createAPIKey},
 		{method: get, path: "/api/v1/api-keys/{id}", id: "getAPIKey", tag: "account", summary: "Get an API key",
-			response: steward.APIKey{}, handle: s.getAPIKey},
+			response: steward.APIKey{}, perm: administer, handle: s.getAPIKey},
 		{method: del, path: "/api/v1/api-keys/{id}", id: "revokeAPIKey", tag: "account", summary: "Revoke an API key at once",
-			status: noContent, handle: s.deleteAPIKey},
+			status: noContent, perm: administer, handle: s.deleteAPIKey},
 	}
 }
