@@ -32,6 +32,7 @@ type Server struct {
 	mux     *http.ServeMux
 	handler http.Handler
 	openapi []byte
+	flights flights // creates running under an Idempotency-Key
 }
 
 // New returns a Server serving svc. A nil logger discards logs. It panics when the route table
