@@ -371,3 +371,27 @@ func benchCreate(b *testing.B, keyed bool) {
 func BenchmarkCustomerCreate(b *testing.B) { benchCreate(b, false) }
 
 func BenchmarkCustomerCreateIdempotent(b *testing.B) { benchCreate(b, true) }
+
+// BenchmarkCustomerCreateReplay measures a retry answered from its Idempotency-Key's record.
+func BenchmarkCustomerCreateReplay(b *testing.B) {
+	benchEngines(b, func(b *testing.B, e *benchEnv) {
+		key := fmt.Sprintf("bench-replay-%d", time.Now().UnixNano())
+		post := func() (int, []byte, string) {
+			r := httptest.NewRequest("POST", "/api/v1/customers", strings.NewReader(`{"name":"Bench Replay"}`))
+			r.Header.Set("Content-Type", "application/json")
+			r.Header.Set("Idempotency-Key", key)
+			r.Header.Set("Authorization", "Bearer "+e.key)
+			w := httptest.NewRecorder()
+			e.h.ServeHTTP(w, r)
+			return w.Code, w.Body.Bytes(), w.Header().Get("Idempotent-Replayed")
+		}
+		if code, body, _ := post(); code != 201 {
+			b.Fatalf("first: %d %.200s", code, body)
+		}
+		benchLoop(b, func(int) {
+			if code, body, replayed := post(); code != 201 || replayed != "true" {
+				b.Fatalf("replay: %d %q %.200s", code, replayed, body)
+			}
+		})
+	})
+}
