@@ -203,7 +203,8 @@ func newBenchEnv(ctx context.Context, s *store.Store, email string, prepared boo
 		}
 		return &pg, nil
 	}
-	// The deep page starts at row 50,000 of a prepared fleet, row 400 of the small one.
+	// The deep page starts at row 50,000 of a prepared fleet (or as deep as it goes), row 400
+	// of the small one.
 	pages, size := 100, 500
 	if !prepared {
 		pages, size = 2, 200
@@ -218,14 +219,17 @@ func newBenchEnv(ctx context.Context, s *store.Store, email string, prepared boo
 		if err != nil {
 			return nil, err
 		}
-		if pg.NextCursor == nil {
-			return nil, fmt.Errorf("the customers list ends before page %d", i+2)
-		}
 		if i == 0 {
+			if pg.NextCursor == nil {
+				return nil, fmt.Errorf("the organization has %d customers, too few to page through", len(pg.Data))
+			}
 			for _, d := range pg.Data {
 				e.cust = append(e.cust, d.ID)
 			}
 			e.customerRare = pg.Data[len(pg.Data)/2].ExternalRef
+		}
+		if pg.NextCursor == nil {
+			break
 		}
 		cursor = *pg.NextCursor
 	}
