@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -37,6 +36,9 @@ func (t *tx) claimIdempotency(ctx context.Context) error {
 	if t.claim != nil {
 		return fmt.Errorf("idempotency key %q claimed twice in one transaction", i.Key)
 	}
+	if i.Render == nil || i.Status < 100 || i.Status > 599 {
+		return fmt.Errorf("idempotency key %q: a claim needs a Render function and a response status", i.Key)
+	}
 	res, err := t.exec(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, state, created_at)
 		VALUES (?, ?, ?, 'pending', ?)
 		ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash, state = 'pending', status = 0,
@@ -70,9 +72,6 @@ func (t *tx) recordIdempotency(ctx context.Context, objectType, objectID string,
 	i := t.claim
 	if i == nil {
 		return nil
-	}
-	if i.Render == nil {
-		return errors.New("idempotency key claimed without a Render function")
 	}
 	body, err := i.Render(obj)
 	if err != nil {

@@ -200,13 +200,17 @@ func TestFailedIdempotentCreateLeavesTheKeyFree(t *testing.T) {
 		if customers() != n+1 || events() != e+1 {
 			t.Errorf("%d customers, %d events, want %d and %d", customers(), events(), n+1, e+1)
 		}
-		// A claim without a Render function is a programming error, refused without creating.
-		bare := steward.NewContextWithIdempotency(ctx, &steward.Idempotency{Scope: scope, Key: "bare", RequestHash: "h"})
-		if _, err := s.CreateCustomer(bare, o.admin, steward.CustomerFields{Name: "Bare"}); err == nil {
-			t.Error("a claim without Render was accepted")
+		// A claim without a Render function or a status is a programming error, refused without
+		// creating.
+		noStatus, _ := idemClaim(scope, "no-status", "h")
+		noStatus.Status = 0
+		for _, bare := range []*steward.Idempotency{{Scope: scope, Key: "bare", RequestHash: "h", Status: 201}, noStatus} {
+			if _, err := s.CreateCustomer(steward.NewContextWithIdempotency(ctx, bare), o.admin, steward.CustomerFields{Name: "Bare"}); err == nil {
+				t.Errorf("claim %+v was accepted", bare)
+			}
 		}
-		if customers() != n+1 {
-			t.Error("a claim without Render created")
+		if customers() != n+1 || keyRows(t, raw, scope) != 1 {
+			t.Error("an incomplete claim created")
 		}
 	})
 }
