@@ -91,6 +91,18 @@ func TestAPIIdempotencyKey(t *testing.T) {
 			}
 		}
 
+		// An API key create replays without its secret, which is never stored: the same key,
+		// its prefix, no "key".
+		k1 := e.admin.post(t, apiKeysPath, `{"name":"idem key"}`, "Idempotency-Key", "idem-api-key").want(t, 201)
+		k2 := e.admin.post(t, apiKeysPath, `{"name":"idem key"}`, "Idempotency-Key", "idem-api-key").want(t, 201)
+		secret := str(k1.obj(), "key")
+		if !strings.HasPrefix(secret, "stw_") || str(k2.obj(), "id") != str(k1.obj(), "id") ||
+			str(k2.obj(), "prefix") != str(k1.obj(), "prefix") || strings.Contains(string(k2.Raw), `"key"`) ||
+			strings.Contains(string(k2.Raw), secret) || k2.Header.Get("Location") != k1.Header.Get("Location") ||
+			k2.Header.Get("Idempotent-Replayed") != "true" {
+			t.Errorf("API key replay: %s (first %s)", k2.Raw, k1.Raw)
+		}
+
 		// Concurrent retries, in this server and in a second one over the same database (as
 		// another process would be): exactly one object, and every answer is either the 201 with
 		// the one body or the documented 409 for a request still in flight.
