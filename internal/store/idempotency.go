@@ -24,8 +24,8 @@ const idemTTL = 24 * time.Hour
 // process with 409 before it reaches the store.)
 
 // claimIdempotency claims the Idempotency-Key ctx carries, if any, for the create running in t.
-// A key recorded within the last 24 hours is *steward.IdempotentReplay with the record: the
-// create must stop there. A record older than that is replaced, and so is a 'pending' one, which
+// For a key recorded within the last 24 hours it returns *steward.IdempotentReplay with the
+// record, and the create must stop there. A record older than that is replaced, and so is a 'pending' one, which
 // only an earlier version of Steward (claiming, creating and recording in separate commits)
 // could have left behind.
 func (t *tx) claimIdempotency(ctx context.Context) error {
