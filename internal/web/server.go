@@ -107,6 +107,7 @@ type Server struct {
 	anon   *limiterSet[netip.Addr] // requests without credentials, per client address
 	failed *limiterSet[netip.Addr] // failed authentications, per client address
 	seed   maphash.Seed
+	flights flights // creates running under an Idempotency-Key
 }
 
 // New returns a Server serving svc. A nil logger discards logs. It panics when the route table
