@@ -264,9 +264,6 @@ func searchNewestSQLite[T any](ctx context.Context, s *Store, spec listSpec, acc
 		if err != nil || len(walked) == want {
 			return walked, err
 		}
-		if exhausted, err := s.fewerRows(ctx, sel, walkFactor*sel.limit); err != nil || exhausted {
-			return walked, err
-		}
 	}
 	match, _, none, err := s.indexedMatch(ctx, kind, a, account, term)
 	if err != nil || none {
