@@ -11,7 +11,6 @@ import (
 	"github.com/steward-fleet/steward/internal/steward"
 )
 
-
 // limitProbe is a way to set one member of a request body: the body type, the JSON around the
 // member, and the field name the domain reports.
 type limitProbe struct {
