@@ -1,16 +1,10 @@
 package store
 
-// SetMaxSortedMatches changes the bound of sorted searches for a test and returns the undo.
-func SetMaxSortedMatches(n int) (undo func()) {
-	old := maxSortedMatches
-	maxSortedMatches = n
-	return func() { maxSortedMatches = old }
-}
-
-// SetMinWalkPage changes the least page size a search's walk is sized for, so that a test can
-// reach past the walk with a few hundred rows; it returns the undo.
-func SetMinWalkPage(n int) (undo func()) {
-	old := minWalkPage
-	minWalkPage = n
-	return func() { minWalkPage = old }
+// WithSearchLimits returns a Store on the same database whose searches walk for pages of at
+// least minWalkPage rows and sort at most maxSorted matches, so that a test can reach past the
+// walk with a few hundred rows without changing anything other tests share.
+func WithSearchLimits(s *Store, minWalkPage, maxSorted int) *Store {
+	c := *s
+	c.limits = searchLimits{minWalkPage: minWalkPage, maxSortedMatches: maxSorted}
+	return &c
 }

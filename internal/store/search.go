@@ -92,17 +92,34 @@ func (sel selection) walk(d dialect) string {
 		" WHERE " + d.contains(a+".search") + order + " LIMIT ?"
 }
 
-// minWalkPage is the least page size a walk is sized for, so a search that needs only the
-// last few rows of a page still walks far enough to see a small filtered list whole.
-var minWalkPage = steward.DefaultLimit + 1
+// searchLimits bound a search's work. The zero value means the defaults; tests lower them to
+// reach past the walk with a few hundred rows.
+type searchLimits struct {
+	// minWalkPage is the least page size a walk is sized for, so a search that needs only the
+	// last few rows of a page still walks far enough to see a small filtered list whole.
+	minWalkPage int
+	// maxSortedMatches bounds the matches a search sorted by an explicit sort key may have to
+	// sort: beyond it the request is refused (422 on q) rather than sorting without bound.
+	maxSortedMatches int
+}
 
-// maxSortedMatches bounds the matches a search sorted by an explicit sort key may have to sort:
-// beyond it the request is refused (422 on q) rather than sorting without bound.
-var maxSortedMatches = 10000
+func (l searchLimits) walkPage() int {
+	if l.minWalkPage > 0 {
+		return l.minWalkPage
+	}
+	return steward.DefaultLimit + 1
+}
+
+func (l searchLimits) maxSorted() int {
+	if l.maxSortedMatches > 0 {
+		return l.maxSortedMatches
+	}
+	return 10000
+}
 
 // search reads the rows of sel that contain term (folded, non-empty), through plan 1 and, when
 // that does not fill the page, plan 2. With capped, a term whose matches lie beyond the walk
-// and exceed maxSortedMatches is refused.
+// and exceed the store's bound (10,000 by default) is refused.
 func search[T any](ctx context.Context, s *Store, sel selection, term string, capped, filtered bool,
 	scan func(rows *sql.Rows, key *any) (T, string, error), keyOf func(any) any, out []listed[T]) ([]listed[T], error) {
 	r := s.reader()
@@ -114,7 +131,7 @@ func search[T any](ctx context.Context, s *Store, sel selection, term string, ca
 	var walked []listed[T]
 	var walkRows int
 	for _, factor := range []int{shortWalkFactor, walkFactor} {
-		walkRows = factor * max(sel.limit, minWalkPage)
+		walkRows = factor * max(sel.limit, s.limits.walkPage())
 		rows, err := r.query(ctx, sel.walk(s.d), append(append([]any{}, sel.args...), walkRows, term, sel.limit)...)
 		if err != nil {
 			return nil, err
@@ -135,7 +152,8 @@ func search[T any](ctx context.Context, s *Store, sel selection, term string, ca
 	}
 	// Plan 2: the term is rare in this account, or its matches lie beyond the walk.
 	if capped {
-		query, args, err := s.searchCount(ctx, sel, term, maxSortedMatches+1)
+		maxSorted := s.limits.maxSorted()
+		query, args, err := s.searchCount(ctx, sel, term, maxSorted+1)
 		if err != nil || query == "" {
 			return out, err
 		}
@@ -143,9 +161,9 @@ func search[T any](ctx context.Context, s *Store, sel selection, term string, ca
 		if err := r.row(ctx, query, args...).Scan(&n); err != nil {
 			return nil, err
 		}
-		if n > maxSortedMatches {
+		if n > maxSorted {
 			return nil, steward.Invalid("q", "matches more than %d rows, too many to sort by %s: narrow the term, or leave sort out to get the best matches first",
-				maxSortedMatches, strings.TrimPrefix(sel.key, sel.spec.alias+"."))
+				maxSorted, strings.TrimPrefix(sel.key, sel.spec.alias+"."))
 		}
 	}
 	query, args, err := s.searchIndexed(ctx, sel, term)

@@ -178,7 +178,7 @@ func TestSearchPlans(t *testing.T) {
 		for i := range 40 {
 			must(s.CreateAsset(ctx, small.admin, steward.AssetFields{Name: fmt.Sprintf("Zeppelin Bagger %d", i)}))
 		}
-		defer store.SetMinWalkPage(1)()
+		s = store.WithSearchLimits(s, 1, 0)
 		// With 2 rows a page, the walk reads 300 rows: the Baggers fill every page from it, the
 		// Zeppelins (sorted after 320 Baggers) are beyond it and come from the index.
 		for _, tc := range []struct {
@@ -240,9 +240,7 @@ func TestSearchPlans(t *testing.T) {
 		if got := allAssets(t, s, big.admin, sorted); len(got) != 100 || got[0].Name != "Bagger 099" {
 			t.Errorf("sorted beyond the walk: %d assets, first %q", len(got), got[0].Name)
 		}
-		undo := store.SetMaxSortedMatches(99)
-		_, err := s.Assets(ctx, big.admin, sorted)
-		undo()
+		_, err := store.WithSearchLimits(s, 1, 99).Assets(ctx, big.admin, sorted)
 		wantField(t, err, steward.EINVALID, "q")
 		if got := allAssets(t, s, small.admin, steward.AssetFilter{ListParams: steward.ListParams{Q: "bagger", Limit: 3}}); len(got) != 40 {
 			t.Errorf("small organization: %d, want 40", len(got))

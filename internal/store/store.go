@@ -38,6 +38,8 @@ type Store struct {
 	rdb  *sql.DB // reads
 	wdb  *sql.DB // writes; on SQLite one connection with immediate transactions
 	desc string
+	// limits bound searches; the zero value is the defaults.
+	limits searchLimits
 }
 
 var _ steward.Service = (*Store)(nil)
