@@ -347,8 +347,8 @@ func (s *Store) AssetMovements(ctx context.Context, a *steward.Actor, id string,
 		at, n, ok := strings.Cut(c.Key, "/")
 		atUS, err1 := strconv.ParseInt(at, 10, 64)
 		k, err2 := strconv.Atoi(n)
-		if !ok || err1 != nil || err2 != nil {
-			return nil, steward.Invalid("cursor", "is not a cursor this server issued")
+		if !ok || err1 != nil || err2 != nil || k < 0 {
+			return nil, notIssued()
 		}
 		bound, args, resumeID, skip = " AND (at, id) <= (?, ?)", append(args, atUS, c.ID), c.ID, k
 	}

@@ -9,6 +9,8 @@ import (
 	"hash/fnv"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/steward-fleet/steward/internal/steward"
 )
@@ -38,11 +40,30 @@ func encodeCursor(sig string, key any, id string) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// maxCursor bounds an encoded cursor: the longest a server issues is the base64 of a signature,
+// a sort key of at most a few hundred bytes and an id.
+const maxCursor = 2048
+
+// notIssued is the answer to any cursor this server cannot have made.
+func notIssued() error {
+	return steward.Invalid("cursor", "is not a cursor this server issued")
+}
+
+// decodeCursor reads a cursor the client sent back and binds it to sig. A cursor is outside
+// input like any query parameter (its encoding is not secret, so anyone can forge one): every
+// value it carries is checked here, before it can reach a query, so a forged one is a 422 on
+// cursor and never a database error (PostgreSQL refuses NUL and invalid UTF-8 outright).
 func decodeCursor(s, sig string) (*cursor, error) {
+	if len(s) > maxCursor {
+		return nil, notIssued()
+	}
 	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || !utf8.Valid(b) {
+		return nil, notIssued()
+	}
 	var c cursor
-	if err != nil || json.Unmarshal(b, &c) != nil || c.ID == "" {
-		return nil, steward.Invalid("cursor", "is not a cursor this server issued")
+	if err := json.Unmarshal(b, &c); err != nil || !cleanCursorText(c.Key) || !cleanCursorText(c.Sig) || !isID(c.ID) {
+		return nil, notIssued()
 	}
 	if c.Sig != sig {
 		return nil, steward.Invalid("cursor", "belongs to a list with other filters or sort; start again without a cursor")
@@ -50,10 +71,47 @@ func decodeCursor(s, sig string) (*cursor, error) {
 	return &c, nil
 }
 
+// cleanCursorText reports whether a cursor's text is what the server writes into one: valid
+// UTF-8 without control characters (sort keys are folded names and serial numbers, which refuse
+// them, or decimal numbers).
+func cleanCursorText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// isID reports whether s has the form of the ids Steward issues: a UUID in its canonical form,
+// lower-case hex in groups of 8-4-4-4-12.
+func isID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 func (c *cursor) int() (int64, error) {
 	n, err := strconv.ParseInt(c.Key, 10, 64)
 	if err != nil {
-		return 0, steward.Invalid("cursor", "is not a cursor this server issued")
+		return 0, notIssued()
 	}
 	return n, nil
 }
