@@ -51,6 +51,9 @@ func decodeError(err error) error {
 		if field == "" {
 			field = "body"
 		}
+		if te.Type == reflect.TypeFor[Timestamp]() {
+			return Invalid(field, "must be an RFC 3339 time like 2030-01-31T12:00:00Z")
+		}
 		return Invalid(field, "must be %s", jsonKind(te.Type.Kind().String()))
 	}
 	if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {

@@ -1,7 +1,8 @@
 package steward
 
 import (
-	"fmt"
+	"encoding/json"
+	"reflect"
 	"time"
 )
 
@@ -32,17 +33,19 @@ func (t Timestamp) MarshalJSON() ([]byte, error) {
 	return []byte(`"` + t.String() + `"`), nil
 }
 
-// UnmarshalJSON reads an RFC 3339 time.
+// UnmarshalJSON reads an RFC 3339 time. A bad one is a *json.UnmarshalTypeError, the one error
+// type encoding/json fills with the field's path, so the 422 names the field.
 func (t *Timestamp) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		return nil
 	}
+	bad := &json.UnmarshalTypeError{Value: "value " + string(b), Type: reflect.TypeFor[Timestamp]()}
 	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
-		return fmt.Errorf("must be an RFC 3339 time string")
+		return bad
 	}
 	v, err := time.Parse(time.RFC3339Nano, string(b[1:len(b)-1]))
 	if err != nil {
-		return fmt.Errorf("must be an RFC 3339 time")
+		return bad
 	}
 	*t = TimestampOf(v)
 	return nil

@@ -5,10 +5,14 @@ package web_test
 // a location's move between customers in both customers' histories.
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"net/url"
 	"testing"
+	"time"
+
+	"github.com/steward-fleet/steward/internal/steward"
 )
 
 // forgeCursor rewrites member of an issued cursor to raw JSON, as anyone can: the encoding is
@@ -58,5 +62,54 @@ func TestAPIForgedCursor(t *testing.T) {
 				}
 			}
 		}
+	})
+}
+
+// A key made with a key never outlives or outranks it, and expires_at lies within ten years.
+func TestAPIKeyMadeByKey(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *apiEnv) {
+		week := steward.TimestampOf(time.Now().Add(7 * 24 * time.Hour))
+		demo, err := e.store.CreateAPIKeyForEmail(context.Background(), e.adminEmail,
+			steward.APIKeyFields{Name: "demo", ExpiresAt: &week})
+		if err != nil {
+			t.Fatal(err)
+		}
+		maker := e.withKey(demo.Key)
+		rfc := func(d time.Duration) string { return time.Now().Add(d).UTC().Format(time.RFC3339) }
+		runScenarios(t, []scenario{
+			{name: "no expiry asked: the maker's", as: maker, method: "POST", path: apiKeysPath,
+				body: obj{"name": "forever", "role": "admin"}, want: 201, check: func(t *testing.T, r *result) {
+					if str(r.obj(), "expires_at") != week.String() || str(r.obj(), "role") != "admin" {
+						t.Errorf("expires_at %v role %v, want %s and admin", r.obj()["expires_at"], r.obj()["role"], week)
+					}
+					// The new key says so itself.
+					me := e.withKey(str(r.obj(), "key")).get(t, "/api/v1/me").want(t, 200).obj()
+					if str(me, "api_key.expires_at") != week.String() {
+						t.Errorf("me.api_key.expires_at %v, want %s", get(me, "api_key.expires_at"), week)
+					}
+				}},
+			{name: "explicit null: the maker's", as: maker, method: "POST", path: apiKeysPath,
+				body: `{"name":"null expiry","expires_at":null}`, want: 201, check: func(t *testing.T, r *result) {
+					if str(r.obj(), "expires_at") != week.String() {
+						t.Errorf("expires_at %v, want %s", r.obj()["expires_at"], week)
+					}
+				}},
+			{name: "later than the maker", as: maker, method: "POST", path: apiKeysPath,
+				body: obj{"name": "later", "expires_at": rfc(30 * 24 * time.Hour)}, want: 422, field: "expires_at"},
+			{name: "sooner than the maker", as: maker, method: "POST", path: apiKeysPath,
+				body: obj{"name": "sooner", "expires_at": rfc(24 * time.Hour)}, want: 201},
+			{name: "the year 10000 by offset", as: e.admin, method: "POST", path: apiKeysPath,
+				body: obj{"name": "y10k", "expires_at": "9999-12-31T23:59:59-23:59"}, want: 422, field: "expires_at"},
+			{name: "eleven years", as: e.admin, method: "POST", path: apiKeysPath,
+				body: obj{"name": "long", "expires_at": time.Now().AddDate(11, 0, 0).UTC().Format(time.RFC3339)}, want: 422, field: "expires_at"},
+			{name: "not RFC 3339", as: e.admin, method: "POST", path: apiKeysPath,
+				body: obj{"name": "bad", "expires_at": "2030-01-01 00:00:00"}, want: 422, field: "expires_at"},
+			{name: "a number", as: e.admin, method: "POST", path: apiKeysPath,
+				body: obj{"name": "bad", "expires_at": 1893456000}, want: 422, field: "expires_at"},
+			{name: "nine years from a key that never expires", as: e.admin, method: "POST", path: apiKeysPath,
+				body: obj{"name": "nine", "expires_at": time.Now().AddDate(9, 0, 0).UTC().Format(time.RFC3339)}, want: 201},
+			{name: "a narrowed key may not mint", as: e.fleet, method: "POST", path: apiKeysPath,
+				body: obj{"name": "up", "role": "admin"}, want: 403},
+		})
 	})
 }
