@@ -76,7 +76,7 @@ func TestAPIKeyExpiryLimits(t *testing.T) {
 			"past":                    time.Now().Add(-time.Minute),
 			"now":                     time.Now(),
 			"ten years and a day":     time.Now().AddDate(10, 0, 1),
-			"the year 10000":          time.Date(9999, 12, 31, 23, 59, 59, 0, time.FixedZone("", -(23*3600 + 59*60))),
+			"the year 10000":          time.Date(9999, 12, 31, 23, 59, 59, 0, time.FixedZone("", -(23*3600+59*60))),
 			"the largest Unix micros": time.UnixMicro(1<<63 - 1),
 		} {
 			ts := steward.TimestampOf(at)
