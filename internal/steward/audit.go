@@ -1,6 +1,9 @@
 package steward
 
-import "context"
+import (
+	"context"
+	"slices"
+)
 
 // Audit actions.
 const (
@@ -22,6 +25,32 @@ const (
 	ObjectLocation = "location"
 	ObjectAsset    = "asset"
 )
+
+// ObjectTypes lists the object types the audit log names, in the order errors list them.
+func ObjectTypes() []string {
+	return []string{ObjectCustomer, ObjectContact, ObjectLocation, ObjectAsset, ObjectAccount, ObjectUser, ObjectAPIKey}
+}
+
+// AuditActions lists the actions the audit log names, in the order errors list them.
+func AuditActions() []string {
+	return []string{ActionCreate, ActionUpdate, ActionArchive, ActionUnarchive, ActionDelete, ActionRevoke}
+}
+
+// accessObjectTypes are the objects of access control: users, API keys and the account itself.
+// Their events show emails, key prefixes and roles, so only those who may read them see them.
+var accessObjectTypes = []string{ObjectAccount, ObjectUser, ObjectAPIKey}
+
+// AuditObjectTypes returns the object types whose audit events a may read: the fleet's objects
+// for every reader, and users, API keys and the account for those with PermReadAccess.
+func (a *Actor) AuditObjectTypes() []string {
+	var out []string
+	for _, t := range ObjectTypes() {
+		if a.Can(PermReadAccess) || !slices.Contains(accessObjectTypes, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
 
 // AuditActor names who made a change.
 type AuditActor struct {
@@ -75,7 +104,9 @@ type AuditFilter struct {
 // AuditService reads the audit log, newest first.
 type AuditService interface {
 	// AuditEvents returns one page. The account-wide log needs the Admin role; any reader may
-	// read the history of one object or customer.
+	// read the history of one object or customer. Only events of object types the caller may
+	// see (Actor.AuditObjectTypes) are ever answered: others are left out, as if they did not
+	// exist, whatever the filter.
 	AuditEvents(ctx context.Context, a *Actor, f AuditFilter) (*Page[AuditEvent], error)
 	// EachAuditEvent calls fn for every event matching f (Limit and Cursor ignored), streaming,
 	// for CSV export. fn's error stops the walk and is returned.

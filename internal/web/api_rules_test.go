@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -111,5 +112,49 @@ func TestAPIKeyMadeByKey(t *testing.T) {
 			{name: "a narrowed key may not mint", as: e.fleet, method: "POST", path: apiKeysPath,
 				body: obj{"name": "up", "role": "admin"}, want: 403},
 		})
+	})
+}
+
+// Events of users, API keys and the account are for Admins: anyone else gets an empty page (and
+// an empty export), exactly as for ids that do not exist.
+func TestAPIAuditVisibility(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *apiEnv) {
+		me := e.admin.get(t, "/api/v1/me").want(t, 200).obj()
+		userID := str(me, "user.id")
+		made := e.admin.create(t, apiKeysPath, obj{"name": "to revoke", "role": "user"})
+		e.admin.del(t, apiKeysPath+"/"+str(made, "id")).want(t, 204)
+		c := e.admin.create(t, customersPath, obj{"name": "Seen By All"})
+		hidden := map[string]string{
+			"the admin key":    auditPath + "?object_id=" + e.admin.keyID,
+			"a revoked key":    auditPath + "?object_id=" + str(made, "id"),
+			"the admin user":   auditPath + "?object_id=" + userID,
+			"the account":      auditPath + "?object_id=" + e.accountID,
+			"keys by type":     auditPath + "?object_id=" + str(made, "id") + "&object_type=api_key",
+			"the caller's key": auditPath + "?object_id=" + e.user.keyID,
+		}
+		for what, path := range hidden {
+			if n := len(e.admin.get(t, path).want(t, 200).data(t)); n == 0 {
+				t.Errorf("admin reads no events of %s", what)
+			}
+			for _, c := range []*apiClient{e.fleet, e.user, e.tech, e.integ} {
+				if items := c.get(t, path).want(t, 200).data(t); len(items) != 0 {
+					t.Errorf("%s reads %d events of %s: %v", c.name, len(items), what, items[0])
+				}
+			}
+			csvPath := auditCSVPath + path[len(auditPath):]
+			r := e.user.get(t, csvPath).want(t, 200)
+			if lines := strings.Count(strings.TrimSpace(string(r.Raw)), "\n"); lines != 0 {
+				t.Errorf("user exports %d events of %s:\n%s", lines, what, r.Raw)
+			}
+			if strings.Contains(string(r.Raw), e.adminEmail) {
+				t.Errorf("the export of %s shows the admin's email", what)
+			}
+		}
+		// The fleet's objects stay readable by every role.
+		for _, cl := range []*apiClient{e.user, e.tech} {
+			if n := len(cl.get(t, auditPath+"?customer_id="+str(c, "id")).want(t, 200).data(t)); n != 1 {
+				t.Errorf("%s reads %d events of a customer, want 1", cl.name, n)
+			}
+		}
 	})
 }
