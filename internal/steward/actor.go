@@ -67,6 +67,9 @@ const (
 	SourceSystem Source = "system"
 )
 
+// Sources lists the sources the audit log names, in the order errors list them.
+func Sources() []Source { return []Source{SourceWeb, SourceAPI, SourceImport, SourceSystem} }
+
 // Actor is the authenticated caller of a service method: who they are, the account they act in
 // (the tenant every query is scoped to), their role, and where the request came from. Every
 // service method takes it explicitly.

@@ -101,6 +101,17 @@ type AuditFilter struct {
 	Cursor     string
 }
 
+// Check adds a violation for each filter the audit log cannot take: an object type, action or
+// source it never records, an id not of the form of an id. Ids are not looked up: the history
+// of a deleted object stays readable.
+func (f AuditFilter) Check(v *Violations) {
+	CheckOneOf(v, "object_type", f.ObjectType, ObjectTypes())
+	CheckID(v, "object_id", f.ObjectID)
+	CheckID(v, "customer_id", f.CustomerID)
+	CheckOneOf(v, "source", f.Source, Sources())
+	CheckOneOf(v, "action", f.Action, AuditActions())
+}
+
 // AuditService reads the audit log, newest first.
 type AuditService interface {
 	// AuditEvents returns one page. The account-wide log needs the Admin role; any reader may

@@ -190,6 +190,11 @@ func auditQuery(a *steward.Actor, f steward.AuditFilter) (string, []any, error) 
 	if err := a.Require(steward.PermRead); err != nil {
 		return "", nil, err
 	}
+	var v steward.Violations
+	f.Check(&v)
+	if err := v.Err(); err != nil {
+		return "", nil, err
+	}
 	if f.ObjectID == "" && f.CustomerID == "" && !a.Can(steward.PermReadAuditFull) {
 		return "", nil, steward.Errorf(steward.EFORBIDDEN,
 			"the account-wide audit log needs the admin role; filter by object_id or customer_id to read one object's history")

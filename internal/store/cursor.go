@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"strconv"
@@ -51,7 +52,8 @@ func notIssued() error {
 
 // decodeCursor reads a cursor the client sent back and binds it to sig. A cursor is outside
 // input like any query parameter (its encoding is not secret, so anyone can forge one): every
-// value it carries is checked here, before it can reach a query, so a forged one is a 422 on
+// value it carries is checked here (the key is clean text, the id has the form of an id),
+// before it can reach a query, so a forged one is a 422 on
 // cursor and never a database error (PostgreSQL refuses NUL and invalid UTF-8 outright).
 func decodeCursor(s, sig string) (*cursor, error) {
 	if len(s) > maxCursor {
@@ -62,7 +64,7 @@ func decodeCursor(s, sig string) (*cursor, error) {
 		return nil, notIssued()
 	}
 	var c cursor
-	if err := json.Unmarshal(b, &c); err != nil || !cleanCursorText(c.Key) || !cleanCursorText(c.Sig) || !isID(c.ID) {
+	if err := json.Unmarshal(b, &c); err != nil || !cleanCursorText(c.Key) || !cleanCursorText(c.Sig) || !steward.IsID(c.ID) {
 		return nil, notIssued()
 	}
 	if c.Sig != sig {
@@ -81,28 +83,6 @@ func cleanCursorText(s string) bool {
 	for _, r := range s {
 		if unicode.IsControl(r) {
 			return false
-		}
-	}
-	return true
-}
-
-// isID reports whether s has the form of the ids Steward issues: a UUID in its canonical form,
-// lower-case hex in groups of 8-4-4-4-12.
-func isID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-				return false
-			}
 		}
 	}
 	return true
@@ -167,7 +147,38 @@ type listSpec struct {
 type listQuery struct {
 	conds  []string
 	args   []any
-	sigExt []any // filter values that bind the cursor
+	sigExt []any                       // filter values that bind the cursor
+	check  func(v *steward.Violations) // the filter's Check: every parameter's value
+	refs   []filterRef                 // ids the filters name
+}
+
+// filterRef is a list filter naming an object by id. It must name an object of its kind in the
+// caller's account (archived ones too), as a reference in a body must: a mistyped id is a 422
+// naming the parameter, not an empty list that looks like an answer.
+type filterRef struct {
+	param string // the query parameter
+	table string // where the object lives
+	id    string // "" when the filter is not used
+}
+
+// checkRefs returns EINVALID naming every filter whose id names no object of the account.
+func (s *Store) checkRefs(ctx context.Context, accountID string, refs []filterRef) error {
+	var v steward.Violations
+	for _, r := range refs {
+		if r.id == "" {
+			continue
+		}
+		var one int
+		err := s.reader().row(ctx, "SELECT 1 FROM "+r.table+" WHERE account_id = ? AND id = ?", accountID, r.id).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			v.Add(r.param, "names no %s of this account", singular(r.table))
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return v.Err()
 }
 
 func (lq *listQuery) where(cond string, args ...any) {
@@ -184,7 +195,9 @@ func (lq *listQuery) status(alias string, st steward.Status) error {
 		lq.where(alias + ".archived_at IS NOT NULL")
 	case steward.StatusAll:
 	default:
-		return steward.Invalid("status", "must be active, archived or all")
+		var v steward.Violations
+		steward.CheckOneOf(&v, "status", st, steward.Statuses())
+		return v.Err()
 	}
 	return nil
 }
@@ -197,14 +210,31 @@ func list[T any](ctx context.Context, s *Store, spec listSpec, a *steward.Actor,
 	if err := a.Require(steward.PermRead); err != nil {
 		return nil, err
 	}
+	// Every parameter is checked before anything is read, and every bad one is named at once.
+	var v steward.Violations
+	if lq.check != nil {
+		lq.check(&v)
+	} else {
+		p.Check(&v, spec.names)
+	}
+	if p.Limit < 0 || p.Limit > steward.MaxLimit {
+		v.Add("limit", "must be between 1 and %d", steward.MaxLimit)
+	}
+	q := strings.TrimSpace(p.Q)
+	if len([]rune(q)) > 100 {
+		v.Add("q", "must be at most 100 characters")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.checkRefs(ctx, a.AccountID, lq.refs); err != nil {
+		return nil, err
+	}
 	limit, err := pageLimit(p.Limit)
 	if err != nil {
 		return nil, err
 	}
-	sortName, desc := p.Sort, false
-	if strings.HasPrefix(sortName, "-") {
-		sortName, desc = sortName[1:], true
-	}
+	sortName, desc := strings.CutPrefix(p.Sort, "-")
 	if sortName == "" {
 		sortName = spec.def
 	}
@@ -217,10 +247,7 @@ func list[T any](ctx context.Context, s *Store, spec listSpec, a *steward.Actor,
 	}
 	conds := append([]string{spec.alias + ".account_id = ?"}, lq.conds...)
 	args := append([]any{a.AccountID}, lq.args...)
-	if q := strings.TrimSpace(p.Q); q != "" {
-		if len([]rune(q)) > 100 {
-			return nil, steward.Invalid("q", "must be at most 100 characters")
-		}
+	if q != "" {
 		cond, qargs := s.d.search(spec.kind, spec.alias, fold(q))
 		conds = append(conds, cond)
 		args = append(args, qargs...)

@@ -34,7 +34,7 @@ var locationList = listSpec{kind: "locations", alias: "l", cols: locationCols, d
 
 // Locations returns one page of locations.
 func (s *Store) Locations(ctx context.Context, a *steward.Actor, f steward.LocationFilter) (*steward.Page[steward.Location], error) {
-	var lq listQuery
+	lq := listQuery{check: f.Check, refs: []filterRef{{"customer_id", "customers", f.CustomerID}}}
 	if f.CustomerID != "" {
 		lq.where("l.customer_id = ?", f.CustomerID)
 	}

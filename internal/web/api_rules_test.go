@@ -158,3 +158,51 @@ func TestAPIAuditVisibility(t *testing.T) {
 		}
 	})
 }
+
+// Every list filter that takes an enum or an id refuses a value it cannot take: 422 naming the
+// parameter, an enum's message listing the allowed values.
+func TestAPIFilterValues(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *apiEnv) {
+		c := e.admin.create(t, customersPath, obj{"name": "Filtered"})
+		l := e.admin.create(t, locationsPath, obj{"name": "Filtered Yard", "customer_id": str(c, "id")})
+		lists := func(t *testing.T, r *result, values ...string) {
+			for _, f := range r.fields() {
+				for _, v := range values {
+					if !strings.Contains(r.fieldMessage(f), v) {
+						t.Errorf("message %q does not list %q", r.fieldMessage(f), v)
+					}
+				}
+			}
+		}
+		runScenarios(t, []scenario{
+			{name: "audit object_type", as: e.admin, method: "GET", path: auditPath + "?object_type=bogus", want: 422, field: "object_type",
+				check: func(t *testing.T, r *result) { lists(t, r, "customer", "asset", "api_key") }},
+			{name: "audit action", as: e.admin, method: "GET", path: auditPath + "?action=bogus", want: 422, field: "action",
+				check: func(t *testing.T, r *result) { lists(t, r, "create", "revoke") }},
+			{name: "audit source", as: e.admin, method: "GET", path: auditPath + "?source=bogus", want: 422, field: "source",
+				check: func(t *testing.T, r *result) { lists(t, r, "web", "api", "import", "system") }},
+			{name: "audit.csv object_type", as: e.admin, method: "GET", path: auditCSVPath + "?object_type=bogus", want: 422, field: "object_type"},
+			{name: "audit object_id not an id", as: e.user, method: "GET", path: auditPath + "?object_id=" + url.QueryEscape("a'b"), want: 422, field: "object_id"},
+			{name: "audit customer_id not an id", as: e.user, method: "GET", path: auditPath + "?customer_id=a%20b", want: 422, field: "customer_id"},
+			{name: "customers type", as: e.user, method: "GET", path: customersPath + "?type=bogus", want: 422, field: "type",
+				check: func(t *testing.T, r *result) { lists(t, r, "contractor", "service_provider", "other") }},
+			{name: "customers status", as: e.user, method: "GET", path: customersPath + "?status=deleted", want: 422, field: "status",
+				check: func(t *testing.T, r *result) { lists(t, r, "active", "archived", "all") }},
+			{name: "customers sort dash", as: e.user, method: "GET", path: customersPath + "?sort=-", want: 422, field: "sort"},
+			{name: "contacts status", as: e.user, method: "GET", path: customersPath + "/" + str(c, "id") + "/contacts?status=x", want: 422, field: "status"},
+			{name: "contacts of a customer that is not there", as: e.user, method: "GET", path: customersPath + "/nope/contacts", want: 404},
+			{name: "contacts customer_id unknown", as: e.user, method: "GET", path: contactsPath + "?customer_id=" + str(l, "id"), want: 422, field: "customer_id"},
+			{name: "locations customer_id unknown", as: e.user, method: "GET", path: locationsPath + "?customer_id=nope", want: 422, field: "customer_id"},
+			{name: "locations customer_id known", as: e.user, method: "GET", path: locationsPath + "?customer_id=" + str(c, "id"), want: 200},
+			{name: "assets location_id unknown", as: e.user, method: "GET", path: assetsPath + "?location_id=" + str(c, "id"), want: 422, field: "location_id"},
+			{name: "assets owner_customer_id of another org", as: e.other, method: "GET", path: assetsPath + "?owner_customer_id=" + str(c, "id"), want: 422, field: "owner_customer_id"},
+			{name: "assets location_customer_id not an id", as: e.user, method: "GET", path: assetsPath + "?location_customer_id=%C3%A9", want: 422, field: "location_customer_id"},
+			{name: "several at once", as: e.user, method: "GET", path: customersPath + "?type=x&status=x&sort=x&limit=0", want: 422,
+				check: func(t *testing.T, r *result) {
+					if got := r.fields(); len(got) != 4 {
+						t.Errorf("fields %v, want type, status, sort and limit", got)
+					}
+				}},
+		})
+	})
+}

@@ -22,13 +22,8 @@ func parseAuditFilter(q url.Values, paged bool) (steward.AuditFilter, error) {
 		From:       parseTime(q, "from", &v),
 		To:         parseTime(q, "to", &v),
 	}
-	switch src := steward.Source(q.Get("source")); src {
-	case "":
-	case steward.SourceWeb, steward.SourceAPI, steward.SourceImport, steward.SourceSystem:
-		f.Source = src
-	default:
-		v.Add("source", "must be one of web, api, import, system")
-	}
+	f.Source = steward.Source(q.Get("source"))
+	f.Check(&v)
 	if f.From != nil && f.To != nil && !f.To.After(f.From.Time) {
 		v.Add("to", "must be after from")
 	}

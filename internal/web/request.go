@@ -140,8 +140,9 @@ func parseLimit(q url.Values, v *steward.Violations) int {
 	return n
 }
 
-// parseListParams reads the parameters every list takes. The service validates sort and
-// cursor, which only it understands.
+// parseListParams reads the parameters every list takes. Status and sort are checked with the
+// list's other filters (the filter's Check); the service checks the cursor, which only it
+// understands.
 func parseListParams(q url.Values, v *steward.Violations) steward.ListParams {
 	p := steward.ListParams{
 		Q:      q.Get("q"),
@@ -150,12 +151,8 @@ func parseListParams(q url.Values, v *steward.Violations) steward.ListParams {
 		Limit:  parseLimit(q, v),
 		Status: steward.StatusActive,
 	}
-	switch s := steward.Status(q.Get("status")); s {
-	case "":
-	case steward.StatusActive, steward.StatusArchived, steward.StatusAll:
-		p.Status = s
-	default:
-		v.Add("status", "must be one of active, archived, all")
+	if s := q.Get("status"); s != "" {
+		p.Status = steward.Status(s)
 	}
 	return p
 }

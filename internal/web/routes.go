@@ -63,13 +63,12 @@ func idParam(name, description string) param {
 // auditQuery is the audit log's filters; paged adds limit and cursor.
 func auditQuery(paged bool) []param {
 	q := []param{
-		idParam("object_type", "type of the changed object: customer, contact, location, asset, …"),
+		{name: "object_type", typ: "string", description: "type of the changed object", enum: steward.ObjectTypes()},
 		idParam("object_id", "the changed object"),
 		idParam("customer_id", "the customer's own events and those of its contacts and locations"),
 		idParam("actor_id", "who made the change"),
-		{name: "source", typ: "string", enum: []string{string(steward.SourceWeb), string(steward.SourceAPI),
-			string(steward.SourceImport), string(steward.SourceSystem)}},
-		idParam("action", "create, update, archive, unarchive, delete, …"),
+		{name: "source", typ: "string", enum: sourceNames()},
+		{name: "action", typ: "string", description: "what was done", enum: steward.AuditActions()},
 		{name: "from", typ: "string", format: "date-time", description: "inclusive lower bound, RFC 3339"},
 		{name: "to", typ: "string", format: "date-time", description: "exclusive upper bound, RFC 3339"},
 	}
@@ -207,6 +206,14 @@ func customerTypeNames() []string {
 	names := make([]string, len(steward.CustomerTypes))
 	for i, t := range steward.CustomerTypes {
 		names[i] = string(t)
+	}
+	return names
+}
+
+func sourceNames() []string {
+	names := make([]string, 0, len(steward.Sources()))
+	for _, s := range steward.Sources() {
+		names = append(names, string(s))
 	}
 	return names
 }
