@@ -114,8 +114,9 @@ func isEmpty(v any) bool {
 	return v == nil || v == "" || v == false
 }
 
-// diff lists the fields whose values differ between two fields structs, in a stable order.
-// A nil old lists every set field of new (a create); a nil new every set field of old (a delete).
+// diff lists the fields whose values differ between two fields structs, in a stable order, each
+// value in the object's own JSON representation. A nil old lists every set field of new (a
+// create); a nil new every set field of old (a delete).
 func diff(old, new any) []steward.Change {
 	var om, nm map[string]any
 	if old != nil {
@@ -140,13 +141,9 @@ func diff(old, new any) []steward.Change {
 		if reflect.DeepEqual(ov, nv) {
 			continue
 		}
-		// An unset text is null in the log; false stays false (a setting turned off).
-		if ov == "" {
-			ov = nil
-		}
-		if nv == "" {
-			nv = nil
-		}
+		// Each side reads exactly as the object did before and after: a cleared text is "" in
+		// the log because it is "" in the object, a cleared reference or number null. Only the
+		// side that has no object (a create's old, a delete's new) is null throughout.
 		out = append(out, steward.Change{Field: k, Old: ov, New: nv})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
