@@ -24,7 +24,10 @@ type auditEntry struct {
 	objectID   string
 	objectName string
 	customerID *string
-	changes    []steward.Change
+	// previousCustomerID is the customer a location left (its customer_id names the one it
+	// moved to), so that customer's history shows it leaving.
+	previousCustomerID *string
+	changes            []steward.Change
 }
 
 // audit appends one event in the transaction of the change it records.
@@ -44,10 +47,10 @@ func (t *tx) audit(ctx context.Context, a *steward.Actor, accountID string, e au
 		home = a.AccountID
 	}
 	_, err = t.exec(ctx, `INSERT INTO audit_events (account_id, id, at, actor_type, actor_id, actor_name,
-		actor_account_id, request_id, source, action, object_type, object_id, object_name, customer_id, changes)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		actor_account_id, request_id, source, action, object_type, object_id, object_name, customer_id,
+		previous_customer_id, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		accountID, newID(), t.now.Micros(), string(a.Type), a.ID, a.Name, home, a.RequestID, string(a.Source),
-		e.action, e.objectType, e.objectID, e.objectName, nullStr(e.customerID), string(changes))
+		e.action, e.objectType, e.objectID, e.objectName, nullStr(e.customerID), nullStr(e.previousCustomerID), string(changes))
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
@@ -182,7 +185,8 @@ func scanAudit(rows *sql.Rows) (*steward.AuditEvent, error) {
 	return &e, nil
 }
 
-// auditQuery builds the WHERE clause of an audit filter and checks who may read it.
+// auditQuery builds the WHERE clause of an audit filter, except its customer (see AuditEvents),
+// and checks who may read it.
 func auditQuery(a *steward.Actor, f steward.AuditFilter) (string, []any, error) {
 	if err := a.Require(steward.PermRead); err != nil {
 		return "", nil, err
@@ -216,9 +220,6 @@ func auditQuery(a *steward.Actor, f steward.AuditFilter) (string, []any, error) 
 	if f.ObjectID != "" {
 		add("object_id = ?", f.ObjectID)
 	}
-	if f.CustomerID != "" {
-		add("customer_id = ?", f.CustomerID)
-	}
 	if f.ActorID != "" {
 		add("actor_id = ?", f.ActorID)
 	}
@@ -248,31 +249,56 @@ func auditSignature(f steward.AuditFilter) string {
 	return signature("audit", f.ObjectType, f.ObjectID, f.CustomerID, f.ActorID, string(f.Source), f.Action, from, to)
 }
 
+// auditPageQuery builds the query of one page of limit events (and one more, to know whether a
+// next page exists) and the signature its cursors carry.
+func auditPageQuery(a *steward.Actor, f steward.AuditFilter, limit int) (query string, args []any, sig string, err error) {
+	where, wargs, err := auditQuery(a, f)
+	if err != nil {
+		return "", nil, "", err
+	}
+	sig = auditSignature(f)
+	if f.Cursor != "" {
+		c, err := decodeCursor(f.Cursor, sig)
+		if err != nil {
+			return "", nil, "", err
+		}
+		at, err := c.int()
+		if err != nil {
+			return "", nil, "", err
+		}
+		where += " AND (at, id) < (?, ?)"
+		wargs = append(wargs, at, c.ID)
+	}
+	const order = " ORDER BY at DESC, id DESC LIMIT ?"
+	if f.CustomerID == "" {
+		return "SELECT " + auditCols + " FROM audit_events WHERE " + where + order, append(wargs, limit+1), sig, nil
+	}
+	// A customer's history is its events (customer_id) and those of locations that left it
+	// (previous_customer_id): two index-ordered reads of one page each, merged. A column is set
+	// on an event only when the other names another customer, so none repeats.
+	branch := func(col, alias string) string {
+		args = append(append(args, wargs...), f.CustomerID, limit+1)
+		return "SELECT * FROM (SELECT " + auditCols + " FROM audit_events WHERE " + where + " AND " + col + " = ?" +
+			order + ") AS " + alias
+	}
+	query = branch("customer_id", "at_customer") + " UNION ALL " + branch("previous_customer_id", "left_customer") + order
+	return query, append(args, limit+1), sig, nil
+}
+
 // AuditEvents returns one page of audit events, newest first.
 func (s *Store) AuditEvents(ctx context.Context, a *steward.Actor, f steward.AuditFilter) (*steward.Page[steward.AuditEvent], error) {
-	where, args, err := auditQuery(a, f)
-	if err != nil {
+	if err := a.Require(steward.PermRead); err != nil {
 		return nil, err
 	}
 	limit, err := pageLimit(f.Limit)
 	if err != nil {
 		return nil, err
 	}
-	sig := auditSignature(f)
-	if f.Cursor != "" {
-		c, err := decodeCursor(f.Cursor, sig)
-		if err != nil {
-			return nil, err
-		}
-		at, err := c.int()
-		if err != nil {
-			return nil, err
-		}
-		where += " AND (at, id) < (?, ?)"
-		args = append(args, at, c.ID)
+	query, qargs, sig, err := auditPageQuery(a, f, limit)
+	if err != nil {
+		return nil, err
 	}
-	rows, err := s.reader().query(ctx, "SELECT "+auditCols+" FROM audit_events WHERE "+where+
-		" ORDER BY at DESC, id DESC LIMIT ?", append(args, limit+1)...)
+	rows, err := s.reader().query(ctx, query, qargs...)
 	if err != nil {
 		return nil, err
 	}

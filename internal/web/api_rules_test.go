@@ -279,3 +279,38 @@ func jsonMember(o obj) string {
 	b, _ := json.Marshal(o)
 	return string(b[1 : len(b)-1])
 }
+
+// A location moving to another customer shows in both customers' histories (and their exports).
+func TestAPILocationMoveInBothHistories(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *apiEnv) {
+		from := e.admin.create(t, customersPath, obj{"name": "Leaving Co"})
+		to := e.admin.create(t, customersPath, obj{"name": "Arriving Co"})
+		l := e.admin.create(t, locationsPath, obj{"name": "Moving Depot", "customer_id": str(from, "id")})
+		e.admin.patch(t, locationsPath+"/"+str(l, "id"), obj{"customer_id": str(to, "id")}).want(t, 200)
+		for _, c := range []obj{from, to} {
+			events := e.user.get(t, auditPath+"?customer_id="+str(c, "id")+"&object_type=location&action=update").want(t, 200).data(t)
+			if len(events) != 1 {
+				t.Fatalf("%s: %d location updates in its history, want the move", str(c, "name"), len(events))
+			}
+			ch := change(events[0], "customer_id")
+			if ch == nil || ch["old"] != str(from, "id") || ch["new"] != str(to, "id") ||
+				ch["old_label"] != "Leaving Co" || ch["new_label"] != "Arriving Co" {
+				t.Errorf("%s: move change %v", str(c, "name"), ch)
+			}
+			r := e.user.get(t, auditCSVPath+"?customer_id="+str(c, "id")).want(t, 200)
+			if !strings.Contains(string(r.Raw), "Moving Depot") || strings.Count(string(r.Raw), ",update,location,") != 1 {
+				t.Errorf("%s: the export does not show the move once:\n%s", str(c, "name"), r.Raw)
+			}
+		}
+		// Paging through the old customer's history meets every event once.
+		all := e.user.walk(t, auditPath+"?customer_id="+str(from, "id")+"&limit=1", 1)
+		if len(all) != 3 {
+			t.Errorf("old customer's history: %d events, want its creation, the location's and the move", len(all))
+		}
+		// Moving on to no customer: the customer left finds it.
+		e.admin.patch(t, locationsPath+"/"+str(l, "id"), `{"customer_id":null}`).want(t, 200)
+		if n := len(e.user.get(t, auditPath+"?customer_id="+str(to, "id")+"&object_id="+str(l, "id")).want(t, 200).data(t)); n != 2 {
+			t.Errorf("the customer a location left for none finds %d of its events, want 2", n)
+		}
+	})
+}
