@@ -3,6 +3,9 @@ package steward
 import (
 	"context"
 	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Audit actions.
@@ -102,12 +105,16 @@ type AuditFilter struct {
 }
 
 // Check adds a violation for each filter the audit log cannot take: an object type, action or
-// source it never records, an id not of the form of an id. Ids are not looked up: the history
-// of a deleted object stays readable.
+// source it never records, an id not of the form of an id, an actor id that is not clean text
+// (actors include imports, named as they like). Ids are not looked up: the history of a deleted
+// object stays readable.
 func (f AuditFilter) Check(v *Violations) {
 	CheckOneOf(v, "object_type", f.ObjectType, ObjectTypes())
 	CheckID(v, "object_id", f.ObjectID)
 	CheckID(v, "customer_id", f.CustomerID)
+	if !utf8.ValidString(f.ActorID) || strings.IndexFunc(f.ActorID, unicode.IsControl) >= 0 || len(f.ActorID) > MaxShort {
+		v.Add("actor_id", "must be text without control characters, at most %d bytes", MaxShort)
+	}
 	CheckOneOf(v, "source", f.Source, Sources())
 	CheckOneOf(v, "action", f.Action, AuditActions())
 }
