@@ -227,9 +227,6 @@ func list[T any](ctx context.Context, s *Store, spec listSpec, a *steward.Actor,
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if err := s.checkRefs(ctx, a.AccountID, lq.refs); err != nil {
-		return nil, err
-	}
 	limit, err := pageLimit(p.Limit)
 	if err != nil {
 		return nil, err
@@ -296,5 +293,15 @@ func list[T any](ctx context.Context, s *Store, spec listSpec, a *steward.Actor,
 		page.Data = append(page.Data, v)
 		lastID, lastKey = id, k
 	}
-	return page, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// A row found proves the ids it was filtered by name objects of the account (rows reference
+	// them through foreign keys), so only an empty page costs the lookups.
+	if len(page.Data) == 0 {
+		if err := s.checkRefs(ctx, a.AccountID, lq.refs); err != nil {
+			return nil, err
+		}
+	}
+	return page, nil
 }
