@@ -37,15 +37,16 @@ func main() {
 }
 
 type config struct {
-	base     string
-	key      string
-	pid      int
-	requests int
-	rate     float64
-	clients  int
-	duration time.Duration
-	only     string
-	deepRow  int
+	base         string
+	key          string
+	neighbourKey string
+	pid          int
+	requests     int
+	rate         float64
+	clients      int
+	duration     time.Duration
+	only         string
+	deepRow      int
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -54,12 +55,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c config
 	fs.StringVar(&c.base, "url", "http://127.0.0.1:8080", "the server's base URL (loopback)")
 	fs.StringVar(&c.key, "key", "", "an Admin API key of the measured organization")
+	fs.StringVar(&c.neighbourKey, "neighbour-key", "", "an API key of a second, smaller organization in the same database, to measure its searches")
 	fs.IntVar(&c.pid, "pid", 0, "the server's process id, to report its peak memory (VmHWM)")
 	fs.IntVar(&c.requests, "requests", 1000, "requests per operation in the latency runs (at most 100000)")
 	fs.Float64Var(&c.rate, "rate", 100, "requests per second of the one latency client")
 	fs.IntVar(&c.clients, "clients", 8, "clients of the throughput runs")
 	fs.DurationVar(&c.duration, "duration", 30*time.Second, "length of each throughput run (at most 10m)")
-	fs.StringVar(&c.only, "only", "", "comma-separated operation names to run, and \"throughput\" (default: all)")
+	fs.StringVar(&c.only, "only", "", "comma-separated parts of the names of the operations to run, and \"throughput\" (default: all)")
 	fs.IntVar(&c.deepRow, "deep-row", 50000, "the row a deep page starts at")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -88,7 +90,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "| operation | requests | median ms | p95 ms | p99 ms | max ms | errors |\n|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, op := range ops {
-		if len(want) > 0 && !want[op.name] {
+		if len(want) > 0 && !selected(want, op.name) {
 			continue
 		}
 		if ctx.Err() != nil {
@@ -340,18 +342,45 @@ func searches(path string, terms []string) []string {
 	return out
 }
 
+// selected reports whether an operation's name contains one of the --only parts.
+func selected(want map[string]bool, name string) bool {
+	for w := range want {
+		if strings.Contains(name, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// as sends next's requests with another organization's key.
+func as(key string, next func() request) func() request {
+	return func() request {
+		r := next()
+		r.headers = map[string]string{"Authorization": "Bearer " + key}
+		return r
+	}
+}
+
 func fixed(path string) func() request {
 	return func() request { return request{method: "GET", path: path} }
 }
 
-// Search terms (BENCHMARKS.md R5): ten rare ones (at most about 100 matches in rental-1M) and
-// ten broad ones (hundreds to 10,000 matches), measured separately.
+// Search terms (BENCHMARKS.md R5): for assets, 50 terms of 1–13 characters in thirds by their
+// matches in rental-1M: at most about 100, up to 10,000, and more (the most frequent words of
+// names: makes and categories, single characters and digits); every term is a substring match,
+// whatever its length. Customers: rare and broad terms, and short ones. The neighbour
+// organization (--neighbour-key) searches the big one's frequent words.
 var (
 	customerTermsRare = []string{"CRM-000123", "CRM-00012", "CRM-0055", "CRM-00999", "Dvořák & Ørsted", "Müller & Škoda",
 		"Nuñez & Yılmaz", "田中建設 株式会社", "Gonçalves Oy", "O'Brien & Þórsson"}
 	customerTermsBroad = []string{"gmbh", "orsted", "SKODA", "constr", "rentals", "sp. z", "info@gro", "田中建設", "müll", "łukasiewicz"}
-	assetTermsRare     = []string{"FA-000123", "#12345", "#99999", "CAT0123-", "KMT0123-", "45-A12", "LBH 345", "0001-B1", "FA-00012", "JCB0042-"}
-	assetTermsBroad    = []string{"kmt012", "-Q1", "LBH 34", "hau012", "gen012", "Excavator CAT", "Mini excavator KUB", "-Q12", "FA-0099", "45-A"}
+	customerTermsShort = []string{"AB", "Oy", "건설", "sp", "ø", "z", "&", "q", "7", "é"}
+	assetTermsRare     = []string{"FA-000123", "#12345", "#99999", "CAT0123-", "KMT0123-", "45-A12", "LBH 345", "0001-B1",
+		"JCB0042-", "FA-0012345", "zeppelin", "ab", "zz", "건설", "é", "ﬁ", "Ｑ9"}
+	assetTermsMid = []string{"kmt012", "LBH 34", "hau012", "gen012", "Excavator CAT", "45-A", "FA-0099", "204g", "-Q1",
+		"cas 1", "q", "-q", "FA-00012", "#123", "w0001", "jcb 2"}
+	assetTermsFrequent = []string{"lift", "excavator", "steer", "roller", "tower", "dozer", "dumper", "forklift", "telehandler",
+		"scissor", "boom", "loader", "generator", "compressor", "mini", "cat", "12", "7", "x"}
 )
 
 // prepare samples the dataset and builds the operations of docs/PERFORMANCE.md.
@@ -385,6 +414,7 @@ func prepare(ctx context.Context, cl *client, c config) ([]*operation, error) {
 	}
 	add("customers: q rare (10 terms)", false, rotate(rng, searches("/api/v1/customers", customerTermsRare)))
 	add("customers: q broad (10 terms)", false, rotate(rng, searches("/api/v1/customers", customerTermsBroad)))
+	add("customers: q of 1–2 characters (10 terms)", false, rotate(rng, searches("/api/v1/customers", customerTermsShort)))
 	var one []string
 	for _, id := range custIDs {
 		one = append(one, "/api/v1/customers/"+id)
@@ -422,8 +452,14 @@ func prepare(ctx context.Context, cl *client, c config) ([]*operation, error) {
 	add("assets: by owning customer", true, rotate(rng, byOwner))
 	add("assets: by location", true, rotate(rng, byLoc))
 	add("assets: at a customer's locations", true, rotate(rng, byLocCust))
-	add("assets: q rare (10 terms)", false, rotate(rng, searches("/api/v1/assets", assetTermsRare)))
-	add("assets: q broad (10 terms)", false, rotate(rng, searches("/api/v1/assets", assetTermsBroad)))
+	add(fmt.Sprintf("assets: q ≤ 100 matches (%d terms)", len(assetTermsRare)), false, rotate(rng, searches("/api/v1/assets", assetTermsRare)))
+	add(fmt.Sprintf("assets: q ≤ 10k matches (%d terms)", len(assetTermsMid)), false, rotate(rng, searches("/api/v1/assets", assetTermsMid)))
+	add(fmt.Sprintf("assets: q most frequent words (%d terms)", len(assetTermsFrequent)), false, rotate(rng, searches("/api/v1/assets", assetTermsFrequent)))
+	if c.neighbourKey != "" {
+		add(fmt.Sprintf("neighbour: assets q most frequent words (%d terms)", len(assetTermsFrequent)), false,
+			as(c.neighbourKey, rotate(rng, searches("/api/v1/assets", assetTermsFrequent))))
+		add("neighbour: customers q broad (10 terms)", false, as(c.neighbourKey, rotate(rng, searches("/api/v1/customers", customerTermsBroad))))
+	}
 	var assets page
 	if err := cl.get(ctx, "/api/v1/assets?limit=200&sort=-updated_at", &assets); err != nil {
 		return nil, err
@@ -434,6 +470,44 @@ func prepare(ctx context.Context, cl *client, c config) ([]*operation, error) {
 	}
 	add("asset: movements", false, rotate(rng, hist))
 	add("audit: account newest 50", false, fixed("/api/v1/audit?limit=50"))
+	// R7: the audit log at 10 M events: a 30-day window (the last 30 days, and 30 days a year
+	// ago), by actor (each actor of the newest events), one object's and one customer's history.
+	now := time.Now().UTC()
+	window := func(end time.Time) string {
+		return "/api/v1/audit?limit=50&from=" + url.QueryEscape(end.AddDate(0, 0, -30).Format(time.RFC3339)) +
+			"&to=" + url.QueryEscape(end.Format(time.RFC3339))
+	}
+	add("audit: last 30 days", false, fixed(window(now)))
+	add("audit: 30 days a year ago", false, fixed(window(now.AddDate(-1, 0, 0))))
+	var events page
+	if err := cl.get(ctx, "/api/v1/audit?limit=500", &events); err != nil {
+		return nil, err
+	}
+	actors := map[string]bool{}
+	for _, e := range events.Data {
+		if a, ok := e["actor"].(map[string]any); ok {
+			if id, ok := a["id"].(string); ok && id != "" {
+				actors[id] = true
+			}
+		}
+	}
+	var byActor []string
+	for id := range actors {
+		byActor = append(byActor, "/api/v1/audit?limit=50&actor_id="+url.QueryEscape(id))
+	}
+	slices.Sort(byActor)
+	if len(byActor) > 0 {
+		add(fmt.Sprintf("audit: by actor (%d actors)", len(byActor)), false, rotate(rng, byActor))
+	}
+	var byObject, byCustomer []string
+	for _, id := range ids(assets) {
+		byObject = append(byObject, "/api/v1/audit?limit=50&object_id="+id)
+	}
+	for _, id := range custIDs {
+		byCustomer = append(byCustomer, "/api/v1/audit?limit=50&customer_id="+id)
+	}
+	add("audit: one asset's history", false, rotate(rng, byObject))
+	add("audit: one customer's history", false, rotate(rng, byCustomer))
 
 	// Writes: creating a customer (with its audit row and an Idempotency-Key), and updating one
 	// with If-Match.

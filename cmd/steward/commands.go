@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/steward-fleet/steward/internal/seed"
 	"github.com/steward-fleet/steward/internal/steward"
@@ -31,8 +35,10 @@ func (e *env) storeOptions() store.Options {
 	return store.Options{SQLiteSynchronous: e.getenv("STEWARD_SQLITE_SYNCHRONOUS")}
 }
 
+// dbFlag adds --db, which every command that opens the database takes.
 func dbFlag(fs *flag.FlagSet) *string {
-	return fs.String("db", store.DefaultSQLitePath, "database: a SQLite file path, or postgres://…")
+	return fs.String("db", store.DefaultSQLitePath,
+		"the `DSN` of the database: a SQLite file path, or a PostgreSQL URL like postgres://user:password@host:5432/steward?sslmode=require")
 }
 
 func (e *env) migrate(ctx context.Context, args []string) error {
@@ -57,11 +63,13 @@ func (e *env) migrate(ctx context.Context, args []string) error {
 func (e *env) init(ctx context.Context, args []string) error {
 	fs := e.flags("init")
 	db := dbFlag(fs)
-	org := fs.String("org", "", "organization name")
-	email := fs.String("email", "", "the first Admin's email")
-	password := fs.String("password", "", "the first Admin's password (at least 8 characters)")
-	country := fs.String("country", "", "the organization's country (ISO 3166-1 alpha-2)")
-	adminName := fs.String("admin-name", "", "the first Admin's name (default: the email)")
+	org := fs.String("org", "", "the organization's `NAME`")
+	email := fs.String("email", "", "the first Admin's `EMAIL`, which signs in")
+	password := fs.String("password", "", "the first Admin's `PASSWORD` (at least 8 characters)")
+	country := fs.String("country", "", "the organization's country `CC`, ISO 3166-1 alpha-2 like DE")
+	adminName := fs.String("admin-name", "", "the first Admin's `NAME`, as the audit log shows it (default: the email)")
+	allowDup := fs.Bool("allow-duplicate-name", false,
+		"add the organization even when one with the same name exists (names compare case- and accent-insensitively)")
 	if err := e.parse(fs, args, "org", "email", "password"); err != nil {
 		return err
 	}
@@ -71,42 +79,84 @@ func (e *env) init(ctx context.Context, args []string) error {
 	}
 	defer s.Close()
 	acc, u, err := s.CreateOrganization(ctx, steward.Organization{Name: *org, Email: *email, Password: *password,
-		Country: *country, AdminName: *adminName})
+		Country: *country, AdminName: *adminName, UniqueName: !*allowDup})
 	if err != nil {
-		return describe(err)
+		err = describe("init", err)
+		if hasField(err, "org") {
+			return fmt.Errorf("%w\nChoose another --org, or add --allow-duplicate-name to create a second organization with that name", err)
+		}
+		return err
 	}
 	fmt.Fprintf(e.stdout, "Created organization %q (account %s) with Admin %s.\n", acc.Name, acc.ID, u.Email)
 	fmt.Fprintf(e.stdout, "Next: steward apikey create --email %s --name NAME\n", u.Email)
 	return nil
 }
 
-// describe turns a domain error into a message that names each bad field.
-func describe(err error) error {
-	var fields []string
-	if e, ok := err.(*steward.Error); ok {
-		for _, f := range e.Fields {
-			fields = append(fields, "--"+strings.ReplaceAll(f.Field, "_", "-")+" "+f.Message)
-		}
-		if len(fields) > 0 {
-			return fmt.Errorf("%s", strings.Join(fields, "; "))
-		}
-		return fmt.Errorf("%s", e.Message)
-	}
-	return err
+// fieldError is a domain error the command line describes by the flags it names.
+type fieldError struct {
+	msg    string
+	fields []string
 }
 
-// parseDuration reads Go durations plus days ("30d").
+func (f *fieldError) Error() string { return f.msg }
+
+// hasField reports whether err is a described domain error naming that field.
+func hasField(err error, field string) bool {
+	var f *fieldError
+	return errors.As(err, &f) && slices.Contains(f.fields, field)
+}
+
+// describe turns a domain error into a message that names each bad flag (a field "admin_name"
+// is the flag --admin-name). A validation error is a usage error of cmd (exit 2): the value of a
+// flag was wrong. Other errors keep their exit status.
+func describe(cmd string, err error) error {
+	e, ok := err.(*steward.Error)
+	if !ok {
+		return err
+	}
+	if len(e.Fields) == 0 {
+		return fmt.Errorf("%s", e.Message)
+	}
+	var parts, names []string
+	for _, f := range e.Fields {
+		parts = append(parts, "--"+strings.ReplaceAll(f.Field, "_", "-")+": "+f.Message)
+		names = append(names, f.Field)
+	}
+	msg := strings.Join(parts, "; ")
+	if e.Code == steward.EINVALID {
+		return usagef(cmd, "%s", msg)
+	}
+	return &fieldError{msg: msg, fields: names}
+}
+
+// maxExpiry is the longest lifetime a key may be given: API keys expire within 10 years.
+const maxExpiry = 3650 * 24 * time.Hour
+
+// parseDuration reads a key's lifetime: Go durations ("720h") plus days ("30d"), positive and at
+// most 10 years.
 func parseDuration(s string) (time.Duration, error) {
+	bad := fmt.Errorf("%q is not a duration like 30d or 720h", s)
+	var v time.Duration
 	if d, ok := strings.CutSuffix(s, "d"); ok {
 		n, err := strconv.Atoi(d)
-		if err != nil || n <= 0 {
-			return 0, fmt.Errorf("--expires: %q is not a duration like 30d or 720h", s)
+		if err != nil {
+			return 0, bad
 		}
-		return time.Duration(n) * 24 * time.Hour, nil
+		if n > int(maxExpiry/(24*time.Hour)) {
+			return 0, fmt.Errorf("%q is more than 10 years (3650d)", s)
+		}
+		v = time.Duration(n) * 24 * time.Hour
+	} else {
+		var err error
+		if v, err = time.ParseDuration(s); err != nil {
+			return 0, bad
+		}
 	}
-	v, err := time.ParseDuration(s)
-	if err != nil || v <= 0 {
-		return 0, fmt.Errorf("--expires: %q is not a duration like 30d or 720h", s)
+	if v <= 0 {
+		return 0, fmt.Errorf("%q must be more than zero", s)
+	}
+	if v > maxExpiry {
+		return 0, fmt.Errorf("%q is more than 10 years (3650d)", s)
 	}
 	return v, nil
 }
@@ -114,11 +164,11 @@ func parseDuration(s string) (time.Duration, error) {
 func (e *env) apikeyCreate(ctx context.Context, args []string) error {
 	fs := e.flags("apikey create")
 	db := dbFlag(fs)
-	email := fs.String("email", "", "the user the key acts as")
-	name := fs.String("name", "", "a name for the key, to recognise it later")
-	role := fs.String("role", "", "admin, fleet_admin, user or technician (default: the user's role; may only lower it)")
-	integration := fs.Bool("integration", false, "an integration key: may write externally managed customers")
-	expires := fs.String("expires", "", "lifetime, like 90d or 720h (default: never expires)")
+	email := fs.String("email", "", "the `EMAIL` of the user the key acts as")
+	name := fs.String("name", "", "a `NAME` for the key, to recognise it later")
+	role := fs.String("role", "", "the key's `ROLE`: admin, fleet_admin, user or technician; may only lower the user's role (default: the user's)")
+	integration := fs.Bool("integration", false, "an integration key: may write customers that are externally managed")
+	expires := fs.String("expires", "", "the key's lifetime, a `DURATION` like 90d or 720h, at most 3650d (default: never expires)")
 	if err := e.parse(fs, args, "email", "name"); err != nil {
 		return err
 	}
@@ -126,7 +176,7 @@ func (e *env) apikeyCreate(ctx context.Context, args []string) error {
 	if *expires != "" {
 		d, err := parseDuration(*expires)
 		if err != nil {
-			return err
+			return usagef("apikey create", "--expires %v", err)
 		}
 		t := steward.TimestampOf(time.Now().Add(d))
 		f.ExpiresAt = &t
@@ -141,7 +191,7 @@ func (e *env) apikeyCreate(ctx context.Context, args []string) error {
 		if steward.ErrorCode(err) == steward.ENOTFOUND {
 			return fmt.Errorf("no user has the email %s", *email)
 		}
-		return describe(err)
+		return describe("apikey create", err)
 	}
 	fmt.Fprintln(e.stdout, k.Key)
 	return nil
@@ -150,7 +200,7 @@ func (e *env) apikeyCreate(ctx context.Context, args []string) error {
 func (e *env) apikeyRevoke(ctx context.Context, args []string) error {
 	fs := e.flags("apikey revoke")
 	db := dbFlag(fs)
-	prefix := fs.String("prefix", "", "the key's prefix, as the API lists it (stw_…)")
+	prefix := fs.String("prefix", "", "the key's `PREFIX` (stw_ and 8 more characters), as apikey list shows it")
 	if err := e.parse(fs, args, "prefix"); err != nil {
 		return err
 	}
@@ -169,22 +219,27 @@ func (e *env) apikeyRevoke(ctx context.Context, args []string) error {
 	return nil
 }
 
+// maxSeedAssets bounds dev seed: ten times rental-1M, far beyond any test, and a typo's extra
+// zeros end here instead of filling the disk.
+const maxSeedAssets = 10_000_000
+
 func (e *env) devSeed(ctx context.Context, args []string) error {
 	fs := e.flags("dev seed")
 	db := dbFlag(fs)
-	assets := fs.Int("assets", 0, "number of assets (customers N/10, locations 3N/10, contacts N/4)")
-	history := fs.Int("history", 0, "past movements per asset, each with its audit row")
-	org := fs.String("org", "", "organization name (default: Rental Fleet N)")
-	email := fs.String("email", "", "the Admin's email (default: derived from the organization)")
-	seedN := fs.Int64("seed", 1, "random seed: the same seed builds the same data")
+	assets := fs.Int("assets", 0, "the number of assets `N`, at least 10 (customers N/10, locations 3N/10, contacts N/4)")
+	history := fs.Int("history", 0, "`K` past movements per asset, 0 to 100, each with its audit row")
+	org := fs.String("org", "", "the organization's `NAME` (default: Rental Fleet N)")
+	email := fs.String("email", "", "the Admin's `EMAIL` (default: derived from the organization)")
+	adminName := fs.String("admin-name", seed.DefaultAdminName, "the Admin's `NAME`, as the audit log shows it")
+	seedN := fs.Int64("seed", 1, "the random seed `S`: the same seed builds the same data")
 	if err := e.parse(fs, args, "assets"); err != nil {
 		return err
 	}
-	if *assets < 10 {
-		return fmt.Errorf("--assets must be at least 10")
+	if *assets < 10 || *assets > maxSeedAssets {
+		return usagef("dev seed", "--assets %d: must be between 10 and %d", *assets, maxSeedAssets)
 	}
 	if *history < 0 || *history > 100 {
-		return fmt.Errorf("--history must be between 0 and 100")
+		return usagef("dev seed", "--history %d: must be between 0 and 100", *history)
 	}
 	if *org == "" {
 		*org = fmt.Sprintf("Rental Fleet %d", *assets)
@@ -194,13 +249,92 @@ func (e *env) devSeed(ctx context.Context, args []string) error {
 		return err
 	}
 	defer s.Close()
-	res, err := seed.Build(ctx, s, seed.Options{Org: *org, Email: *email, Assets: *assets, History: *history, Seed: *seedN,
+	res, err := seed.Build(ctx, s, seed.Options{Org: *org, Email: *email, AdminName: *adminName, Assets: *assets,
+		History: *history, Seed: *seedN,
 		Progress: func(format string, args ...any) { fmt.Fprintf(e.stderr, "seed: "+format+"\n", args...) }})
 	if err != nil {
-		return describe(err)
+		return describe("dev seed", err)
 	}
 	fmt.Fprintf(e.stderr, "seed: %q: %d customers, %d locations, %d contacts, %d assets, %d audit events in %s\n",
 		res.Account.Name, res.Customers, res.Locations, res.Contacts, res.Assets, res.Audit, res.Took.Round(time.Millisecond))
 	fmt.Fprintln(e.stdout, res.Admin.Email)
 	return nil
+}
+
+func (e *env) apikeyList(ctx context.Context, args []string) error {
+	fs := e.flags("apikey list")
+	db := dbFlag(fs)
+	email := fs.String("email", "", "list only the keys of the user with this `EMAIL` (default: every key of the installation)")
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	if *email != "" && strings.TrimSpace(*email) == "" {
+		// A blank filter is a mistake (an unset shell variable?), not a request for every key.
+		return usagef("apikey list", "--email is blank; leave it out to list every key")
+	}
+	s, err := e.openStore(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	keys, err := s.AllAPIKeys(ctx, *email)
+	if err != nil {
+		if steward.ErrorCode(err) == steward.ENOTFOUND {
+			return fmt.Errorf("no user has the email %s", strings.TrimSpace(*email))
+		}
+		return err
+	}
+	if len(keys) == 0 {
+		// The hint goes to stderr, so a script reading the table still sees only the header.
+		fmt.Fprintln(e.stderr, "No API keys yet; create one with: steward apikey create --email EMAIL --name NAME")
+	}
+	now := e.now()
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PREFIX\tNAME\tUSER\tORGANIZATION\tROLE\tINTEGRATION\tCREATED\tEXPIRES\tLAST USED\tSTATUS")
+	for _, k := range keys {
+		status := "active"
+		switch {
+		case k.RevokedAt != nil:
+			status = "revoked " + tableTime(k.RevokedAt)
+		case k.ExpiresAt != nil && !k.ExpiresAt.After(now):
+			status = "expired"
+		}
+		integration := "no"
+		if k.Integration {
+			integration = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cell(k.Prefix), cell(k.Name), cell(k.UserEmail),
+			cell(k.AccountName), k.Role, integration, tableTime(&k.CreatedAt), orNever(k.ExpiresAt), orNever(k.LastUsedAt), status)
+	}
+	return tw.Flush()
+}
+
+// tableTime renders a time for a table: UTC, to the minute.
+func tableTime(t *steward.Timestamp) string {
+	return t.UTC().Format("2006-01-02 15:04")
+}
+
+func orNever(t *steward.Timestamp) string {
+	if t == nil {
+		return "never"
+	}
+	return tableTime(t)
+}
+
+// cell makes text safe for one cell of a table on a terminal: tabs, line breaks and other
+// control or format characters (which validation refuses, but an old row may hold) are shown
+// escaped instead of breaking the columns or steering the terminal; an empty text shows as "-".
+func cell(s string) string {
+	if s == "" {
+		return "-"
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			fmt.Fprintf(&b, "\\u%04x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

@@ -420,7 +420,7 @@ func TestCommandLineMistakes(t *testing.T) {
 	}{
 		{"unknown command", []string{"frobnicate"}, `unknown command "frobnicate"`, ""},
 		{"no command", nil, "Usage:", ""},
-		{"apikey without a subcommand", []string{"apikey", "--db", db}, "apikey create|revoke", ""},
+		{"apikey without a subcommand", []string{"apikey", "--db", db}, `"apikey" needs a subcommand: create, list, revoke`, ""},
 		{"init without --org", []string{"init", "--db", db, "--email", "a@example.com", "--password", "long enough"}, "missing --org", ""},
 		{"an unknown flag", []string{"migrate", "--db", db, "--colour"}, "colour", ""},
 		{"a stray argument", []string{"migrate", "--db", db, "now"}, `unexpected argument "now"`, ""},

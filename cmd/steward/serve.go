@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
+	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/steward-fleet/steward/internal/seed"
@@ -22,25 +26,48 @@ const (
 	demoEmail    = "admin@demo-rentals.example"
 	demoPassword = "steward-demo"
 	demoAssets   = 3000
+	demoSeed     = 2026
+	demoKeyLife  = 7 * 24 * time.Hour
 )
+
+// The addresses serve listens on without --addr. The demo prints a password, so it stays on
+// this computer unless --addr says otherwise.
+const (
+	defaultAddr     = ":8080"
+	defaultDemoAddr = "127.0.0.1:8080"
+)
+
+// listen opens the listening socket; tests replace it to see the address serve asks for.
+var listen = net.Listen
 
 func (e *env) serve(ctx context.Context, args []string) error {
 	fs := e.flags("serve")
 	db := dbFlag(fs)
-	addr := fs.String("addr", ":8080", "address to listen on")
-	demo := fs.Bool("demo", false, "fill an empty database with a demo fleet and print how to sign in")
-	logFormat := fs.String("log-format", "json", "request log format: json or text")
+	addr := fs.String("addr", "", "the `ADDRESS` to listen on (default "+defaultAddr+", or "+defaultDemoAddr+" with --demo)")
+	demo := fs.Bool("demo", false, "fill an empty database with a demo fleet, listen on 127.0.0.1 only, and print how to sign in")
+	seedN := fs.Int64("seed", demoSeed, "with --demo: the random seed `S` of the demo fleet (the same seed, the same fleet)")
+	adminName := fs.String("admin-name", seed.DefaultAdminName, "with --demo: the demo Admin's `NAME`")
+	logFormat := choice(fs, "log-format", "the `FORMAT` of the logs on stderr: text, json, or auto (text on a terminal, JSON otherwise)",
+		"auto", "text", "json")
+	rateLimit := fs.Float64("rate-limit", web.DefaultRateLimit, "requests per second one API key may make (burst twice that); 0 turns the limit off")
+	rateLimitFailed := fs.Float64("rate-limit-failed", web.DefaultFailedAuthLimit, "failed authentications per second one client address may make (burst four times that); 0 turns the limit off")
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
-	var logger *slog.Logger
-	switch *logFormat {
-	case "json":
-		logger = slog.New(slog.NewJSONHandler(e.stderr, nil))
-	case "text":
-		logger = slog.New(slog.NewTextHandler(e.stderr, nil))
-	default:
-		return fmt.Errorf("--log-format must be json or text")
+	for name, v := range map[string]float64{"rate-limit": *rateLimit, "rate-limit-failed": *rateLimitFailed} {
+		if !(v >= 0) || math.IsInf(v, 0) {
+			return usagef("serve", "--%s must be a number of requests per second, 0 (off) or more", name)
+		}
+	}
+	logger, err := newLogger(e.stderr, *logFormat)
+	if err != nil {
+		return usagef("serve", "--log-format %q: %v", *logFormat, err)
+	}
+	if *addr == "" {
+		*addr = defaultAddr
+		if *demo {
+			*addr = defaultDemoAddr
+		}
 	}
 	if e.getenv("GOGC") == "" {
 		// The heap is small and short-lived (a page of JSON per request): collecting less often
@@ -53,36 +80,32 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	}
 	defer s.Close()
 	logger.Info("database ready", "db", s.String(), "schema", store.SchemaVersion())
-	var demoKey string
+	var demoKey, demoAdmin string
 	if *demo {
-		if demoKey, err = e.fillDemo(ctx, s, logger); err != nil {
+		if demoKey, demoAdmin, err = e.fillDemo(ctx, s, logger, *seedN, *adminName); err != nil {
 			return err
 		}
 	}
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           web.New(s, logger, web.Options{}),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       2 * time.Minute,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	if demoKey != "" && !isLoopback(ln.Addr()) {
+		logger.Warn("the demo listens beyond this computer: anyone who can reach it can sign in with the printed password",
+			"addr", ln.Addr().String())
 	}
+	srv := web.New(s, logger, web.Options{RateLimit: *rateLimit, FailedAuthLimit: *rateLimitFailed}).HTTPServer()
+	pruneIdempotencyKeys(ctx, s, logger) // the first pass logs before the banner, not over it
 	go pruneLoop(ctx, s, logger)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	logger.Info("serving", "addr", ln.Addr().String())
+	// The banner comes after every startup log line, so it is the last thing on the screen
+	// until the first request.
 	base := "http://" + displayAddr(ln.Addr())
 	fmt.Fprintf(e.stdout, "Steward is serving %s\n", base)
 	if demoKey != "" {
-		fmt.Fprintf(e.stdout, `Demo fleet %q is ready. Sign in as:
-  Admin:    %s
-  Password: %s
-  API key:  %s
-  Try:      curl -H "Authorization: Bearer %s" '%s/api/v1/customers?sort=-assets_owned_count&limit=5'
-`, demoOrg, demoEmail, demoPassword, demoKey, demoKey, base)
+		fmt.Fprint(e.stdout, demoBanner(base, demoAdmin, demoKey, isLoopback(ln.Addr())))
 	}
 	select {
 	case err := <-errc:
@@ -111,51 +134,124 @@ func displayAddr(a net.Addr) string {
 	return fmt.Sprintf("localhost:%d", tcp.Port)
 }
 
-// pruneLoop drops expired Idempotency-Key records every hour.
+// pruneLoop drops expired Idempotency-Key records every hour (serve prunes once at start).
 func pruneLoop(ctx context.Context, s *store.Store, logger *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		if n, err := s.PruneIdempotencyKeys(ctx); err != nil && ctx.Err() == nil {
-			logger.Warn("pruning idempotency keys", "err", err)
-		} else if n > 0 {
-			logger.Info("pruned idempotency keys", "count", n)
-		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+		pruneIdempotencyKeys(ctx, s, logger)
 	}
 }
 
+// pruneIdempotencyKeys drops expired Idempotency-Key records once.
+func pruneIdempotencyKeys(ctx context.Context, s *store.Store, logger *slog.Logger) {
+	if n, err := s.PruneIdempotencyKeys(ctx); err != nil && ctx.Err() == nil {
+		logger.Warn("pruning idempotency keys", "err", err)
+	} else if n > 0 {
+		logger.Info("pruned idempotency keys", "count", n)
+	}
+}
+
+// isLoopback reports whether a listening address only accepts connections from this computer.
+func isLoopback(a net.Addr) bool {
+	tcp, ok := a.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
+}
+
+// demoBanner is what serve --demo prints once it serves: who to sign in as, a key and a
+// request to try.
+func demoBanner(base, adminName, key string, loopback bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `
+Demo fleet %q is ready. Sign in as %s:
+  Email:    %s
+  Password: %s
+  API key:  %s (valid for %d days)
+  Try:      curl -H "Authorization: Bearer %s" '%s/api/v1/customers?sort=-assets_owned_count&limit=5'
+`, demoOrg, adminName, demoEmail, demoPassword, key, int(demoKeyLife.Hours()/24), key, base)
+	if loopback {
+		b.WriteString("Only this computer can connect; add --addr :8080 to serve the demo to your network.\n")
+	}
+	return b.String()
+}
+
 // fillDemo builds the demo fleet when the database has no organization yet and returns a fresh
-// API key for the demo Admin ("" when the database holds other data and no demo organization).
-func (e *env) fillDemo(ctx context.Context, s *store.Store, logger *slog.Logger) (string, error) {
+// API key for the demo Admin and the Admin's name ("" when the database holds other data and no
+// demo organization).
+func (e *env) fillDemo(ctx context.Context, s *store.Store, logger *slog.Logger, seedN int64, adminName string) (key, admin string, err error) {
 	empty, err := s.Empty(ctx)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if empty {
 		res, err := seed.Build(ctx, s, seed.Options{Org: demoOrg, Email: demoEmail, Password: demoPassword,
-			Country: "DE", Assets: demoAssets, History: 3, Seed: 2026})
+			AdminName: adminName, Country: "DE", Assets: demoAssets, History: 3, Seed: seedN})
 		if err != nil {
-			return "", fmt.Errorf("demo: %w", err)
+			return "", "", fmt.Errorf("demo: %w", describe("serve", err))
 		}
 		logger.Info("demo fleet ready", "customers", res.Customers, "locations", res.Locations, "assets", res.Assets,
 			"took", res.Took.Round(time.Millisecond).String())
 	}
 	// A fresh key each start, so the printed one always works; it expires in a week, so
 	// restarts do not pile up everlasting Admin keys.
-	expires := steward.TimestampOf(time.Now().Add(7 * 24 * time.Hour))
+	expires := steward.TimestampOf(time.Now().Add(demoKeyLife))
 	k, err := s.CreateAPIKeyForEmail(ctx, demoEmail, steward.APIKeyFields{
 		Name: "demo " + time.Now().UTC().Format("2006-01-02 15:04:05"), ExpiresAt: &expires})
 	if steward.ErrorCode(err) == steward.ENOTFOUND {
 		fmt.Fprintln(e.stdout, "The database already holds other data, so --demo added no demo fleet.")
-		return "", nil
+		return "", "", nil
 	}
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	return k.Key, nil
+	// The Admin's name as stored: a demo built earlier keeps the name it was built with.
+	a, err := s.Authenticate(ctx, k.Key)
+	if err != nil {
+		return "", "", err
+	}
+	me, err := s.Me(ctx, a)
+	if err != nil {
+		return "", "", err
+	}
+	return k.Key, me.User.Name, nil
+}
+
+// newLogger returns the logger of serve on w in the given format: "json" (one object a line,
+// for log collectors), "text" (slog's key=value lines, with a short local time, for people), or
+// "auto": text when w is a terminal, JSON otherwise.
+func newLogger(w io.Writer, format string) (*slog.Logger, error) {
+	switch format {
+	case "auto":
+		format = "json"
+		if isTerminal(w) {
+			format = "text"
+		}
+	case "json", "text":
+	default:
+		return nil, fmt.Errorf("must be auto, text or json")
+	}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil)), nil
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey && len(groups) == 0 && a.Value.Kind() == slog.KindTime {
+			return slog.String(slog.TimeKey, a.Value.Time().Format("15:04:05.000"))
+		}
+		return a
+	}})), nil
+}
+
+// isTerminal reports whether w is a terminal (a character device), where people read the logs.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

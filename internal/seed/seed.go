@@ -16,17 +16,24 @@ import (
 	"github.com/steward-fleet/steward/internal/store"
 )
 
+// DefaultAdminName is the name of the Admin a dataset is made with when Options.AdminName is
+// empty: a person's name, so the audit log does not read like the fleet_admin role.
+const DefaultAdminName = "Robin Keller"
+
 // Options describe a dataset. Customers, locations and contacts scale with Assets
 // (N/10, 3N/10, N/4), as BENCHMARKS.md describes.
 type Options struct {
-	Org      string
-	Email    string
-	Password string
-	Country  string
-	Assets   int
-	History  int   // past movements per asset, each with its audit row
-	Seed     int64 // the same seed gives the same data
-	// Now anchors generated times (two years of history end here); zero means time.Now().
+	Org       string
+	Email     string
+	Password  string
+	Country   string
+	AdminName string // the Admin's name; DefaultAdminName when empty
+	Assets    int
+	History   int   // past movements per asset, each with its audit row
+	Seed      int64 // the same seed gives the same data
+	// Now anchors generated times (two years of history end here); zero means time.Now(). It is
+	// cut to the whole second, so builds at different times differ only by a shift of every
+	// time: ids, archive times and the order of everything come out the same.
 	Now time.Time
 	// RebuildIndexes drops and rebuilds secondary indexes around the load (always at 100,000
 	// assets and more).
@@ -45,6 +52,8 @@ type Result struct {
 	Assets    int
 	Audit     int
 	Took      time.Duration
+	// Now is the time the generated history ends at (Options.Now cut to the whole second).
+	Now time.Time
 }
 
 type gen struct {
@@ -72,21 +81,27 @@ func Build(ctx context.Context, s *store.Store, o Options) (*Result, error) {
 	if o.Password == "" {
 		o.Password = fmt.Sprintf("seed-%d-%s", o.Seed, slug(o.Org))
 	}
+	if o.AdminName == "" {
+		o.AdminName = DefaultAdminName
+	}
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
+	o.Now = o.Now.UTC().Truncate(time.Second)
 	if o.Progress == nil {
 		o.Progress = func(string, ...any) {}
 	}
 	acc, admin, err := s.CreateOrganization(ctx, steward.Organization{Name: o.Org, Email: o.Email, Password: o.Password,
-		Country: o.Country, AdminName: "Fleet Admin"})
+		Country: o.Country, AdminName: o.AdminName})
 	if err != nil {
 		return nil, err
 	}
 	h := fnvString(o.Org)
-	g := &gen{o: o, r: rand.New(rand.NewPCG(uint64(o.Seed), h)), now: o.Now.UTC(), account: acc.ID,
-		actor: steward.AuditActor{Type: steward.ActorImport, ID: "seed", Name: "Initial import"}}
-	res := &Result{Account: acc, Admin: admin}
+	// Every generated event, creates and past movements alike, is the initial import of the
+	// fleet from an earlier system: one actor and one source, so the audit log tells one story.
+	g := &gen{o: o, r: rand.New(rand.NewPCG(uint64(o.Seed), h)), now: o.Now, account: acc.ID,
+		actor: steward.AuditActor{Type: steward.ActorImport, ID: "seed", Name: ImportActorName}}
+	res := &Result{Account: acc, Admin: admin, Now: o.Now}
 	err = s.Bulk(ctx, store.BulkOptions{RebuildIndexes: o.Assets >= 100000 || o.RebuildIndexes}, func(b *store.BulkLoader) error {
 		g.b = b
 		return g.build(res)
@@ -104,6 +119,9 @@ func Build(ctx context.Context, s *store.Store, o Options) (*Result, error) {
 	res.Audit, res.Took = g.audit, time.Since(start)
 	return res, nil
 }
+
+// ImportActorName is the actor name of every audit event a dataset is built with.
+const ImportActorName = "Initial import"
 
 func fnvString(s string) uint64 {
 	var h uint64 = 14695981039346656037
@@ -154,7 +172,9 @@ func (g *gen) pick(list []string) string { return list[g.r.IntN(len(list))] }
 func (g *gen) meta(created time.Time, archived bool) steward.Meta {
 	m := steward.Meta{CreatedAt: steward.TimestampOf(created), UpdatedAt: steward.TimestampOf(created), Version: 1}
 	if archived {
-		at := steward.TimestampOf(created.Add(time.Duration(g.r.Int64N(int64(g.now.Sub(created)) + 1))))
+		// A fraction of the time since creation: one draw whatever the span, so the draws that
+		// follow do not depend on the clock.
+		at := steward.TimestampOf(created.Add(time.Duration(g.r.Float64() * float64(g.now.Sub(created)))))
 		m.ArchivedAt, m.UpdatedAt, m.Version = &at, at, 2
 	}
 	return m
@@ -228,7 +248,8 @@ func (g *gen) build(res *Result) error {
 		}
 		l.ID = g.id(created)
 		l.ExternalRef = fmt.Sprintf("LOC-%07d", i+1)
-		lat, lon := -60+g.r.Float64()*130, -170+g.r.Float64()*340
+		// Within a few kilometres of the city's centre, so the map agrees with the address.
+		lat, lon := city.lat+(g.r.Float64()*2-1)*0.04, city.lon+(g.r.Float64()*2-1)*0.06
 		lat, lon = math.Round(lat*1e5)/1e5, math.Round(lon*1e5)/1e5
 		radius := 50 + g.r.IntN(950)
 		l.Latitude, l.Longitude, l.RadiusM = &lat, &lon, &radius
@@ -370,7 +391,7 @@ func (g *gen) assetHistory(x *steward.Asset, current *locRef, locs []locRef, nDe
 		}
 		g.audit++
 		if err := g.b.Audit(&steward.AuditEvent{ID: g.id(at.Time), At: at, Actor: g.actor, AccountID: g.account,
-			ActorAccountID: g.account, Source: steward.SourceAPI, Action: steward.ActionUpdate, ObjectType: steward.ObjectAsset,
+			ActorAccountID: g.account, Source: steward.SourceImport, Action: steward.ActionUpdate, ObjectType: steward.ObjectAsset,
 			ObjectID: x.ID, ObjectName: x.Name,
 			Changes: []steward.Change{{Field: "location_id", Old: oldID, New: newID, OldLabel: oldLabel, NewLabel: newLabel}}}); err != nil {
 			return err

@@ -31,19 +31,17 @@ type AccountFields struct {
 func (f *AccountFields) Normalize() error {
 	var v Violations
 	requireText(&v, "name", &f.Name, MaxName)
-	switch f.Kind {
-	case "":
+	if f.Kind == "" {
 		f.Kind = AccountInternal
-	case AccountInternal, AccountExternal:
-	default:
-		v.Add("kind", "must be internal or external")
+	} else if !f.Kind.Valid() {
+		v.Add("kind", "%s", OneOf(f.Kind.Values()))
 	}
 	cleanEmail(&v, "email", &f.Email)
 	cleanCountry(&v, "country", &f.Country)
-	cleanText(&v, "external_ref", &f.ExternalRef, MaxShort, false)
+	cleanIdentifier(&v, "external_ref", &f.ExternalRef, MaxShort)
 	cleanPhone(&v, "phone", &f.Phone)
 	f.Address.clean(&v, "address")
-	cleanText(&v, "language", &f.Language, 35, false)
+	cleanText(&v, "language", &f.Language, MaxLanguage, false)
 	return v.Err()
 }
 
@@ -56,17 +54,27 @@ type Account struct {
 	Meta
 }
 
+// FleetVisibility says which assets a user sees.
+type FleetVisibility string
+
+// The fleet visibilities.
+const (
+	FleetVisibilityAll    FleetVisibility = "all"
+	FleetVisibilityNone   FleetVisibility = "none"
+	FleetVisibilityGroups FleetVisibility = "groups"
+)
+
 // User is a person who signs in to one account.
 type User struct {
-	ID              string    `json:"id"`
-	AccountID       string    `json:"account_id"`
-	Name            string    `json:"name"`
-	Email           string    `json:"email"`
-	Role            Role      `json:"role"`
-	FleetVisibility string    `json:"fleet_visibility"`
-	Active          bool      `json:"active"`
-	CreatedAt       Timestamp `json:"created_at"`
-	UpdatedAt       Timestamp `json:"updated_at"`
+	ID              string          `json:"id"`
+	AccountID       string          `json:"account_id"`
+	Name            string          `json:"name"`
+	Email           string          `json:"email"`
+	Role            Role            `json:"role"`
+	FleetVisibility FleetVisibility `json:"fleet_visibility"`
+	Active          bool            `json:"active"`
+	CreatedAt       Timestamp       `json:"created_at"`
+	UpdatedAt       Timestamp       `json:"updated_at"`
 }
 
 // APIKey is a credential that acts as one user, with at most that user's role. The secret is
@@ -99,7 +107,7 @@ func (f *APIKeyFields) Normalize() error {
 	var v Violations
 	requireText(&v, "name", &f.Name, MaxName)
 	if f.Role != "" && !f.Role.Valid() {
-		v.Add("role", "must be one of admin, fleet_admin, user, technician")
+		v.Add("role", "%s", OneOf(f.Role.Values()))
 	}
 	if f.ExpiresAt != nil {
 		now := time.Now()
@@ -124,6 +132,9 @@ type Organization struct {
 	Email     string
 	AdminName string
 	Password  string
+	// UniqueName refuses (a conflict on "org") a name another organization has, compared case-
+	// and accent-insensitively, as init does unless told to allow it.
+	UniqueName bool
 }
 
 // Normalize validates an organization request.
@@ -154,7 +165,8 @@ type Me struct {
 // AccountService manages organizations, accounts, users and API keys.
 type AccountService interface {
 	// CreateOrganization creates a root account and its first Admin user. ECONFLICT when the
-	// email already has a user.
+	// email already has a user, or, with o.UniqueName, when an organization has the same name
+	// (case and accents aside).
 	CreateOrganization(ctx context.Context, o Organization) (*Account, *User, error)
 	// CreateAPIKey creates a key for a user; the returned key carries its secret once.
 	// The role may only lower the user's and the caller's. A key made with a key never outlives

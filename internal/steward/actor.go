@@ -13,15 +13,6 @@ const (
 	RoleTechnician Role = "technician"
 )
 
-// Valid reports whether r is one of the four roles.
-func (r Role) Valid() bool {
-	switch r {
-	case RoleAdmin, RoleFleetAdmin, RoleUser, RoleTechnician:
-		return true
-	}
-	return false
-}
-
 // rank orders roles for "may only lower the role" checks; technician and user are both below
 // fleet admin and neither includes the other, so a key may narrow to either.
 func (r Role) rank() int {
@@ -66,9 +57,6 @@ const (
 	SourceImport Source = "import"
 	SourceSystem Source = "system"
 )
-
-// Sources lists the sources the audit log names, in the order errors list them.
-func Sources() []Source { return []Source{SourceWeb, SourceAPI, SourceImport, SourceSystem} }
 
 // Actor is the authenticated caller of a service method: who they are, the account they act in
 // (the tenant every query is scoped to), their role, and where the request came from. Every

@@ -1,9 +1,6 @@
 package steward
 
-import (
-	"context"
-	"time"
-)
+import "context"
 
 // AssetFields are the fields a caller sets on an asset. OwnerCustomerID (the customer that owns
 // it commercially) and LocationID (where it is now) are independent of each other.
@@ -23,13 +20,13 @@ type AssetFields struct {
 func (f *AssetFields) Normalize() error {
 	var v Violations
 	requireText(&v, "name", &f.Name, MaxName)
-	cleanText(&v, "serial_number", &f.SerialNumber, 100, false)
-	cleanText(&v, "external_ref", &f.ExternalRef, MaxShort, false)
+	cleanIdentifier(&v, "serial_number", &f.SerialNumber, MaxSerialNumber)
+	cleanIdentifier(&v, "external_ref", &f.ExternalRef, MaxShort)
 	cleanText(&v, "make", &f.Make, MaxShort, false)
 	cleanText(&v, "model", &f.Model, MaxShort, false)
 	cleanText(&v, "category", &f.Category, MaxShort, false)
-	if f.Year != nil && (*f.Year < 1900 || *f.Year > time.Now().Year()+1) {
-		v.Add("year", "must be between 1900 and %d", time.Now().Year()+1)
+	if maxYear := MaxYear(); f.Year != nil && (*f.Year < MinYear || *f.Year > maxYear) {
+		v.Add("year", "must be between %d and %d", MinYear, maxYear)
 	}
 	cleanRef(&v, "owner_customer_id", &f.OwnerCustomerID)
 	cleanRef(&v, "location_id", &f.LocationID)

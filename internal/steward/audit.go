@@ -29,14 +29,34 @@ const (
 	ObjectAsset    = "asset"
 )
 
-// ObjectTypes lists the object types the audit log names, in the order errors list them.
-func ObjectTypes() []string {
-	return []string{ObjectCustomer, ObjectContact, ObjectLocation, ObjectAsset, ObjectAccount, ObjectUser, ObjectAPIKey}
+// AuditObjectType is an object type as the audit log names it (the object_type filter).
+type AuditObjectType string
+
+// Values lists the object types the audit log names, in the order errors list them.
+func (AuditObjectType) Values() []AuditObjectType {
+	return []AuditObjectType{ObjectCustomer, ObjectContact, ObjectLocation, ObjectAsset, ObjectAccount, ObjectUser, ObjectAPIKey}
 }
 
-// AuditActions lists the actions the audit log names, in the order errors list them.
-func AuditActions() []string {
-	return []string{ActionCreate, ActionUpdate, ActionArchive, ActionUnarchive, ActionDelete, ActionRevoke}
+// AuditAction is an action as the audit log names it (the action filter).
+type AuditAction string
+
+// Values lists the actions the audit log names, in the order errors list them.
+func (AuditAction) Values() []AuditAction {
+	return []AuditAction{ActionCreate, ActionUpdate, ActionArchive, ActionUnarchive, ActionDelete, ActionRevoke}
+}
+
+// ObjectTypes lists AuditObjectType's values as the strings events carry.
+func ObjectTypes() []string { return strs(AuditObjectType("").Values()) }
+
+// AuditActions lists AuditAction's values as the strings events carry.
+func AuditActions() []string { return strs(AuditAction("").Values()) }
+
+func strs[T ~string](vals []T) []string {
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = string(v)
+	}
+	return out
 }
 
 // accessObjectTypes are the objects of access control: users, API keys and the account itself.
@@ -115,7 +135,7 @@ func (f AuditFilter) Check(v *Violations) {
 	if !utf8.ValidString(f.ActorID) || strings.IndexFunc(f.ActorID, unicode.IsControl) >= 0 || len(f.ActorID) > MaxShort {
 		v.Add("actor_id", "must be text without control characters, at most %d bytes", MaxShort)
 	}
-	CheckOneOf(v, "source", f.Source, Sources())
+	CheckOneOf(v, "source", f.Source, f.Source.Values())
 	CheckOneOf(v, "action", f.Action, AuditActions())
 }
 

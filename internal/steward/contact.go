@@ -26,17 +26,15 @@ type ContactFields struct {
 func (f *ContactFields) Normalize() error {
 	var v Violations
 	requireText(&v, "name", &f.Name, MaxName)
-	switch f.Kind {
-	case "":
+	if f.Kind == "" {
 		f.Kind = ContactPerson
-	case ContactPerson, ContactDepartment, ContactCallCentre:
-	default:
-		v.Add("kind", "must be one of person, department, call_centre")
+	} else if !f.Kind.Valid() {
+		v.Add("kind", "%s", OneOf(f.Kind.Values()))
 	}
 	cleanEmail(&v, "email", &f.Email)
 	cleanPhone(&v, "phone", &f.Phone)
 	cleanText(&v, "title", &f.Title, MaxShort, false)
-	cleanText(&v, "external_ref", &f.ExternalRef, MaxShort, false)
+	cleanIdentifier(&v, "external_ref", &f.ExternalRef, MaxShort)
 	return v.Err()
 }
 

@@ -17,20 +17,6 @@ const (
 	CustomerOther           CustomerType = "other"
 )
 
-// CustomerTypes lists every customer type, in the order the UI offers them.
-var CustomerTypes = []CustomerType{CustomerContractor, CustomerDealer, CustomerDistributor, CustomerOEM,
-	CustomerRental, CustomerServiceProvider, CustomerEndUser, CustomerOther}
-
-// Valid reports whether t is a known customer type.
-func (t CustomerType) Valid() bool {
-	for _, x := range CustomerTypes {
-		if t == x {
-			return true
-		}
-	}
-	return false
-}
-
 // CustomerFields are the fields a caller sets on a customer. Name is the only required one.
 type CustomerFields struct {
 	Name        string       `json:"name"`
@@ -51,9 +37,9 @@ func (f *CustomerFields) Normalize() error {
 	if f.Type == "" {
 		f.Type = CustomerOther
 	} else if !f.Type.Valid() {
-		v.Add("type", "must be one of contractor, dealer, distributor, oem, rental, service_provider, end_user, other")
+		v.Add("type", "%s", OneOf(f.Type.Values()))
 	}
-	cleanText(&v, "external_ref", &f.ExternalRef, MaxShort, false)
+	cleanIdentifier(&v, "external_ref", &f.ExternalRef, MaxShort)
 	cleanEmail(&v, "email", &f.Email)
 	cleanPhone(&v, "phone", &f.Phone)
 	cleanURL(&v, "website", &f.Website)
@@ -101,7 +87,7 @@ type CustomerFilter struct {
 // Check adds a violation for each parameter the list cannot take.
 func (f CustomerFilter) Check(v *Violations) {
 	f.ListParams.Check(v, CustomerSorts)
-	CheckOneOf(v, "type", f.Type, CustomerTypes)
+	CheckOneOf(v, "type", f.Type, f.Type.Values())
 }
 
 // CustomerService manages customers. Every method scopes to a.AccountID.

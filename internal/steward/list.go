@@ -12,9 +12,6 @@ const (
 	StatusAll      Status = "all"
 )
 
-// Statuses lists the archive states a list selects by, in the order errors list them.
-func Statuses() []Status { return []Status{StatusActive, StatusArchived, StatusAll} }
-
 // Limits of list pages.
 const (
 	DefaultLimit = 50
@@ -38,32 +35,17 @@ type Page[T any] struct {
 }
 
 // CheckOneOf adds a violation on field unless value is empty (the parameter is absent) or one of
-// allowed. The message lists every allowed value, so a client can correct itself; each enum owns
-// its one list of values, which validation, this message and the OpenAPI document all read.
+// allowed; the message (OneOf) lists every allowed value, so a client can correct itself.
 func CheckOneOf[T ~string](v *Violations, field string, value T, allowed []T) {
-	if value == "" {
-		return
+	if value != "" && !isOneOf(value, allowed) {
+		v.Add(field, "%s", OneOf(allowed))
 	}
-	for _, a := range allowed {
-		if value == a {
-			return
-		}
-	}
-	v.Add(field, "must be one of %s", joinValues(allowed))
-}
-
-func joinValues[T ~string](values []T) string {
-	s := make([]string, len(values))
-	for i, x := range values {
-		s[i] = string(x)
-	}
-	return strings.Join(s, ", ")
 }
 
 // Check adds a violation for each parameter every list takes that this list cannot take: a
-// status other than Statuses, a sort other than one of sorts (optionally "-" prefixed).
+// status other than Status.Values, a sort other than one of sorts (optionally "-" prefixed).
 func (p ListParams) Check(v *Violations, sorts []string) {
-	CheckOneOf(v, "status", p.Status, Statuses())
+	CheckOneOf(v, "status", p.Status, p.Status.Values())
 	if p.Sort == "" {
 		return
 	}

@@ -22,13 +22,13 @@ func (f *LocationFields) Normalize() error {
 	var v Violations
 	requireText(&v, "name", &f.Name, MaxName)
 	cleanRef(&v, "customer_id", &f.CustomerID)
-	cleanText(&v, "external_ref", &f.ExternalRef, MaxShort, false)
+	cleanIdentifier(&v, "external_ref", &f.ExternalRef, MaxShort)
 	f.Address.clean(&v, "address")
-	if f.Latitude != nil && (math.IsNaN(*f.Latitude) || *f.Latitude < -90 || *f.Latitude > 90) {
-		v.Add("latitude", "must be between -90 and 90")
+	if f.Latitude != nil && (math.IsNaN(*f.Latitude) || *f.Latitude < -MaxLatitude || *f.Latitude > MaxLatitude) {
+		v.Add("latitude", "must be between %d and %d", -MaxLatitude, MaxLatitude)
 	}
-	if f.Longitude != nil && (math.IsNaN(*f.Longitude) || *f.Longitude < -180 || *f.Longitude > 180) {
-		v.Add("longitude", "must be between -180 and 180")
+	if f.Longitude != nil && (math.IsNaN(*f.Longitude) || *f.Longitude < -MaxLongitude || *f.Longitude > MaxLongitude) {
+		v.Add("longitude", "must be between %d and %d", -MaxLongitude, MaxLongitude)
 	}
 	if (f.Latitude == nil) != (f.Longitude == nil) {
 		if f.Latitude == nil {
@@ -37,8 +37,8 @@ func (f *LocationFields) Normalize() error {
 			v.Add("longitude", "is required when latitude is set")
 		}
 	}
-	if f.RadiusM != nil && (*f.RadiusM < 1 || *f.RadiusM > 100000) {
-		v.Add("radius_m", "must be between 1 and 100000 metres")
+	if f.RadiusM != nil && (*f.RadiusM < MinRadiusM || *f.RadiusM > MaxRadiusM) {
+		v.Add("radius_m", "must be between %d and %d metres", MinRadiusM, MaxRadiusM)
 	}
 	return v.Err()
 }

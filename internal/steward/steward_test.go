@@ -4,65 +4,6 @@ import (
 	"testing"
 )
 
-func TestDecodeJSON(t *testing.T) {
-	for _, tc := range []struct {
-		body  string
-		code  string
-		field string
-	}{
-		{`{"name":"x"}`, "", ""},
-		{``, EBADREQUEST, ""},
-		{`{"name":`, EBADREQUEST, ""},
-		{`[1]`, EBADREQUEST, ""},
-		{"{\"name\":\"\xff\"}", EBADREQUEST, ""},
-		{`{"name":"x"} {}`, EBADREQUEST, ""},
-		{`{"nmae":"x"}`, EINVALID, "nmae"},
-		{`{"name":"x","address":{"planet":"Mars"}}`, EINVALID, "address.planet"},
-		{`{"name":5}`, EINVALID, "name"},
-		{`{"name":"x","address":{"city":7}}`, EINVALID, "address.city"},
-	} {
-		var f CustomerFields
-		err := DecodeJSON([]byte(tc.body), &f)
-		if got := ErrorCode(err); got != tc.code {
-			t.Errorf("%q: code %q, want %q (%v)", tc.body, got, tc.code, err)
-			continue
-		}
-		if tc.field != "" {
-			e := err.(*Error)
-			if len(e.Fields) != 1 || e.Fields[0].Field != tc.field {
-				t.Errorf("%q: fields %v, want %s", tc.body, e.Fields, tc.field)
-			}
-		}
-	}
-}
-
-func TestApplyMergePatch(t *testing.T) {
-	f := CustomerFields{Name: "Müller Bau", Email: "a@b.example", Notes: "n",
-		Address: Address{Street: "Hauptstraße 1", City: "Köln", Country: "DE"}}
-	if err := ApplyMergePatch(&f, []byte(`{"email":null,"address":{"city":"Bonn"},"phone":"+49 1 2345"}`)); err != nil {
-		t.Fatal(err)
-	}
-	want := CustomerFields{Name: "Müller Bau", Phone: "+49 1 2345", Notes: "n",
-		Address: Address{Street: "Hauptstraße 1", City: "Bonn", Country: "DE"}}
-	if f != want {
-		t.Fatalf("got %+v\nwant %+v", f, want)
-	}
-	if err := ApplyMergePatch(&f, []byte(`{"address":null}`)); err != nil || f.Address != (Address{}) {
-		t.Fatalf("address null: %+v %v", f.Address, err)
-	}
-	err := ApplyMergePatch(&f, []byte(`{"address":{"planet":"x"},"colour":1}`))
-	e, _ := err.(*Error)
-	if e == nil || e.Code != EINVALID || len(e.Fields) != 2 {
-		t.Fatalf("unknown fields: %v", err)
-	}
-	if err := ApplyMergePatch(&f, []byte(`{"name":null}`)); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Normalize(); ErrorCode(err) != EINVALID {
-		t.Fatalf("name cleared: %v", err)
-	}
-}
-
 func TestNormalize(t *testing.T) {
 	f := CustomerFields{Name: "  Škoda  ", Website: "skoda.example", Address: Address{Country: "cz"}}
 	if err := f.Normalize(); err != nil {

@@ -1,8 +1,7 @@
 package steward
 
 import (
-	"encoding/json"
-	"reflect"
+	"fmt"
 	"time"
 )
 
@@ -33,19 +32,17 @@ func (t Timestamp) MarshalJSON() ([]byte, error) {
 	return []byte(`"` + t.String() + `"`), nil
 }
 
-// UnmarshalJSON reads an RFC 3339 time. A bad one is a *json.UnmarshalTypeError, the one error
-// type encoding/json fills with the field's path, so the 422 names the field.
+// UnmarshalJSON reads an RFC 3339 time.
 func (t *Timestamp) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		return nil
 	}
-	bad := &json.UnmarshalTypeError{Value: "value " + string(b), Type: reflect.TypeFor[Timestamp]()}
 	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
-		return bad
+		return fmt.Errorf("must be an RFC 3339 time string")
 	}
 	v, err := time.Parse(time.RFC3339Nano, string(b[1:len(b)-1]))
 	if err != nil {
-		return bad
+		return fmt.Errorf("must be an RFC 3339 time")
 	}
 	*t = TimestampOf(v)
 	return nil

@@ -4,8 +4,11 @@ import (
 	"net/mail"
 	"net/url"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Field length limits, in characters.
@@ -18,9 +21,31 @@ const (
 	MaxNotes = 10000
 )
 
-// cleanText trims s and checks its length and characters; multiline allows line breaks and tabs.
+// More limits the validation enforces; the OpenAPI document states each of them.
+const (
+	MaxSerialNumber = 100    // an asset's serial number, in characters
+	MaxPostalCode   = 20     // an address's postal code, in characters
+	MaxLanguage     = 35     // an account's language tag (BCP 47), in characters
+	MaxID           = 64     // a referenced id (customer_id, location_id…), in bytes
+	MaxQuery        = 100    // a list's search term q, in characters
+	MinYear         = 1900   // an asset's earliest year of manufacture
+	MinRadiusM      = 1      // a location's radius, in metres
+	MaxRadiusM      = 100000 // a location's radius, in metres
+	MaxLatitude     = 90     // degrees north or south
+	MaxLongitude    = 180    // degrees east or west
+)
+
+// MaxYear is an asset's latest year of manufacture: next year, as machines of next year's model
+// are sold this year.
+func MaxYear() int { return time.Now().Year() + 1 }
+
+// cleanText trims s, brings it to Unicode NFC (so the same text typed on two keyboards is one
+// value) and checks its length and characters; multiline allows line breaks and tabs.
 func cleanText(v *Violations, field string, s *string, max int, multiline bool) {
 	*s = strings.TrimSpace(*s)
+	if !norm.NFC.IsNormalString(*s) {
+		*s = norm.NFC.String(*s)
+	}
 	if utf8.RuneCountInString(*s) > max {
 		v.Add(field, "must be at most %d characters", max)
 		return
@@ -33,12 +58,60 @@ func cleanText(v *Violations, field string, s *string, max int, multiline bool) 
 	}
 }
 
-// requireText is cleanText for a field that must not be empty.
-func requireText(v *Violations, field string, s *string, max int) {
+// IsInvisible reports whether r is a zero-width or bidirectional control character (U+200B–U+200F,
+// U+202A–U+202E, U+2066–U+2069, U+FEFF): characters that make two different values look the
+// same, or reorder how a value is displayed. Names and identifiers refuse them.
+func IsInvisible(r rune) bool {
+	return (r >= 0x200B && r <= 0x200F) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0xFEFF
+}
+
+// refuseInvisible adds a violation when s holds an invisible or bidirectional control character.
+func refuseInvisible(v *Violations, field, s string) bool {
+	for _, r := range s {
+		if IsInvisible(r) {
+			v.Add(field, "must not contain invisible or bidirectional control characters (found U+%04X)", r)
+			return true
+		}
+	}
+	return false
+}
+
+// cleanIdentifier is cleanText for an identifier someone else issued (external_ref,
+// serial_number): NFC, and no invisible or bidirectional control characters, so one identifier
+// cannot be stored twice in forms that look the same.
+func cleanIdentifier(v *Violations, field string, s *string, max int) {
+	n := len(*v)
 	cleanText(v, field, s, max, false)
+	if len(*v) == n {
+		refuseInvisible(v, field, *s)
+	}
+}
+
+// requireText is the check of a name: cleanText, no invisible or bidirectional control
+// characters, and at least one visible character.
+func requireText(v *Violations, field string, s *string, max int) {
+	n := len(*v)
+	cleanText(v, field, s, max, false)
+	if len(*v) > n {
+		return
+	}
 	if *s == "" {
 		v.Add(field, "is required")
+		return
 	}
+	if refuseInvisible(v, field, *s) {
+		return
+	}
+	if strings.IndexFunc(*s, isVisible) < 0 {
+		v.Add(field, "must contain at least one visible character")
+	}
+}
+
+// isVisible reports whether r shows as something on screen: a letter, digit, mark, punctuation
+// or symbol (not a space or format character).
+func isVisible(r rune) bool {
+	return unicode.In(r, unicode.L, unicode.N, unicode.P, unicode.S) ||
+		(unicode.Is(unicode.M, r) && !unicode.Is(unicode.Mn, r))
 }
 
 // cleanEmail trims and validates an optional email address.
@@ -98,7 +171,7 @@ func cleanRef(v *Violations, field string, s **string) {
 		*s = nil
 		return
 	}
-	if len(t) > 64 || !utf8.ValidString(t) || strings.IndexFunc(t, unicode.IsControl) >= 0 {
+	if len(t) > MaxID || !utf8.ValidString(t) || strings.IndexFunc(t, unicode.IsControl) >= 0 {
 		v.Add(field, "is not a valid id")
 		return
 	}
@@ -116,7 +189,7 @@ type Address struct {
 
 func (a *Address) clean(v *Violations, prefix string) {
 	cleanText(v, prefix+".street", &a.Street, MaxShort, false)
-	cleanText(v, prefix+".postal_code", &a.PostalCode, 20, false)
+	cleanText(v, prefix+".postal_code", &a.PostalCode, MaxPostalCode, false)
 	cleanText(v, prefix+".city", &a.City, MaxShort, false)
 	cleanText(v, prefix+".region", &a.Region, MaxShort, false)
 	cleanCountry(v, prefix+".country", &a.Country)

@@ -97,7 +97,9 @@ func (s *Store) userWhere(ctx context.Context, r q, cond string, args []any, pas
 	return &u, nil
 }
 
-// CreateOrganization creates a root account and its first Admin.
+// CreateOrganization creates a root account and its first Admin. ECONFLICT (one field error
+// each) when the email already has a user, or, with o.UniqueName, when an organization already
+// has the same name (compared case- and accent-insensitively).
 func (s *Store) CreateOrganization(ctx context.Context, o steward.Organization) (*steward.Account, *steward.User, error) {
 	if err := o.Normalize(); err != nil {
 		return nil, nil, err
@@ -113,9 +115,24 @@ func (s *Store) CreateOrganization(ctx context.Context, o steward.Organization) 
 		if err := t.row(ctx, "SELECT COUNT(*) FROM users WHERE email_key = ?", strings.ToLower(o.Email)).Scan(&n); err != nil {
 			return err
 		}
+		conflict := &steward.Error{Code: steward.ECONFLICT}
+		if o.UniqueName {
+			id, existing, err := t.organizationNamed(ctx, o.Name)
+			if err != nil {
+				return err
+			}
+			if id != "" {
+				conflict.Message = "an organization with this name already exists"
+				conflict.Fields = append(conflict.Fields, steward.FieldError{Field: "org",
+					Message: fmt.Sprintf("an organization named %q already exists (account %s)", existing, id)})
+			}
+		}
 		if n > 0 {
-			return &steward.Error{Code: steward.ECONFLICT, Message: "a user with this email already exists",
-				Fields: []steward.FieldError{{Field: "email", Message: "already has a user"}}}
+			conflict.Message = "a user with this email already exists"
+			conflict.Fields = append(conflict.Fields, steward.FieldError{Field: "email", Message: "already has a user"})
+		}
+		if len(conflict.Fields) > 0 {
+			return conflict
 		}
 		acc.Meta = steward.Meta{CreatedAt: t.now, UpdatedAt: t.now, Version: 1}
 		u.CreatedAt, u.UpdatedAt = t.now, t.now

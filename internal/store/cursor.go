@@ -195,9 +195,7 @@ func (lq *listQuery) status(alias string, st steward.Status) error {
 		lq.where(alias + ".archived_at IS NOT NULL")
 	case steward.StatusAll:
 	default:
-		var v steward.Violations
-		steward.CheckOneOf(&v, "status", st, steward.Statuses())
-		return v.Err()
+		return steward.Invalid("status", "%s", steward.OneOf(steward.Status("").Values()))
 	}
 	return nil
 }
@@ -220,10 +218,6 @@ func list[T any](ctx context.Context, s *Store, spec listSpec, a *steward.Actor,
 	if p.Limit < 0 || p.Limit > steward.MaxLimit {
 		v.Add("limit", "must be between 1 and %d", steward.MaxLimit)
 	}
-	q := strings.TrimSpace(p.Q)
-	if len([]rune(q)) > 100 {
-		v.Add("q", "must be at most 100 characters")
-	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -239,62 +233,41 @@ func list[T any](ctx context.Context, s *Store, spec listSpec, a *steward.Actor,
 	if !ok {
 		return nil, steward.Invalid("sort", "must be one of %s, optionally prefixed with -", strings.Join(spec.names, ", "))
 	}
+	filtered := len(lq.conds) > 0 // the entity's own filters, before the archive state joins them
 	if err := lq.status(spec.alias, p.Status); err != nil {
 		return nil, err
 	}
 	conds := append([]string{spec.alias + ".account_id = ?"}, lq.conds...)
 	args := append([]any{a.AccountID}, lq.args...)
-	if q != "" {
-		cond, qargs := s.d.search(spec.kind, spec.alias, fold(q))
-		conds = append(conds, cond)
-		args = append(args, qargs...)
-	}
-	sig := signature(append([]any{spec.kind, p.Sort, p.Status, strings.TrimSpace(p.Q)}, lq.sigExt...)...)
-	col := spec.alias + "." + key.column
-	dir, cmp := "ASC", ">"
-	if desc {
-		dir, cmp = "DESC", "<"
-	}
-	if p.Cursor != "" {
-		c, err := decodeCursor(p.Cursor, sig)
-		if err != nil {
-			return nil, err
-		}
-		var k any = c.Key
-		if key.numeric {
-			if k, err = c.int(); err != nil {
-				return nil, err
-			}
-		}
-		conds = append(conds, "("+col+", "+spec.alias+".id) "+cmp+" (?, ?)")
-		args = append(args, k, c.ID)
-	}
-	query := "SELECT " + spec.cols + ", " + col + " FROM " + spec.kind + " " + spec.alias + " WHERE " + strings.Join(conds, " AND ") +
-		" ORDER BY " + col + " " + dir + ", " + spec.alias + ".id " + dir + " LIMIT ?"
-	rows, err := s.reader().query(ctx, query, append(args, limit+1)...)
+	term, err := searchTerm(p.Q)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	page := &steward.Page[T]{Data: make([]T, 0, min(limit, 64))}
-	var lastID string
-	var lastKey any
-	for rows.Next() {
-		var k any
-		v, id, err := scan(rows, &k)
-		if err != nil {
+	sig := signature(append([]any{spec.kind, p.Sort, p.Status, strings.TrimSpace(p.Q)}, lq.sigExt...)...)
+	var c *cursor
+	if p.Cursor != "" {
+		if c, err = decodeCursor(p.Cursor, sig); err != nil {
 			return nil, err
 		}
-		if len(page.Data) == limit {
-			next := encodeCursor(sig, lastKey, lastID)
+	}
+	var got []listed[T]
+	if term != "" && p.Sort == "" {
+		got, err = searchRanked(ctx, s, spec, a.AccountID, conds, args, c, term, filtered, limit+1, scan)
+	} else {
+		got, err = listSorted(ctx, s, spec, a.AccountID, conds, args, c, key, desc, term, filtered, limit+1, scan)
+	}
+	if err != nil {
+		return nil, err
+	}
+	page := &steward.Page[T]{Data: make([]T, 0, min(len(got), limit))}
+	for i, r := range got {
+		if i == limit {
+			last := got[limit-1]
+			next := encodeCursor(sig, last.key, last.id)
 			page.NextCursor = &next
 			break
 		}
-		page.Data = append(page.Data, v)
-		lastID, lastKey = id, k
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
+		page.Data = append(page.Data, r.v)
 	}
 	// A row found proves the ids it was filtered by name objects of the account (rows reference
 	// them through foreign keys), so only an empty page costs the lookups.
@@ -304,4 +277,62 @@ func list[T any](ctx context.Context, s *Store, spec listSpec, a *steward.Actor,
 		}
 	}
 	return page, nil
+}
+
+// listed is one row of a page with the id and sort key its cursor would carry.
+type listed[T any] struct {
+	v   T
+	id  string
+	key any
+}
+
+// collect reads up to max rows into out, each with its cursor key (the trailing sort column,
+// turned by keyOf when set), and closes rows.
+func collect[T any](rows *sql.Rows, scan func(rows *sql.Rows, key *any) (T, string, error), keyOf func(any) any,
+	out []listed[T], max int) ([]listed[T], error) {
+	defer rows.Close()
+	for len(out) < max && rows.Next() {
+		var k any
+		v, id, err := scan(rows, &k)
+		if err != nil {
+			return nil, err
+		}
+		if keyOf != nil {
+			k = keyOf(k)
+		}
+		out = append(out, listed[T]{v: v, id: id, key: k})
+	}
+	return out, rows.Err()
+}
+
+// listSorted reads one page in the order of a sort key, searched when term is set.
+func listSorted[T any](ctx context.Context, s *Store, spec listSpec, account string, conds []string, args []any, c *cursor,
+	key sortKey, desc bool, term string, filtered bool, want int, scan func(rows *sql.Rows, key *any) (T, string, error)) ([]listed[T], error) {
+	col := spec.alias + "." + key.column
+	dir, cmp := "ASC", ">"
+	if desc {
+		dir, cmp = "DESC", "<"
+	}
+	if c != nil {
+		var k any = c.Key
+		if key.numeric {
+			n, err := c.int()
+			if err != nil {
+				return nil, err
+			}
+			k = n
+		}
+		conds = append(conds[:len(conds):len(conds)], "("+col+", "+spec.alias+".id) "+cmp+" (?, ?)")
+		args = append(args[:len(args):len(args)], k, c.ID)
+	}
+	sel := selection{spec: spec, account: account, conds: conds, args: args,
+		order: col + " " + dir + ", " + spec.alias + ".id " + dir, key: col, limit: want}
+	if term != "" {
+		return search(ctx, s, sel, term, true, filtered, scan, nil, nil)
+	}
+	rows, err := s.reader().query(ctx, sel.plain(), sel.queryArgs()...)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, scan, nil, nil, want)
 }

@@ -9,20 +9,26 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// fold returns s as search and sort keys hold it: decomposed, accents removed, lower case,
-// with ß, æ, ø, ł and friends spelled out so "mull" finds "Müller" and "orsted" finds "Ørsted".
-// The same Go function folds stored text and query terms, so both engines agree exactly.
+// fold returns s as search and sort keys hold it: compatibility-decomposed (NFKD, so the "ﬁ"
+// ligature is "fi" and full-width "ＡＢ" is "ab"), accents and other combining marks removed,
+// invisible format characters removed, lower case, with ß, æ, ø, ł and friends spelled out so
+// "mull" finds "Müller" and "orsted" finds "Ørsted". The same Go function folds stored text and
+// query terms, so both engines agree exactly.
 func fold(s string) string {
 	if isPlainLower(s) {
 		return s
 	}
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	t := transform.Chain(norm.NFKD, runes.Remove(runes.Predicate(foldDropped)), norm.NFC)
 	out, _, err := transform.String(t, s)
 	if err != nil {
 		out = s
 	}
 	return foldSpecial.Replace(strings.ToLower(out))
 }
+
+// foldDropped is what folding removes: combining marks (accents) and format characters
+// (zero-width and bidirectional controls), which never distinguish two names.
+func foldDropped(r rune) bool { return unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Cf, r) }
 
 // foldSpecial spells out letters that carry no combining mark to strip.
 var foldSpecial = strings.NewReplacer("ß", "ss", "æ", "ae", "ø", "o", "œ", "oe", "ł", "l", "đ", "d", "ð", "d", "þ", "th", "ı", "i")

@@ -116,7 +116,7 @@ func TestLocationMoveInBothHistories(t *testing.T) {
 func TestMigrationFindsEarlierLocationMoves(t *testing.T) {
 	eachEngineEmpty(t, func(t *testing.T, engine, dsn string) {
 		s := openStore(t, dsn)
-		if _, err := s.MigrateTo(ctx, 1); err != nil {
+		if _, err := s.MigrateTo(ctx, 2); err != nil { // the schema before 0003_audit_previous_customer
 			t.Fatal(err)
 		}
 		raw := openRaw(t, engine, dsn)

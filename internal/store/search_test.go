@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -24,6 +25,11 @@ func TestSearchCustomers(t *testing.T) {
 			{Name: "Under_score Ltd"},
 			{Name: "Quote \"Q\" Inc"},
 			{Name: "Plain Customer", Email: "plain@example.org", ExternalRef: "CRM-0815"},
+			{Name: "대한건설 有限公司"},
+			{Name: "Jansen AB"},
+			{Name: "Suomen Kone Oy"},
+			{Name: "Oﬃce Lift Services"},
+			{Name: "ＦＵＬＬ Width Kft"},
 		} {
 			must(s.CreateCustomer(ctx, a, f))
 		}
@@ -57,14 +63,25 @@ func TestSearchCustomers(t *testing.T) {
 			{"example.org", []string{"Plain Customer"}},
 			{"sap-47", []string{"Škoda Auto a.s."}},
 			{"CRM-0815", []string{"Plain Customer"}},
-			// Short terms match the start of the name.
-			{"m", []string{"Müller Bau GmbH"}},
+			// Terms of one or two characters are substrings like any other.
+			{"m", []string{"Müller Bau GmbH", "Łódź Maszyny", "Plain Customer", "Rabatt 50% GmbH", "Suomen Kone Oy"}},
 			{"mü", []string{"Müller Bau GmbH"}},
-			{"ø", []string{"Ørsted A/S"}},
+			{"ø", []string{"Æble Consult", "Łódź Maszyny", "Müller Bau GmbH", "Ørsted A/S", "Plain Customer",
+				`Quote "Q" Inc`, "Škoda Auto a.s.", "Straße & Co", "Under_score Ltd", "Suomen Kone Oy", "Oﬃce Lift Services"}},
 			{"SK", []string{"Škoda Auto a.s."}},
 			{"東京", []string{"東京建機株式会社"}},
-			{"ll", nil},
-			{"  pl  ", []string{"Plain Customer"}},
+			{"건설", []string{"대한건설 有限公司"}},
+			{"公", []string{"대한건설 有限公司"}},
+			{"会", []string{"東京建機株式会社"}},
+			{"AB", []string{"Jansen AB", "Rabatt 50% GmbH"}},
+			{"Oy", []string{"Suomen Kone Oy"}},
+			{"ll", []string{"Müller Bau GmbH", "ＦＵＬＬ Width Kft"}},
+			{"  pl  ", []string{"Müller Bau GmbH", "Plain Customer"}},
+			// Compatibility forms fold to their plain letters, both ways.
+			{"office", []string{"Oﬃce Lift Services"}},
+			{"ﬃ", []string{"Oﬃce Lift Services"}},
+			{"full", []string{"ＦＵＬＬ Width Kft"}},
+			{"ｗｉｄｔｈ", []string{"ＦＵＬＬ Width Kft"}},
 			{"nothing like this", nil},
 		} {
 			got := customerNames(allCustomers(t, s, a, steward.CustomerFilter{ListParams: steward.ListParams{Q: tc.q}}))
@@ -86,8 +103,10 @@ func TestSearchCustomers(t *testing.T) {
 		if got := allCustomers(t, s, a, steward.CustomerFilter{ListParams: steward.ListParams{Q: "kunde", Status: steward.StatusAll}}); len(got) != 0 {
 			t.Errorf("deleted customer found")
 		}
-		_, err := s.Customers(ctx, a, steward.CustomerFilter{ListParams: steward.ListParams{Q: strings.Repeat("x", 101)}})
-		wantField(t, err, steward.EINVALID, "q")
+		for _, q := range []string{strings.Repeat("x", 101), "\u0301", " \u0301\u0308 ", "\u200b", "a\x00b"} {
+			_, err := s.Customers(ctx, a, steward.CustomerFilter{ListParams: steward.ListParams{Q: q}})
+			wantField(t, err, steward.EINVALID, "q")
+		}
 	})
 }
 
@@ -133,11 +152,126 @@ func TestSearchContactsLocationsAssets(t *testing.T) {
 			{"asset serial 1100", assets("1100"), []string{"Kran"}},
 			{"asset name", assets("KRAN"), []string{"Kran"}},
 			{"asset short", assets("ba"), []string{"Bagger"}},
-			{"asset short not prefix", assets("ag"), nil},
+			{"asset short inside", assets("ag"), []string{"Bagger"}},
+			{"asset one character", assets("k"), []string{"Kran"}},
 		} {
 			if !sameSet(tc.got, tc.want) {
 				t.Errorf("%s: %v, want %v", tc.kind, tc.got, tc.want)
 			}
+		}
+	})
+}
+
+// TestSearchPlans drives both plans of a search: the walk of the list's order (a broad term
+// fills its page there) and the account-led index (a rare term, beyond the walk), and checks
+// that pages are exact and that another organization's matching rows never show or leak.
+func TestSearchPlans(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *store.Store) {
+		big, small := newOrg(t, s), newOrg(t, s)
+		const broad = 320
+		for i := range broad {
+			must(s.CreateAsset(ctx, big.admin, steward.AssetFields{Name: fmt.Sprintf("Bagger %03d", i)}))
+		}
+		for i := range 3 {
+			must(s.CreateAsset(ctx, big.admin, steward.AssetFields{Name: fmt.Sprintf("Zeppelin %d", i)}))
+		}
+		for i := range 40 {
+			must(s.CreateAsset(ctx, small.admin, steward.AssetFields{Name: fmt.Sprintf("Zeppelin Bagger %d", i)}))
+		}
+		defer store.SetMinWalkPage(1)()
+		// With 2 rows a page, the walk reads 300 rows: the Baggers fill every page from it, the
+		// Zeppelins (sorted after 320 Baggers) are beyond it and come from the index.
+		for _, tc := range []struct {
+			q, sort string
+			want    int
+		}{
+			{"bagger", "", broad},
+			{"BAGGER", "-name", broad},
+			{"gg", "", broad},
+			{"1", "created_at", 150}, // the Baggers numbered with a 1 (149 of 000–319), and Zeppelin 1
+			{"zeppelin", "", 3},
+			{"ze", "-name", 3},
+			{"pelin 2", "", 1},
+			{"nowhere", "", 0},
+		} {
+			got := allAssets(t, s, big.admin, steward.AssetFilter{ListParams: steward.ListParams{Q: tc.q, Sort: tc.sort, Limit: 2}})
+			if len(got) != tc.want {
+				t.Errorf("q=%q sort=%q: %d assets, want %d", tc.q, tc.sort, len(got), tc.want)
+			}
+			for i, x := range got {
+				if x.OwnerAccountID != big.admin.AccountID {
+					t.Fatalf("q=%q: another organization's asset %q", tc.q, x.Name)
+				}
+				if i == 0 {
+					continue
+				}
+				prev := got[i-1]
+				switch tc.sort {
+				case "-name":
+					if prev.Name < x.Name {
+						t.Errorf("q=%q sort=%q: %q before %q", tc.q, tc.sort, prev.Name, x.Name)
+					}
+				case "created_at":
+					if prev.CreatedAt.Micros() > x.CreatedAt.Micros() {
+						t.Errorf("q=%q sort=%q: %q before %q", tc.q, tc.sort, prev.Name, x.Name)
+					}
+				case "":
+					// Best matches first: names that start with the term, by name; then the
+					// others, newest first.
+					starts := func(a steward.Asset) bool { return strings.HasPrefix(strings.ToLower(a.Name), strings.ToLower(tc.q)) }
+					switch {
+					case starts(prev) && starts(x):
+						if prev.Name > x.Name {
+							t.Errorf("q=%q: name matches %q before %q", tc.q, prev.Name, x.Name)
+						}
+					case !starts(prev) && starts(x):
+						t.Errorf("q=%q: %q before the name match %q", tc.q, prev.Name, x.Name)
+					case !starts(prev) && !starts(x):
+						if prev.ID < x.ID {
+							t.Errorf("q=%q: other matches %q before newer %q", tc.q, prev.Name, x.Name)
+						}
+					}
+				}
+			}
+		}
+		// Sorted by an explicit key, a term whose matches lie beyond the walk is sorted from the
+		// index, up to a bound: "bagger 0" (100 matches) sorted by -name starts after 223 rows.
+		sorted := steward.AssetFilter{ListParams: steward.ListParams{Q: "bagger 0", Sort: "-name", Limit: 1}}
+		if got := allAssets(t, s, big.admin, sorted); len(got) != 100 || got[0].Name != "Bagger 099" {
+			t.Errorf("sorted beyond the walk: %d assets, first %q", len(got), got[0].Name)
+		}
+		undo := store.SetMaxSortedMatches(99)
+		_, err := s.Assets(ctx, big.admin, sorted)
+		undo()
+		wantField(t, err, steward.EINVALID, "q")
+		if got := allAssets(t, s, small.admin, steward.AssetFilter{ListParams: steward.ListParams{Q: "bagger", Limit: 3}}); len(got) != 40 {
+			t.Errorf("small organization: %d, want 40", len(got))
+		}
+	})
+}
+
+// TestSearchFiltered: a filtered list's search (a customer's assets) answers the names that
+// start with the term first, then its other matches by name, across pages.
+func TestSearchFiltered(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *store.Store) {
+		a := newOrg(t, s).admin
+		c := mkCustomer(t, s, a, "Owner")
+		var want []string
+		for i := range 6 {
+			want = append(want, fmt.Sprintf("Pump %d", i))
+		}
+		for i := range 6 {
+			want = append(want, fmt.Sprintf("Big pump %d", i))
+		}
+		for i, n := range want {
+			// Created in an order unlike the expected one, so no order can pass by accident.
+			n = want[(i*5)%len(want)]
+			must(s.CreateAsset(ctx, a, steward.AssetFields{Name: n, OwnerCustomerID: &c.ID}))
+			must(s.CreateAsset(ctx, a, steward.AssetFields{Name: n + " unowned"}))
+		}
+		got := assetNames(allAssets(t, s, a, steward.AssetFilter{OwnerCustomerID: c.ID, ListParams: steward.ListParams{Q: "pump", Limit: 4}}))
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("filtered search: %q, want %q", got, want)
 		}
 	})
 }

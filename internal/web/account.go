@@ -28,10 +28,10 @@ func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	acc, err := s.svc.UpdateAccount(r.Context(), actorOf(r), ifMatchOf(r),
-		func(f *steward.AccountFields) error { return steward.ApplyMergePatch(f, patch) })
+	var order fieldOrder
+	acc, err := s.svc.UpdateAccount(r.Context(), actorOf(r), ifMatchOf(r), patcher[steward.AccountFields](patch, &order))
 	if err != nil {
-		return err
+		return order.sort(err)
 	}
 	return writeObject(w, http.StatusOK, acc, acc.Version)
 }
@@ -75,12 +75,14 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var f steward.APIKeyFields
-	if err := steward.DecodeJSON(body, &f); err != nil {
+	order, err := decodeFields(body, &f)
+	if err != nil {
 		return err
 	}
 	a := actorOf(r)
 	return s.create(w, r, body, creator{
 		objectType: steward.ObjectAPIKey,
+		order:      order,
 		create: func(ctx context.Context) (creation, error) {
 			k, err := s.svc.CreateAPIKey(ctx, a, a.UserID, f)
 			if err != nil {

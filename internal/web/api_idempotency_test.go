@@ -107,6 +107,7 @@ func TestAPIIdempotencyKey(t *testing.T) {
 		parallelDo(n2, func(i int) {
 			req, _ := http.NewRequest("POST", e.srv.URL+customersPath, strings.NewReader(`{"name":"Raced"}`))
 			req.Header.Set("Authorization", "Bearer "+e.admin.key)
+			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Idempotency-Key", "raced")
 			res, err := e.srv.Client().Do(req)
 			if err != nil {

@@ -28,6 +28,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/steward-fleet/steward/internal/steward"
 	"github.com/steward-fleet/steward/internal/store"
 	"github.com/steward-fleet/steward/internal/store/storetest"
@@ -51,15 +53,12 @@ type apiEnv struct {
 
 	otherAccountID string
 
-	// documented holds the OpenAPI document's operations, as method + path regexp; every call a
-	// scenario makes must match one (see apiClient.do).
-	documented []documentedOp
-}
-
-type documentedOp struct {
-	method string
-	path   *regexp.Regexp
-	tmpl   string
+	// spec is the served OpenAPI document, templates its paths; every call a scenario makes must
+	// be one of its operations, and every response must match it (see apiClient.do).
+	spec      *openapi3.T
+	templates []pathTemplate
+	// raw is the server's client without the contract check (do runs the check itself).
+	raw *http.Client
 }
 
 // forEachEngine runs fn once per engine, each on its own environment. The PostgreSQL run skips
@@ -188,6 +187,11 @@ func newAPIEnv(t *testing.T, engine string) *apiEnv {
 	srv := httptest.NewServer(web.New(s, nil, web.Options{}))
 	t.Cleanup(srv.Close)
 	e := &apiEnv{engine: engine, store: s, srv: srv}
+	// Every request a test sends, through do or straight through srv.Client(), has its response
+	// checked against the document; do checks its own with the subtest's t, so it uses raw.
+	base := srv.Client().Transport
+	e.raw = &http.Client{Transport: base}
+	srv.Client().Transport = contractTransport{t: t, e: e, base: base}
 
 	n := orgSeq.Add(1)
 	e.adminEmail = fmt.Sprintf("admin-%d@acme.example", n)
@@ -232,7 +236,8 @@ func uniqueEmail(local string) string {
 	return fmt.Sprintf("%s-%d@example.com", local, orgSeq.Add(1))
 }
 
-// loadOpenAPI reads the server's OpenAPI document and compiles its operations.
+// loadOpenAPI reads the server's OpenAPI document, parses and validates it, and compiles its
+// paths.
 func (e *apiEnv) loadOpenAPI(t *testing.T) {
 	t.Helper()
 	res, err := http.Get(e.srv.URL + "/api/v1/openapi.json")
@@ -240,28 +245,24 @@ func (e *apiEnv) loadOpenAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	var doc struct {
-		Paths map[string]map[string]json.RawMessage `json:"paths"`
-	}
-	if err := json.NewDecoder(res.Body).Decode(&doc); err != nil {
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
 		t.Fatalf("openapi.json: %v", err)
 	}
-	param := regexp.MustCompile(`\\\{[^}]+\\\}`)
-	for tmpl, ops := range doc.Paths {
-		re := regexp.MustCompile("^" + param.ReplaceAllString(regexp.QuoteMeta(tmpl), `[^/]+`) + "$")
-		for method := range ops {
-			e.documented = append(e.documented, documentedOp{method: strings.ToUpper(method), path: re, tmpl: tmpl})
-		}
+	e.spec = parseOpenAPI(t, raw)
+	for _, tmpl := range e.spec.Paths.InMatchingOrder() {
+		e.templates = append(e.templates, compileTemplate(tmpl))
 	}
 }
 
 // operation returns the documented path template that method and path call, or "".
 func (e *apiEnv) operation(method, path string) string {
-	path, _, _ = strings.Cut(path, "?")
-	for _, op := range e.documented {
-		if op.method == method && op.path.MatchString(path) {
-			return op.tmpl
-		}
+	req, err := http.NewRequest(method, e.srv.URL+path, nil)
+	if err != nil {
+		return ""
+	}
+	if r, _ := e.route(req); r != nil {
+		return r.Path
 	}
 	return ""
 }
@@ -307,12 +308,13 @@ type h []string
 func (c *apiClient) do(t *testing.T, method, path string, body any, headers ...string) *result {
 	t.Helper()
 	var rd io.Reader
+	var sent []byte // the body sent, for the contract check; nil when none or streamed
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd = strings.NewReader(b)
+		sent = []byte(b)
 	case []byte:
-		rd = bytes.NewReader(b)
+		sent = b
 	case io.Reader:
 		rd = b
 	default:
@@ -320,7 +322,10 @@ func (c *apiClient) do(t *testing.T, method, path string, body any, headers ...s
 		if err != nil {
 			t.Fatal(err)
 		}
-		rd = bytes.NewReader(j)
+		sent = j
+	}
+	if sent != nil {
+		rd = bytes.NewReader(sent)
 	}
 	req, err := http.NewRequest(method, c.env.srv.URL+path, rd)
 	if err != nil {
@@ -335,7 +340,7 @@ func (c *apiClient) do(t *testing.T, method, path string, body any, headers ...s
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Add(headers[i], headers[i+1])
 	}
-	res, err := c.env.srv.Client().Do(req)
+	res, err := c.env.raw.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -355,7 +360,7 @@ func (c *apiClient) do(t *testing.T, method, path string, body any, headers ...s
 	if rid == "" {
 		t.Errorf("%s %s: %d without X-Request-Id", method, path, res.StatusCode)
 	}
-	if res.StatusCode >= 400 {
+	if res.StatusCode >= 400 && method != http.MethodHead { // HEAD has no body to check
 		if !strings.HasPrefix(ct, "application/problem+json") {
 			t.Errorf("%s %s: %d with Content-Type %q, want application/problem+json", method, path, res.StatusCode, ct)
 		} else {
@@ -379,6 +384,7 @@ func (c *apiClient) do(t *testing.T, method, path string, body any, headers ...s
 	if !c.undocumented && c.env.operation(method, path) == "" {
 		t.Errorf("%s %s is not described by /api/v1/openapi.json", method, path)
 	}
+	c.env.checkContract(t, req, sent, res, raw)
 	return r
 }
 

@@ -39,12 +39,14 @@ func (s *Server) createAsset(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var f steward.AssetFields
-	if err := steward.DecodeJSON(body, &f); err != nil {
+	order, err := decodeFields(body, &f)
+	if err != nil {
 		return err
 	}
 	a := actorOf(r)
 	return s.create(w, r, body, creator{
 		objectType: steward.ObjectAsset,
+		order:      order,
 		create: func(ctx context.Context) (creation, error) {
 			return assetCreation(s.svc.CreateAsset(ctx, a, f))
 		},
@@ -66,10 +68,11 @@ func (s *Server) updateAsset(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	var order fieldOrder
 	o, err := s.svc.UpdateAsset(r.Context(), actorOf(r), r.PathValue("id"), ifMatchOf(r),
-		func(f *steward.AssetFields) error { return steward.ApplyMergePatch(f, patch) })
+		patcher[steward.AssetFields](patch, &order))
 	if err != nil {
-		return err
+		return order.sort(err)
 	}
 	return writeObject(w, http.StatusOK, o, o.Version)
 }

@@ -3,9 +3,11 @@ package web
 import (
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/steward-fleet/steward/internal/steward"
 )
@@ -48,27 +50,47 @@ var auditCSVHeader = []string{"id", "at", "actor_type", "actor_id", "actor_name"
 	"actor_account_id", "request_id", "source", "action", "object_type", "object_id",
 	"object_name", "customer_id", "changes"}
 
+// errHeadDone stops the walk of a HEAD request's export at its first event.
+var errHeadDone = errors.New("head: the first event is enough")
+
 // auditCSV streams the audit log as CSV. Nothing is sent until the first event (or the end of an
 // empty walk), so a refusal (403, 422) is still an ordinary problem response; a failure once rows
 // are out aborts the connection (see writeError).
+//
+// The server's write timeout would cut a long export short, so each write instead gets its own
+// deadline (Options.StreamWriteTimeout): a client that reads slowly gets the whole file, one
+// that stops reading is cut off. A HEAD request runs the walk's checks and stops at the first
+// event, building no body.
 func (s *Server) auditCSV(w http.ResponseWriter, r *http.Request) error {
 	f, err := parseAuditFilter(r.URL.Query(), false)
 	if err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
-	started := false
-	start := func() error {
-		started = true
+	start := func() {
 		h := w.Header()
 		h.Set("Content-Type", "text/csv; charset=utf-8")
 		h.Set("Content-Disposition", `attachment; filename="audit.csv"`)
 		w.WriteHeader(http.StatusOK)
+	}
+	if isHead(w) {
+		err := s.svc.EachAuditEvent(r.Context(), actorOf(r), f, func(*steward.AuditEvent) error { return errHeadDone })
+		if err != nil && !errors.Is(err, errHeadDone) {
+			return err
+		}
+		start()
+		return nil
+	}
+	dw := &deadlineWriter{w: w, rc: http.NewResponseController(w), timeout: s.opts.StreamWriteTimeout}
+	cw := csv.NewWriter(dw)
+	started := false
+	begin := func() error {
+		started = true
+		start()
 		return cw.Write(auditCSVHeader)
 	}
 	err = s.svc.EachAuditEvent(r.Context(), actorOf(r), f, func(e *steward.AuditEvent) error {
 		if !started {
-			if err := start(); err != nil {
+			if err := begin(); err != nil {
 				return err
 			}
 		}
@@ -76,18 +98,52 @@ func (s *Server) auditCSV(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		return cw.Write(rec)
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+		return dw.err
 	})
 	if err != nil {
 		return err
 	}
 	if !started {
-		if err := start(); err != nil {
+		if err := begin(); err != nil {
 			return err
 		}
 	}
 	cw.Flush()
-	return cw.Error()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	return dw.err
+}
+
+// deadlineWriter gives the connection a fresh write deadline before writing, at most once a
+// second (a deadline costs a timer update, not a system call, but a row is small). Its first
+// error sticks, so the walk feeding it stops.
+type deadlineWriter struct {
+	w        http.ResponseWriter
+	rc       *http.ResponseController
+	timeout  time.Duration
+	extended time.Time
+	err      error
+}
+
+func (d *deadlineWriter) Write(p []byte) (int, error) {
+	if d.err != nil {
+		return 0, d.err
+	}
+	if now := time.Now(); now.Sub(d.extended) >= time.Second {
+		// A writer without deadlines (a test recorder) has nothing to stall.
+		if err := d.rc.SetWriteDeadline(now.Add(d.timeout)); err == nil || errors.Is(err, http.ErrNotSupported) {
+			d.extended = now
+		}
+	}
+	n, err := d.w.Write(p)
+	if err != nil {
+		d.err = err
+	}
+	return n, err
 }
 
 // auditRecord is one event as a CSV row; changes are JSON.

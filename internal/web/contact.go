@@ -56,12 +56,14 @@ func (s *Server) createContact(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var f steward.ContactFields
-	if err := steward.DecodeJSON(body, &f); err != nil {
+	order, err := decodeFields(body, &f)
+	if err != nil {
 		return err
 	}
 	a, customerID := actorOf(r), r.PathValue("id")
 	return s.create(w, r, body, creator{
 		objectType: steward.ObjectContact,
+		order:      order,
 		create: func(ctx context.Context) (creation, error) {
 			return contactCreation(s.svc.CreateContact(ctx, a, customerID, f))
 		},
@@ -83,10 +85,11 @@ func (s *Server) updateContact(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	var order fieldOrder
 	o, err := s.svc.UpdateContact(r.Context(), actorOf(r), r.PathValue("id"), ifMatchOf(r),
-		func(f *steward.ContactFields) error { return steward.ApplyMergePatch(f, patch) })
+		patcher[steward.ContactFields](patch, &order))
 	if err != nil {
-		return err
+		return order.sort(err)
 	}
 	return writeObject(w, http.StatusOK, o, o.Version)
 }

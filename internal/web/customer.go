@@ -33,12 +33,14 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var f steward.CustomerFields
-	if err := steward.DecodeJSON(body, &f); err != nil {
+	order, err := decodeFields(body, &f)
+	if err != nil {
 		return err
 	}
 	a := actorOf(r)
 	return s.create(w, r, body, creator{
 		objectType: steward.ObjectCustomer,
+		order:      order,
 		create: func(ctx context.Context) (creation, error) {
 			return customerCreation(s.svc.CreateCustomer(ctx, a, f))
 		},
@@ -60,10 +62,11 @@ func (s *Server) updateCustomer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	var order fieldOrder
 	c, err := s.svc.UpdateCustomer(r.Context(), actorOf(r), r.PathValue("id"), ifMatchOf(r),
-		func(f *steward.CustomerFields) error { return steward.ApplyMergePatch(f, patch) })
+		patcher[steward.CustomerFields](patch, &order))
 	if err != nil {
-		return err
+		return order.sort(err)
 	}
 	return writeObject(w, http.StatusOK, c, c.Version)
 }

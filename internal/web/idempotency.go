@@ -34,6 +34,8 @@ type creation struct {
 // creator describes one kind of create for Server.create.
 type creator struct {
 	objectType string
+	// order is where each member stood in the body, for listing field errors in that order.
+	order fieldOrder
 	// create makes the object; its ctx carries the idempotency claim, if any, for the store to
 	// bind the object to inside the create's transaction.
 	create func(ctx context.Context) (creation, error)
@@ -89,7 +91,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, body []byte, c c
 	if !ok {
 		res, err := c.create(ctx)
 		if err != nil {
-			return err
+			return c.order.sort(err)
 		}
 		return s.writeCreated(w, c.objectType, res)
 	}
@@ -114,7 +116,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, body []byte, c c
 	}()
 	res, err := c.create(steward.NewContextWithIdempotency(ctx, &claim))
 	if err != nil {
-		return err
+		return c.order.sort(err)
 	}
 	respBody, err := marshal(res.obj)
 	if err != nil {

@@ -38,7 +38,9 @@ func TestIdempotentCreateReplaysTheFirstResponse(t *testing.T) {
 	}
 
 	// Another caller's key of the same name is another request.
-	other := fs.do("POST", "/api/v1/customers", body, "Authorization", "", "Authorization", "Bearer "+fakeUserKey, "Idempotency-Key", "k1")
+	fs.svc.actors["stw_admin2_secret"] = steward.Actor{Type: steward.ActorAPIKey, ID: "key-admin2", UserID: "user-3",
+		AccountID: "acc-1", HomeAccount: "acc-1", Role: steward.RoleAdmin}
+	other := fs.do("POST", "/api/v1/customers", body, "Authorization", "", "Authorization", "Bearer stw_admin2_secret", "Idempotency-Key", "k1")
 	if other.Code != 201 || other.Header().Get("Location") == loc {
 		t.Errorf("another caller with the same key: %d, Location %q", other.Code, other.Header().Get("Location"))
 	}

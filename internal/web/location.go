@@ -37,12 +37,14 @@ func (s *Server) createLocation(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var f steward.LocationFields
-	if err := steward.DecodeJSON(body, &f); err != nil {
+	order, err := decodeFields(body, &f)
+	if err != nil {
 		return err
 	}
 	a := actorOf(r)
 	return s.create(w, r, body, creator{
 		objectType: steward.ObjectLocation,
+		order:      order,
 		create: func(ctx context.Context) (creation, error) {
 			return locationCreation(s.svc.CreateLocation(ctx, a, f))
 		},
@@ -64,10 +66,11 @@ func (s *Server) updateLocation(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	var order fieldOrder
 	o, err := s.svc.UpdateLocation(r.Context(), actorOf(r), r.PathValue("id"), ifMatchOf(r),
-		func(f *steward.LocationFields) error { return steward.ApplyMergePatch(f, patch) })
+		patcher[steward.LocationFields](patch, &order))
 	if err != nil {
-		return err
+		return order.sort(err)
 	}
 	return writeObject(w, http.StatusOK, o, o.Version)
 }

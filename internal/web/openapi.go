@@ -2,13 +2,12 @@ package web
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/steward-fleet/steward/internal/steward"
 )
@@ -23,25 +22,99 @@ func (s *Server) serveOpenAPI(w http.ResponseWriter, r *http.Request) error {
 const openAPIDescription = `Steward's HTTP API. JSON bodies in snake_case; times are RFC 3339 UTC with microseconds.
 Authenticate with "Authorization: Bearer <api key>". Errors are application/problem+json with one
 "errors" entry per bad field. Single objects carry a strong ETag; PATCH, DELETE, archive and
-unarchive honour If-Match (412 when stale). PATCH bodies are JSON Merge Patches (RFC 7396): only
-the members sent change, null clears. Creates honour Idempotency-Key. Lists page with limit and
-cursor and answer {"data": [...], "next_cursor": "..."|null}; unknown query parameters are 422.`
+unarchive honour If-Match (412 when stale), a single-object GET honours If-None-Match (304).
+PATCH bodies are JSON Merge Patches (RFC 7396): only the members sent change, null clears an
+optional member. Creates honour Idempotency-Key. Lists page with limit and cursor and answer
+{"data": [...], "next_cursor": "..."|null}; unknown query parameters are 422.`
+
+// The names of the headers the document declares, as components/headers keys.
+const (
+	hdrRequestID          = "X-Request-Id"
+	hdrETag               = "ETag"
+	hdrLocation           = "Location"
+	hdrIdempotentReplayed = "Idempotent-Replayed"
+	hdrRetryAfter         = "Retry-After"
+	hdrRateLimitLimit     = "RateLimit-Limit"
+	hdrRateLimitRemaining = "RateLimit-Remaining"
+	hdrRateLimitReset     = "RateLimit-Reset"
+)
+
+// openAPIHeaders are the response headers the document declares, each once in
+// components/headers.
+var openAPIHeaders = map[string]map[string]any{
+	hdrRequestID: {"description": "The request's id, as logged; named in every 5xx body.",
+		"schema": map[string]any{"type": "string"}},
+	hdrETag: {"description": `The strong ETag of the stored version ("3"), for If-Match and If-None-Match.`,
+		"schema": map[string]any{"type": "string"}},
+	hdrLocation: {"description": "The new object's URL.", "schema": map[string]any{"type": "string"}},
+	hdrIdempotentReplayed: {"description": "true when this is the stored response of an earlier request with the same Idempotency-Key.",
+		"schema": map[string]any{"type": "string", "enum": []any{"true"}}},
+	hdrRetryAfter: {"description": "Seconds to wait before trying again.",
+		"schema": map[string]any{"type": "integer", "format": "int32", "minimum": 0}},
+	hdrRateLimitLimit: {"description": "The requests the bucket holds when full (the burst).",
+		"schema": map[string]any{"type": "integer", "format": "int32", "minimum": 0}},
+	hdrRateLimitRemaining: {"description": "The requests left in the bucket now.",
+		"schema": map[string]any{"type": "integer", "format": "int32", "minimum": 0}},
+	hdrRateLimitReset: {"description": "Seconds until the bucket is full again.",
+		"schema": map[string]any{"type": "integer", "format": "int32", "minimum": 0}},
+}
+
+// headerRef references a declared header.
+func headerRef(name string) map[string]any {
+	return map[string]any{"$ref": "#/components/headers/" + name}
+}
+
+// headerRefs references the named declared headers, keyed by name.
+func headerRefs(names ...string) map[string]any {
+	m := make(map[string]any, len(names))
+	for _, n := range names {
+		m[n] = headerRef(n)
+	}
+	return m
+}
+
+// The error responses, as components/responses: one problem+json body, and the headers each
+// kind of refusal carries.
+const (
+	respProblem     = "Problem"     // any refusal: X-Request-Id
+	respConflict    = "Conflict"    // 409: Retry-After when an Idempotency-Key is in flight
+	respRateLimited = "RateLimited" // 429: Retry-After and RateLimit-*
+	respUnavailable = "Unavailable" // 503: Retry-After
+	respNotModified = "NotModified" // 304: no body
+)
+
+// problemStatuses are the error statuses the document declares, with the response each uses.
+var problemStatuses = map[int]string{
+	http.StatusBadRequest:                  respProblem,
+	http.StatusUnauthorized:                respProblem,
+	http.StatusForbidden:                   respProblem,
+	http.StatusNotFound:                    respProblem,
+	http.StatusConflict:                    respConflict,
+	http.StatusPreconditionFailed:          respProblem,
+	http.StatusRequestEntityTooLarge:       respProblem,
+	http.StatusRequestURITooLong:           respProblem,
+	http.StatusUnsupportedMediaType:        respProblem,
+	http.StatusUnprocessableEntity:         respProblem,
+	http.StatusTooManyRequests:             respRateLimited,
+	http.StatusRequestHeaderFieldsTooLarge: respProblem,
+	http.StatusInternalServerError:         respProblem,
+	http.StatusServiceUnavailable:          respUnavailable,
+}
 
 // openAPIDocument generates the OpenAPI 3.1 document of routes, with JSON Schemas derived from
 // the Go types the handlers decode and encode.
 func openAPIDocument(routes []route) ([]byte, error) {
-	g := &schemaGen{
-		components: map[string]any{},
-		names:      map[reflect.Type]string{},
-		patches:    map[reflect.Type]string{},
-		input:      map[reflect.Type]bool{},
-	}
+	g := newSchemaGen()
 	for _, rt := range routes {
-		if rt.body != nil {
-			g.markInput(reflect.TypeOf(rt.body))
+		if rt.response != nil {
+			g.markOutput(reflect.TypeOf(rt.response))
+		}
+		if rt.body != nil && rt.method != http.MethodPatch && len(rt.required) > 0 {
+			g.required[reflect.TypeOf(rt.body)] = rt.required
 		}
 	}
-	problemSchema := g.schema(reflect.TypeFor[problem]())
+	g.markOutput(reflect.TypeFor[problem]())
+	problemSchema := g.schema(reflect.TypeFor[problem](), false)
 
 	paths := map[string]map[string]any{}
 	var tags []any
@@ -49,7 +122,7 @@ func openAPIDocument(routes []route) ([]byte, error) {
 	for _, rt := range routes {
 		if !seenTag[rt.tag] {
 			seenTag[rt.tag] = true
-			tags = append(tags, map[string]any{"name": rt.tag})
+			tags = append(tags, map[string]any{"name": rt.tag, "description": tagDescriptions[rt.tag]})
 		}
 		if paths[rt.path] == nil {
 			paths[rt.path] = map[string]any{}
@@ -59,13 +132,20 @@ func openAPIDocument(routes []route) ([]byte, error) {
 	if g.err != nil {
 		return nil, g.err
 	}
+	problemContent := map[string]any{"application/problem+json": map[string]any{"schema": problemSchema}}
+	headers := map[string]any{}
+	for name, h := range openAPIHeaders {
+		headers[name] = h
+	}
 	doc := map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{
 			"title":       "Steward API",
 			"version":     "1",
 			"description": openAPIDescription,
+			"license":     map[string]any{"name": "See the project's LICENSE file", "identifier": "LicenseRef-Steward"},
 		},
+		"servers":  []any{map[string]any{"url": "/", "description": "The server that serves this document"}},
 		"tags":     tags,
 		"paths":    paths,
 		"security": []any{map[string]any{"bearerAuth": []any{}}},
@@ -75,15 +155,31 @@ func openAPIDocument(routes []route) ([]byte, error) {
 				"bearerAuth": map[string]any{"type": "http", "scheme": "bearer",
 					"description": "An API key (stw_…), created with `steward apikey create` or POST /api/v1/api-keys."},
 			},
-			"headers": map[string]any{
-				"RequestId": map[string]any{"description": "The request's id, as logged; named in every 5xx body.",
-					"schema": map[string]any{"type": "string"}},
-			},
+			"headers": headers,
 			"responses": map[string]any{
-				"Problem": map[string]any{
+				respProblem: map[string]any{
 					"description": "An error, as an RFC 9457 problem detail.",
-					"headers":     map[string]any{"X-Request-Id": map[string]any{"$ref": "#/components/headers/RequestId"}},
-					"content":     map[string]any{"application/problem+json": map[string]any{"schema": problemSchema}},
+					"headers":     headerRefs(hdrRequestID),
+					"content":     problemContent,
+				},
+				respConflict: map[string]any{
+					"description": "A conflict: a unique value taken, a delete of a referenced object, or a create with the same Idempotency-Key still in progress (with Retry-After).",
+					"headers":     headerRefs(hdrRequestID, hdrRetryAfter),
+					"content":     problemContent,
+				},
+				respRateLimited: map[string]any{
+					"description": "Too many requests for this API key or client address; retry after Retry-After seconds.",
+					"headers":     headerRefs(hdrRequestID, hdrRetryAfter, hdrRateLimitLimit, hdrRateLimitRemaining, hdrRateLimitReset),
+					"content":     problemContent,
+				},
+				respUnavailable: map[string]any{
+					"description": "The server cannot serve now (its database is unreachable); retry later.",
+					"headers":     headerRefs(hdrRequestID, hdrRetryAfter),
+					"content":     problemContent,
+				},
+				respNotModified: map[string]any{
+					"description": "The object still has the version If-None-Match names; no body.",
+					"headers":     headerRefs(hdrRequestID, hdrETag),
 				},
 			},
 		},
@@ -91,8 +187,58 @@ func openAPIDocument(routes []route) ([]byte, error) {
 	return json.MarshalIndent(doc, "", "  ")
 }
 
+// tagDescriptions describe the route table's tags.
+var tagDescriptions = map[string]string{
+	"health":    "Liveness, readiness and this document; no authentication.",
+	"customers": "The companies and people an account sells to, rents to or serves.",
+	"contacts":  "Ways to reach a customer.",
+	"locations": "Customers' sites and the account's own places.",
+	"assets":    "Machines and devices, where they are and who owns them.",
+	"audit":     "The append-only log of changes.",
+	"account":   "The caller, the account and its API keys.",
+}
+
 // pathParams finds the {name} wildcards of a ServeMux pattern path.
 var pathParams = regexp.MustCompile(`\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// statuses lists the statuses rt can answer besides its success, following docs/API.md.
+func (rt route) statuses() []int {
+	// Every request can fail inside (500) or meet an unreachable database (503), and every
+	// request meets the transport's limits: an over-long path (414) or headers (431).
+	s := []int{http.StatusInternalServerError, http.StatusServiceUnavailable,
+		http.StatusRequestURITooLong, http.StatusRequestHeaderFieldsTooLarge}
+	if rt.path == "/healthz" || rt.path == "/readyz" {
+		slices.Sort(s)
+		return s // probes: exempt from rate limits, any query accepted
+	}
+	// On every API request: a malformed query or two Authorization headers (400), rate limits
+	// (429), and query parameters the route does not know (422).
+	s = append(s, http.StatusBadRequest, http.StatusTooManyRequests, http.StatusUnprocessableEntity)
+	if !rt.public {
+		s = append(s, http.StatusUnauthorized, http.StatusForbidden)
+	}
+	if strings.Contains(rt.path, "{") {
+		s = append(s, http.StatusNotFound)
+	}
+	if rt.body != nil {
+		s = append(s, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType)
+	}
+	if rt.ifMatch {
+		s = append(s, http.StatusPreconditionFailed)
+	}
+	// A unique value taken (create, change), a referenced object (delete of a stored object; an
+	// API key's revocation cannot conflict), an Idempotency-Key in flight (create).
+	if rt.idempotent || (rt.method == http.MethodDelete && rt.ifMatch) || rt.method == http.MethodPatch {
+		s = append(s, http.StatusConflict)
+	}
+	slices.Sort(s)
+	return s
+}
+
+// conditionalGet reports whether rt is a single-object GET that answers If-None-Match with 304.
+func (rt route) conditionalGet() bool {
+	return rt.method == http.MethodGet && rt.response != nil && versioned(reflect.TypeOf(rt.response))
+}
 
 // operation describes one route.
 func (g *schemaGen) operation(rt route) map[string]any {
@@ -106,14 +252,8 @@ func (g *schemaGen) operation(rt route) map[string]any {
 			"schema": map[string]any{"type": "string"}})
 	}
 	for _, p := range rt.query {
-		s := map[string]any{"type": p.typ}
-		if p.format != "" {
-			s["format"] = p.format
-		}
-		if len(p.enum) > 0 {
-			s["enum"] = p.enum
-		}
-		q := map[string]any{"name": p.name, "in": "query", "schema": s}
+		// The server takes an empty value as the parameter left out (limit= is the default page).
+		q := map[string]any{"name": p.name, "in": "query", "schema": g.paramSchema(p), "allowEmptyValue": true}
 		if p.description != "" {
 			q["description"] = p.description
 		}
@@ -123,9 +263,14 @@ func (g *schemaGen) operation(rt route) map[string]any {
 		params = append(params, map[string]any{"name": "If-Match", "in": "header", "schema": map[string]any{"type": "string"},
 			"description": `The ETag the change is based on ("3"); 412 when the object changed since. * or absent: no check.`})
 	}
+	if rt.conditionalGet() {
+		params = append(params, map[string]any{"name": "If-None-Match", "in": "header", "schema": map[string]any{"type": "string"},
+			"description": `The ETag of the copy the client holds ("3"); 304 without a body when it is still current.`})
+	}
 	if rt.idempotent {
 		params = append(params, map[string]any{"name": "Idempotency-Key", "in": "header",
-			"schema":      map[string]any{"type": "string", "minLength": 1, "maxLength": maxIdempotencyKeyLen},
+			"schema": map[string]any{"type": "string", "minLength": 1, "maxLength": maxIdempotencyKeyLen,
+				"pattern": "^[ -~]+$"}, // printable ASCII
 			"description": "Printable ASCII, unique per request, scoped to the caller: a retry with the same key and body within 24 h replays the first response (header Idempotent-Replayed: true)."})
 	}
 	if len(params) > 0 {
@@ -133,19 +278,18 @@ func (g *schemaGen) operation(rt route) map[string]any {
 	}
 
 	if rt.body != nil {
-		schema := g.schema(reflect.TypeOf(rt.body))
-		if len(rt.required) > 0 {
-			schema = map[string]any{"allOf": []any{schema, map[string]any{"required": rt.required}}}
-		}
-		content := map[string]any{"application/json": map[string]any{"schema": schema}}
+		t := reflect.TypeOf(rt.body)
+		var content map[string]any
 		desc := "The object's fields."
-		if rt.method == http.MethodPatch {
-			schema = g.patchRef(reflect.TypeOf(rt.body))
+		if rt.method != http.MethodPatch {
+			content = map[string]any{"application/json": map[string]any{"schema": g.schema(t, true)}}
+		} else {
+			schema := g.patchRef(t, append(slices.Clip(g.required[t]), rt.required...))
 			content = map[string]any{
 				"application/merge-patch+json": map[string]any{"schema": schema},
 				"application/json":             map[string]any{"schema": schema},
 			}
-			desc = "A JSON Merge Patch: only the members sent change, null clears an optional field, nested objects merge line by line."
+			desc = "A JSON Merge Patch: only the members sent change, null clears an optional member, nested objects merge line by line."
 		}
 		op["requestBody"] = map[string]any{"required": true, "description": desc, "content": content}
 	}
@@ -155,9 +299,12 @@ func (g *schemaGen) operation(rt route) map[string]any {
 		status = http.StatusOK
 	}
 	ok := map[string]any{"description": http.StatusText(status)}
-	headers := map[string]any{"X-Request-Id": map[string]any{"$ref": "#/components/headers/RequestId"}}
+	headers := headerRefs(hdrRequestID)
 	if status == http.StatusCreated {
-		headers["Location"] = map[string]any{"description": "The new object's URL.", "schema": map[string]any{"type": "string"}}
+		headers[hdrLocation] = headerRef(hdrLocation)
+	}
+	if rt.idempotent {
+		headers[hdrIdempotentReplayed] = headerRef(hdrIdempotentReplayed)
 	}
 	switch {
 	case rt.contentType != "":
@@ -165,36 +312,41 @@ func (g *schemaGen) operation(rt route) map[string]any {
 	case rt.response != nil:
 		t := reflect.TypeOf(rt.response)
 		if versioned(t) {
-			headers["ETag"] = map[string]any{"description": "The strong ETag of the stored version, for If-Match.",
-				"schema": map[string]any{"type": "string"}}
+			headers[hdrETag] = headerRef(hdrETag)
 		}
-		ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(t)}}
+		ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(t, false)}}
 	}
 	ok["headers"] = headers
-	problemRef := map[string]any{"$ref": "#/components/responses/Problem"}
-	responses := map[string]any{strconv.Itoa(status): ok, "default": problemRef}
-	if !rt.public {
-		responses["401"] = problemRef
-		responses["403"] = problemRef
+	responses := map[string]any{strconv.Itoa(status): ok}
+	if rt.conditionalGet() {
+		responses[strconv.Itoa(http.StatusNotModified)] = map[string]any{"$ref": "#/components/responses/" + respNotModified}
 	}
-	if strings.Contains(rt.path, "{") {
-		responses["404"] = problemRef
-	}
-	if rt.body != nil || len(rt.query) > 0 || rt.idempotent {
-		responses["422"] = problemRef
-	}
-	if rt.body != nil {
-		responses["400"] = problemRef
-		responses["413"] = problemRef
-	}
-	if rt.ifMatch {
-		responses["412"] = problemRef
-	}
-	if rt.idempotent || rt.method == http.MethodDelete {
-		responses["409"] = problemRef
+	for _, st := range rt.statuses() {
+		responses[strconv.Itoa(st)] = map[string]any{"$ref": "#/components/responses/" + problemStatuses[st]}
 	}
 	op["responses"] = responses
 	return op
+}
+
+// paramSchema is the schema of a query parameter.
+func (g *schemaGen) paramSchema(p param) map[string]any {
+	if p.of != nil {
+		return g.schema(p.of, true)
+	}
+	s := map[string]any{"type": p.typ}
+	if p.format != "" {
+		s["format"] = p.format
+	}
+	if len(p.enum) > 0 {
+		s["enum"] = p.enum
+	}
+	if p.maxLength > 0 {
+		s["maxLength"] = p.maxLength
+	}
+	if p.max > 0 {
+		s["minimum"], s["maximum"] = p.min, p.max
+	}
+	return s
 }
 
 // versioned reports whether t is a stored object whose responses carry an ETag: it embeds Meta.
@@ -208,270 +360,4 @@ func versioned(t reflect.Type) bool {
 		}
 	}
 	return false
-}
-
-// enumValues lists the values of the domain's enumerated string types.
-var enumValues = map[reflect.Type][]string{
-	reflect.TypeFor[steward.CustomerType](): customerTypeNames(),
-	reflect.TypeFor[steward.ContactKind](): {string(steward.ContactPerson), string(steward.ContactDepartment),
-		string(steward.ContactCallCentre)},
-	reflect.TypeFor[steward.Role](): {string(steward.RoleAdmin), string(steward.RoleFleetAdmin),
-		string(steward.RoleUser), string(steward.RoleTechnician)},
-	reflect.TypeFor[steward.ActorType](): {string(steward.ActorUser), string(steward.ActorAPIKey),
-		string(steward.ActorImport), string(steward.ActorSystem)},
-	reflect.TypeFor[steward.Source](): {string(steward.SourceWeb), string(steward.SourceAPI),
-		string(steward.SourceImport), string(steward.SourceSystem)},
-	reflect.TypeFor[steward.AccountKind](): {string(steward.AccountInternal), string(steward.AccountExternal)},
-	reflect.TypeFor[steward.Status](): {string(steward.StatusActive), string(steward.StatusArchived),
-		string(steward.StatusAll)},
-}
-
-// schemaGen derives JSON Schemas (2020-12, as OpenAPI 3.1 uses) from Go types by reflection,
-// following encoding/json: json tags name properties, embedded structs are flattened, pointers
-// are nullable, a Timestamp is a date-time string, an interface is any value. Named structs
-// become components; a name is taken once.
-type schemaGen struct {
-	components map[string]any
-	names      map[reflect.Type]string // component names of types
-	patches    map[reflect.Type]string // component names of types' merge patch forms
-	input      map[reflect.Type]bool   // reachable from a request body
-	err        error
-}
-
-var (
-	timestampType  = reflect.TypeFor[steward.Timestamp]()
-	rawMessageType = reflect.TypeFor[json.RawMessage]()
-	marshalerType  = reflect.TypeFor[json.Marshaler]()
-)
-
-// markInput records the struct types a request body can hold: their schemas refuse unknown
-// members (as DecodeJSON does) and require nothing, since a create's required fields are stated
-// per operation and a merge patch requires none.
-func (g *schemaGen) markInput(t reflect.Type) {
-	switch t.Kind() {
-	case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
-		g.markInput(t.Elem())
-	case reflect.Struct:
-		if t == timestampType || g.input[t] {
-			return
-		}
-		g.input[t] = true
-		for i := range t.NumField() {
-			g.markInput(t.Field(i).Type)
-		}
-	}
-}
-
-func (g *schemaGen) fail(format string, args ...any) map[string]any {
-	if g.err == nil {
-		g.err = fmt.Errorf(format, args...)
-	}
-	return map[string]any{}
-}
-
-// schema returns the schema of t: a reference for a named struct, else inline.
-func (g *schemaGen) schema(t reflect.Type) map[string]any {
-	if t.Kind() == reflect.Pointer {
-		return nullable(g.schema(t.Elem()))
-	}
-	switch t {
-	case timestampType:
-		return map[string]any{"type": "string", "format": "date-time"}
-	case rawMessageType:
-		return map[string]any{}
-	}
-	if t.Implements(marshalerType) || reflect.PointerTo(t).Implements(marshalerType) {
-		return g.fail("%v has its own JSON encoding; describe it in openapi.go", t)
-	}
-	switch t.Kind() {
-	case reflect.String:
-		s := map[string]any{"type": "string"}
-		if e, ok := enumValues[t]; ok {
-			s["enum"] = e
-		}
-		return s
-	case reflect.Bool:
-		return map[string]any{"type": "boolean"}
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Uint8, reflect.Uint16, reflect.Uint32:
-		return map[string]any{"type": "integer"}
-	case reflect.Int64, reflect.Uint, reflect.Uint64:
-		return map[string]any{"type": "integer", "format": "int64"}
-	case reflect.Float32, reflect.Float64:
-		return map[string]any{"type": "number"}
-	case reflect.Interface:
-		return map[string]any{}
-	case reflect.Slice, reflect.Array:
-		if t.Elem().Kind() == reflect.Uint8 {
-			return map[string]any{"type": "string", "contentEncoding": "base64"}
-		}
-		return map[string]any{"type": "array", "items": g.schema(t.Elem())}
-	case reflect.Map:
-		if t.Key().Kind() != reflect.String {
-			return g.fail("%v: only maps with string keys encode as JSON objects", t)
-		}
-		return map[string]any{"type": "object", "additionalProperties": g.schema(t.Elem())}
-	case reflect.Struct:
-		if t.Name() == "" {
-			return g.object(t)
-		}
-		return g.ref(t)
-	}
-	return g.fail("%v: kind %v has no JSON form", t, t.Kind())
-}
-
-// ref returns a reference to t's component, generating it the first time.
-func (g *schemaGen) ref(t reflect.Type) map[string]any {
-	name, ok := g.names[t]
-	if !ok {
-		name = schemaName(t)
-		if _, taken := g.components[name]; taken {
-			return g.fail("schema name %s taken twice (by %v)", name, t)
-		}
-		g.names[t] = name
-		g.components[name] = map[string]any{} // a placeholder, so recursive types terminate
-		g.components[name] = g.object(t)
-	}
-	return map[string]any{"$ref": "#/components/schemas/" + name}
-}
-
-// patchRef returns a reference to the JSON Merge Patch form of struct type t (component
-// <Name>Patch): the same members, each of them nullable (null clears it), nested structs in
-// their patch form too.
-func (g *schemaGen) patchRef(t reflect.Type) map[string]any {
-	name, ok := g.patches[t]
-	if !ok {
-		name = schemaName(t) + "Patch"
-		if _, taken := g.components[name]; taken {
-			return g.fail("schema name %s taken twice (the patch of %v)", name, t)
-		}
-		g.patches[t] = name
-		g.components[name] = map[string]any{}
-		props := map[string]any{}
-		g.patchFields(t, props)
-		g.components[name] = map[string]any{"type": "object", "properties": props, "additionalProperties": false}
-	}
-	return map[string]any{"$ref": "#/components/schemas/" + name}
-}
-
-func (g *schemaGen) patchFields(t reflect.Type, props map[string]any) {
-	for i := range t.NumField() {
-		f := t.Field(i)
-		tag := f.Tag.Get("json")
-		name, _, _ := strings.Cut(tag, ",")
-		if tag == "-" || (!f.IsExported() && !f.Anonymous) {
-			continue
-		}
-		ft := f.Type
-		if ft.Kind() == reflect.Pointer {
-			ft = ft.Elem()
-		}
-		if f.Anonymous && name == "" && ft.Kind() == reflect.Struct {
-			g.patchFields(ft, props)
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
-		if ft.Kind() == reflect.Struct && ft.Name() != "" && ft != timestampType {
-			props[name] = nullable(g.patchRef(ft))
-		} else {
-			props[name] = nullable(g.schema(f.Type))
-		}
-	}
-}
-
-// object is the schema of a struct type.
-func (g *schemaGen) object(t reflect.Type) map[string]any {
-	props := map[string]any{}
-	var required []string
-	input := g.input[t]
-	g.fields(t, input, props, &required)
-	s := map[string]any{"type": "object", "properties": props}
-	if input {
-		s["additionalProperties"] = false
-	}
-	if len(required) > 0 {
-		s["required"] = required
-	}
-	return s
-}
-
-// fields adds t's JSON members to props, flattening embedded structs as encoding/json does.
-// In an output type every member without omitempty is always present, so required.
-func (g *schemaGen) fields(t reflect.Type, input bool, props map[string]any, required *[]string) {
-	for i := range t.NumField() {
-		f := t.Field(i)
-		tag := f.Tag.Get("json")
-		if tag == "-" {
-			continue
-		}
-		name, opts, _ := strings.Cut(tag, ",")
-		if f.Anonymous && name == "" {
-			ft := f.Type
-			if ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
-			}
-			if ft.Kind() == reflect.Struct {
-				g.fields(ft, input, props, required)
-				continue
-			}
-		}
-		if !f.IsExported() {
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
-		if _, dup := props[name]; dup {
-			g.fail("%v: member %q appears twice", t, name)
-			continue
-		}
-		props[name] = g.schema(f.Type)
-		optional := false
-		for o := range strings.SplitSeq(opts, ",") {
-			optional = optional || o == "omitempty" || o == "omitzero"
-		}
-		if !input && !optional {
-			*required = append(*required, name)
-		}
-	}
-}
-
-// nullable lets s also be null.
-func nullable(s map[string]any) map[string]any {
-	if len(s) == 0 { // any value: null included
-		return s
-	}
-	if typ, ok := s["type"].(string); ok {
-		n := make(map[string]any, len(s))
-		for k, v := range s {
-			n[k] = v
-		}
-		n["type"] = []any{typ, "null"}
-		if e, ok := s["enum"].([]string); ok {
-			vals := make([]any, 0, len(e)+1)
-			for _, v := range e {
-				vals = append(vals, v)
-			}
-			n["enum"] = append(vals, nil)
-		}
-		return n
-	}
-	return map[string]any{"anyOf": []any{s, map[string]any{"type": "null"}}}
-}
-
-// schemaName names t's component: its Go name, capitalised; an instance of a generic type is
-// named by its type arguments then the generic's name (Page[Customer] is CustomerPage).
-func schemaName(t reflect.Type) string {
-	n := t.Name()
-	if i := strings.IndexByte(n, '['); i >= 0 {
-		var b strings.Builder
-		for arg := range strings.SplitSeq(n[i+1:len(n)-1], ",") {
-			b.WriteString(arg[strings.LastIndexByte(arg, '.')+1:])
-		}
-		n = b.String() + n[:i]
-	}
-	r := []rune(n)
-	r[0] = unicode.ToUpper(r[0])
-	return string(r)
 }

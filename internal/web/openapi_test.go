@@ -2,9 +2,10 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
-	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -109,6 +110,9 @@ func TestOpenAPIQueryParametersAreTheAcceptedOnes(t *testing.T) {
 			}
 			name := p["name"].(string)
 			schema := p["schema"].(map[string]any)
+			if ref, ok := schema["$ref"].(string); ok {
+				schema = doc["components"].(map[string]any)["schemas"].(map[string]any)[strings.TrimPrefix(ref, "#/components/schemas/")].(map[string]any)
+			}
 			value := "x"
 			switch {
 			case schema["enum"] != nil:
@@ -193,22 +197,42 @@ func TestOpenAPISchemasFollowTheGoTypes(t *testing.T) {
 	}
 	// Embedded structs are flattened; Meta's version is not in the JSON.
 	check("Customer", "location_count", `{"format":"int64","type":"integer"}`)
-	check("Customer", "name", `{"type":"string"}`)
+	check("Customer", "name", `{"maxLength":200,"minLength":1,"type":"string"}`)
+	check("Customer", "type", `{"$ref":"#/components/schemas/CustomerType"}`)
 	check("Customer", "archived_at", `{"format":"date-time","type":["string","null"]}`)
 	check("Customer", "created_at", `{"format":"date-time","type":"string"}`)
 	check("Customer", "address", `{"$ref":"#/components/schemas/Address"}`)
 	if _, ok := schemas["Customer"].(map[string]any)["properties"].(map[string]any)["Version"]; ok {
 		t.Error("Customer documents the hidden Version")
 	}
-	check("Location", "customer_id", `{"type":["string","null"]}`)
-	check("Location", "latitude", `{"type":["number","null"]}`)
-	check("Movement", "old", `{}`)
+	check("Location", "customer_id", `{"maxLength":64,"type":["string","null"]}`)
+	check("Location", "latitude", `{"format":"double","maximum":90,"minimum":-90,"type":["number","null"]}`)
+	check("Location", "radius_m", `{"format":"int32","maximum":100000,"minimum":1,"type":["integer","null"]}`)
+	check("Movement", "old", `{"description":"the id before; null for none","type":["string","null"]}`)
+	check("Change", "old", `{"anyOf":[{"type":"string"},{"format":"double","type":"number"},{"type":"boolean"},{"type":"null"}],"description":"the value before; null when it had none"}`)
 	check("AuditEvent", "changes", `{"items":{"$ref":"#/components/schemas/Change"},"type":"array"}`)
 	check("Me", "api_key", `{"anyOf":[{"$ref":"#/components/schemas/APIKey"},{"type":"null"}]}`)
-	check("CustomerPage", "data", `{"items":{"$ref":"#/components/schemas/Customer"},"type":"array"}`)
+	check("CustomerPage", "data", `{"items":{"$ref":"#/components/schemas/Customer"},"maxItems":500,"type":"array"}`)
 	check("CustomerPage", "next_cursor", `{"type":["string","null"]}`)
 	check("Problem", "errors", `{"items":{"$ref":"#/components/schemas/FieldError"},"type":"array"}`)
-	check("CustomerFieldsPatch", "name", `{"type":["string","null"]}`)
+	// A merge patch may clear an optional member (null), never a required one; an enumeration
+	// stays a reference, with null beside it rather than in its values.
+	check("CustomerFieldsPatch", "name", `{"maxLength":200,"minLength":1,"type":"string"}`)
+	check("CustomerFieldsPatch", "notes", `{"maxLength":10000,"type":["string","null"]}`)
+	check("CustomerFieldsPatch", "type", `{"anyOf":[{"$ref":"#/components/schemas/CustomerType"},{"type":"null"}]}`)
+	check("AssetFieldsPatch", "year", `{"description":"year of manufacture; the maximum is next year, as of when this document was generated","format":"int32","maximum":`+
+		strconv.Itoa(steward.MaxYear())+`,"minimum":1900,"type":["integer","null"]}`)
+	check("AccountFieldsPatch", "name", `{"maxLength":200,"minLength":1,"type":"string"}`)
+	// A struct in both requests and responses has two forms: the response's requires every
+	// member, the request's refuses unknown ones.
+	check("Customer", "address", `{"$ref":"#/components/schemas/Address"}`)
+	check("CustomerFields", "address", `{"$ref":"#/components/schemas/AddressInput"}`)
+	if req := jsonList(schemas["Address"].(map[string]any)["required"]); len(req) != 5 {
+		t.Errorf("Address requires %v, want every line", req)
+	}
+	if schemas["AddressInput"].(map[string]any)["additionalProperties"] != false || schemas["AddressInput"].(map[string]any)["required"] != nil {
+		t.Errorf("AddressInput = %v", schemas["AddressInput"])
+	}
 	check("CustomerFieldsPatch", "address", `{"anyOf":[{"$ref":"#/components/schemas/AddressPatch"},{"type":"null"}]}`)
 	check("APIKey", "key", `{"type":"string"}`)
 	if req := schemas["APIKey"].(map[string]any)["required"].([]any); slices.Contains(req, any("key")) {
@@ -218,10 +242,8 @@ func TestOpenAPISchemasFollowTheGoTypes(t *testing.T) {
 		t.Error("request bodies refuse unknown members, the schema must say so")
 	}
 	// A create requires name.
-	post := doc["paths"].(map[string]any)["/api/v1/customers"].(map[string]any)["post"].(map[string]any)
-	b, _ := json.Marshal(post["requestBody"].(map[string]any)["content"].(map[string]any)["application/json"])
-	if !strings.Contains(string(b), `{"required":["name"]}`) {
-		t.Errorf("create customer body: %s", b)
+	if req := jsonList(schemas["CustomerFields"].(map[string]any)["required"]); !slices.Equal(req, []any{"name"}) {
+		t.Errorf("create customer body requires %v", req)
 	}
 
 	// The problem type matches what writeError sends.
@@ -236,29 +258,78 @@ func TestOpenAPISchemasFollowTheGoTypes(t *testing.T) {
 	}
 }
 
-// The enumerations the document lists are values the domain accepts.
-func TestOpenAPIEnumsAreValid(t *testing.T) {
-	for _, v := range enumValues[reflect.TypeFor[steward.CustomerType]()] {
-		if !steward.CustomerType(v).Valid() {
-			t.Errorf("customer type %q is not valid", v)
+// Every enumeration is one shared component holding exactly its domain type's Values(), with no
+// null among them (a generated client would make a "<nil>" constant of it); nothing else in the
+// document lists enum values but the sort keys and a header's one value.
+func TestOpenAPIEnumsAreSharedComponents(t *testing.T) {
+	fs := newFakeServer(t, Options{})
+	doc := fetchOpenAPI(t, fs)
+	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
+	want := map[string][]string{}
+	add := func(name string, vals []string) { want[name] = vals }
+	add("CustomerType", strs(steward.CustomerType("").Values()))
+	add("ContactKind", strs(steward.ContactKind("").Values()))
+	add("Role", strs(steward.Role("").Values()))
+	add("ActorType", strs(steward.ActorType("").Values()))
+	add("Source", strs(steward.Source("").Values()))
+	add("AccountKind", strs(steward.AccountKind("").Values()))
+	add("Status", strs(steward.Status("").Values()))
+	add("FleetVisibility", strs(steward.FleetVisibility("").Values()))
+	for name, vals := range want {
+		s, ok := schemas[name].(map[string]any)
+		if !ok {
+			t.Errorf("no component %s", name)
+			continue
+		}
+		var got []string
+		for _, v := range jsonList(s["enum"]) {
+			got = append(got, v.(string)) // a null would panic here: none is allowed
+		}
+		if !slices.Equal(got, vals) || s["type"] != "string" {
+			t.Errorf("%s = %v (type %v), want the string enum %v", name, got, s["type"], vals)
 		}
 	}
-	roles := enumValues[reflect.TypeFor[steward.Role]()]
-	for _, v := range roles {
-		if !steward.Role(v).Valid() {
-			t.Errorf("role %q is not valid", v)
+	// Inline enums elsewhere: only the sort parameters and header values.
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if e, ok := v["enum"]; ok {
+				for _, x := range jsonList(e) {
+					if x == nil {
+						t.Errorf("%s: null inside an enum", path)
+					}
+				}
+				component := strings.HasPrefix(path, "/components/schemas/") && strings.Count(path, "/") == 3
+				if !component && !strings.Contains(path, "/sort/") && !strings.HasPrefix(path, "/components/headers/") {
+					t.Errorf("%s: an inline enum; use the enumeration's component", path)
+				}
+			}
+			for k, c := range v {
+				if p, ok := c.(map[string]any); ok && p["name"] != nil && k != "schema" {
+					k = fmt.Sprint(p["name"])
+				}
+				walk(path+"/"+k, c)
+			}
+		case []any:
+			for _, c := range v {
+				if p, ok := c.(map[string]any); ok && p["name"] != nil {
+					walk(path+"/"+fmt.Sprint(p["name"]), c)
+					continue
+				}
+				walk(path+"/[]", c)
+			}
 		}
 	}
-	if len(roles) != 4 {
-		t.Errorf("roles %v", roles)
+	walk("", doc)
+}
+
+func strs[T ~string](vals []T) []string {
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = string(v)
 	}
-	kinds := enumValues[reflect.TypeFor[steward.ContactKind]()]
-	for _, v := range kinds {
-		f := steward.ContactFields{Name: "n", Kind: steward.ContactKind(v)}
-		if err := f.Normalize(); err != nil {
-			t.Errorf("contact kind %q: %v", v, err)
-		}
-	}
+	return out
 }
 
 // The endpoints of docs/API.md's core table, as the contract fixes them.

@@ -25,8 +25,11 @@ const problemTypeBase = "https://steward.dev/problems/"
 
 // Error codes only the web layer produces, for statuses no service method returns.
 const (
-	codeMethodNotAllowed = "method_not_allowed" // 405: the path exists, the method does not.
-	codeUnavailable      = "unavailable"        // 503: a dependency (the database) is down.
+	codeMethodNotAllowed     = "method_not_allowed"     // 405: the path exists, the method does not.
+	codeUnsupportedMediaType = "unsupported_media_type" // 415: the body is not JSON.
+	codeURITooLong           = "uri_too_long"           // 414: the path is over MaxPathBytes.
+	codeHeaderTooLarge       = "headers_too_large"      // 431: the headers are over MaxHeaderBytes.
+	codeUnavailable          = "unavailable"            // 503: a dependency (the database) is down.
 )
 
 // Kinds the web layer gives its own errors, so clients can tell them apart by problem type.
@@ -37,17 +40,21 @@ const (
 
 // codeStatus is the one table mapping error codes to HTTP statuses.
 var codeStatus = map[string]int{
-	steward.EINVALID:      http.StatusUnprocessableEntity,
-	steward.EBADREQUEST:   http.StatusBadRequest,
-	steward.EUNAUTHORIZED: http.StatusUnauthorized,
-	steward.EFORBIDDEN:    http.StatusForbidden,
-	steward.ENOTFOUND:     http.StatusNotFound,
-	steward.ECONFLICT:     http.StatusConflict,
-	steward.EPRECONDITION: http.StatusPreconditionFailed,
-	steward.ETOOLARGE:     http.StatusRequestEntityTooLarge,
-	steward.EINTERNAL:     http.StatusInternalServerError,
-	codeMethodNotAllowed:  http.StatusMethodNotAllowed,
-	codeUnavailable:       http.StatusServiceUnavailable,
+	steward.EINVALID:         http.StatusUnprocessableEntity,
+	steward.EBADREQUEST:      http.StatusBadRequest,
+	steward.EUNAUTHORIZED:    http.StatusUnauthorized,
+	steward.EFORBIDDEN:       http.StatusForbidden,
+	steward.ENOTFOUND:        http.StatusNotFound,
+	steward.ECONFLICT:        http.StatusConflict,
+	steward.EPRECONDITION:    http.StatusPreconditionFailed,
+	steward.ETOOLARGE:        http.StatusRequestEntityTooLarge,
+	steward.EINTERNAL:        http.StatusInternalServerError,
+	codeMethodNotAllowed:     http.StatusMethodNotAllowed,
+	codeUnsupportedMediaType: http.StatusUnsupportedMediaType,
+	codeURITooLong:           http.StatusRequestURITooLong,
+	codeHeaderTooLarge:       http.StatusRequestHeaderFieldsTooLarge,
+	codeTooManyRequests:      http.StatusTooManyRequests,
+	codeUnavailable:          http.StatusServiceUnavailable,
 }
 
 // kindTitles titles the problem types that refine a code; others take the status text.
@@ -102,16 +109,16 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	p, hidden := problemFor(err, info.id)
 	if responseStarted(w) {
 		s.log.ErrorContext(r.Context(), "response aborted", "request_id", info.id,
-			"method", r.Method, "path", r.URL.Path, "error", err)
+			"method", r.Method, "path", logPath(r), "error", err)
 		panic(http.ErrAbortHandler)
 	}
 	switch {
 	case hidden && r.Context().Err() != nil && errors.Is(err, context.Canceled):
 		s.log.WarnContext(r.Context(), "request canceled by the client", "request_id", info.id,
-			"method", r.Method, "path", r.URL.Path, "error", err)
+			"method", r.Method, "path", logPath(r), "error", err)
 	case hidden:
 		s.log.ErrorContext(r.Context(), "request failed", "request_id", info.id,
-			"method", r.Method, "path", r.URL.Path, "error", err)
+			"method", r.Method, "path", logPath(r), "error", err)
 	}
 	if p.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="steward"`)
@@ -129,10 +136,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	_, _ = w.Write(append(body, '\n'))
 }
 
-// apiFallback answers every path under /api/ that no route claims: 405 with an Allow header
-// when the path exists for other methods, 404 otherwise. It asks the mux itself, so the answer
-// follows the registered routes exactly.
-func (s *Server) apiFallback(w http.ResponseWriter, r *http.Request) {
+// fallback answers every path that no route claims: 405 with an Allow header when the path
+// exists for other methods, 404 otherwise. It asks the mux itself, so the answer follows the
+// registered routes exactly.
+func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {
 	var allow []string
 	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
 		http.MethodPatch, http.MethodDelete} {
@@ -141,15 +148,15 @@ func (s *Server) apiFallback(w http.ResponseWriter, r *http.Request) {
 		}
 		probe := r.Clone(r.Context())
 		probe.Method = m
-		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != apiFallbackPattern {
+		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != apiFallbackPattern && pattern != rootFallbackPattern {
 			allow = append(allow, m)
 		}
 	}
 	if len(allow) == 0 {
-		s.writeError(w, r, steward.Errorf(steward.ENOTFOUND, "no endpoint %s", r.URL.Path))
+		s.writeError(w, r, steward.Errorf(steward.ENOTFOUND, "no endpoint %s", shorten(r.URL.Path, maxLoggedPath)))
 		return
 	}
 	w.Header().Set("Allow", strings.Join(allow, ", "))
 	s.writeError(w, r, steward.Errorf(codeMethodNotAllowed, "%s is not allowed on %s; allowed: %s",
-		r.Method, r.URL.Path, strings.Join(allow, ", ")))
+		r.Method, shorten(r.URL.Path, maxLoggedPath), strings.Join(allow, ", ")))
 }

@@ -15,9 +15,17 @@ import (
 	"github.com/steward-fleet/steward/internal/steward"
 )
 
-// readBody reads the whole request body, within the limit limitBody set.
+// readBody reads the whole request body, within the limit the route handler set. A body of
+// known length is read into one buffer of its size, so reading costs no more than the body.
 func readBody(r *http.Request) ([]byte, error) {
-	b, err := io.ReadAll(r.Body)
+	var b []byte
+	var err error
+	if n := r.ContentLength; n >= 0 {
+		b = make([]byte, n)
+		_, err = io.ReadFull(r.Body, b)
+	} else {
+		b, err = io.ReadAll(r.Body)
+	}
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -35,11 +43,23 @@ func readPatch(r *http.Request) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var probe map[string]any
-	if err := steward.DecodeJSON(body, &probe); err != nil {
+	if err := checkJSONSyntax(body); err != nil {
 		return nil, err
 	}
 	return body, nil
+}
+
+// patcher returns the change function an Update service method applies to the stored fields:
+// the merge patch, whose member order it records in order for sorting field errors.
+func patcher[T any, P interface {
+	*T
+	normalizer
+}](patch []byte, order *fieldOrder) func(*T) error {
+	return func(f *T) error {
+		o, err := mergePatch(patch, P(f))
+		*order = o
+		return err
+	}
 }
 
 // checkQuery refuses query parameters the route does not document, and documented ones given

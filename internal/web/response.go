@@ -22,13 +22,21 @@ func marshal(v any) ([]byte, error) {
 func writeBody(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	if len(body) > 0 && !isHead(w) {
+		_, _ = w.Write(body)
+	}
 }
 
 // writeJSON sends v as JSON. Encoding happens into a pooled buffer before anything is sent, so
 // an encoding error still becomes a problem response, and a page of JSON costs no fresh
 // allocation of its size per request.
+//
+// A response to HEAD is not encoded at all: its headers are all it sends.
 func writeJSON(w http.ResponseWriter, status int, v any) error {
+	if isHead(w) {
+		writeBody(w, status, nil)
+		return nil
+	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer putBuf(buf)
 	buf.Reset()

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"reflect"
 
 	"github.com/steward-fleet/steward/internal/steward"
 )
@@ -16,14 +17,15 @@ type route struct {
 	summary     string
 	tag         string
 	query       []param
-	body        any      // a value of the request body's type; nil when there is none
-	required    []string // body fields a create requires
-	response    any      // a value of the success body's type; nil when there is none
-	status      int      // the success status; 0 means 200
-	contentType string   // of the success body, when not application/json
-	public      bool     // served without authentication
-	ifMatch     bool     // honours If-Match
-	idempotent  bool     // honours Idempotency-Key
+	body        any                // a value of the request body's type; nil when there is none
+	required    []string           // body fields a create requires, or a merge patch may not clear
+	response    any                // a value of the success body's type; nil when there is none
+	status      int                // the success status; 0 means 200
+	contentType string             // of the success body, when not application/json
+	public      bool               // served without authentication
+	perm        steward.Permission // what the caller's role must allow (checked before the body is read)
+	ifMatch     bool               // honours If-Match
+	idempotent  bool               // honours Idempotency-Key
 	handle      handlerFunc
 }
 
@@ -34,14 +36,18 @@ type param struct {
 	format      string
 	description string
 	enum        []string
+	of          reflect.Type // a domain type whose schema it takes (an enumeration), instead of typ
+	maxLength   int          // of a string, in characters; 0: none stated
+	min, max    int          // of an integer, when max > 0
 }
 
 var (
-	qLimit  = param{name: "limit", typ: "integer", description: "page size, 1 to 500; default 50"}
+	qLimit = param{name: "limit", typ: "integer", format: "int32", min: 1, max: steward.MaxLimit,
+		description: "page size; default 50"}
 	qCursor = param{name: "cursor", typ: "string", description: "next_cursor of the previous page; valid only with the same filters and sort"}
-	qQ      = param{name: "q", typ: "string", description: "case- and accent-insensitive substring search"}
-	qStatus = param{name: "status", typ: "string", description: "archive state; default active",
-		enum: []string{string(steward.StatusActive), string(steward.StatusArchived), string(steward.StatusAll)}}
+	qQ      = param{name: "q", typ: "string", maxLength: steward.MaxQuery,
+		description: "case- and accent-insensitive substring search"}
+	qStatus = param{name: "status", of: reflect.TypeFor[steward.Status](), description: "archive state; default active"}
 )
 
 // listQuery is the query of a list: q, status, sort (one of sorts, "-" for descending), limit,
@@ -63,12 +69,12 @@ func idParam(name, description string) param {
 // auditQuery is the audit log's filters; paged adds limit and cursor.
 func auditQuery(paged bool) []param {
 	q := []param{
-		{name: "object_type", typ: "string", description: "type of the changed object", enum: steward.ObjectTypes()},
+		{name: "object_type", of: reflect.TypeFor[steward.AuditObjectType](), description: "type of the changed object"},
 		idParam("object_id", "the changed object"),
 		idParam("customer_id", "the customer's own events and those of its contacts and locations"),
 		idParam("actor_id", "who made the change"),
-		{name: "source", typ: "string", enum: sourceNames()},
-		{name: "action", typ: "string", description: "what was done", enum: steward.AuditActions()},
+		{name: "source", of: reflect.TypeFor[steward.Source](), description: "through which door the change came"},
+		{name: "action", of: reflect.TypeFor[steward.AuditAction](), description: "what was done"},
 		{name: "from", typ: "string", format: "date-time", description: "inclusive lower bound, RFC 3339"},
 		{name: "to", typ: "string", format: "date-time", description: "exclusive upper bound, RFC 3339"},
 	}
@@ -83,6 +89,8 @@ func (s *Server) routeTable() []route {
 	const (
 		get, post, patch, del = http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete
 		created, noContent    = http.StatusCreated, http.StatusNoContent
+		// Every other route reads (steward.PermRead, the zero value).
+		write, move, administer = steward.PermWriteFleet, steward.PermMoveAsset, steward.PermAdminister
 	)
 	return []route{
 		// Health and description: no authentication.
@@ -95,26 +103,26 @@ func (s *Server) routeTable() []route {
 
 		// Customers.
 		{method: get, path: "/api/v1/customers", id: "listCustomers", tag: "customers", summary: "List customers with their counts",
-			query:    listQuery(steward.CustomerSorts, param{name: "type", typ: "string", enum: customerTypeNames()}),
+			query:    listQuery(steward.CustomerSorts, param{name: "type", of: reflect.TypeFor[steward.CustomerType]()}),
 			response: steward.Page[steward.Customer]{}, handle: s.listCustomers},
 		{method: post, path: "/api/v1/customers", id: "createCustomer", tag: "customers", summary: "Create a customer",
 			body: steward.CustomerFields{}, required: []string{"name"}, response: steward.Customer{}, status: created,
-			idempotent: true, handle: s.createCustomer},
+			idempotent: true, perm: write, handle: s.createCustomer},
 		{method: get, path: "/api/v1/customers/{id}", id: "getCustomer", tag: "customers", summary: "Get a customer with its counts",
 			response: steward.Customer{}, handle: s.getCustomer},
 		{method: patch, path: "/api/v1/customers/{id}", id: "updateCustomer", tag: "customers", summary: "Change a customer (JSON Merge Patch)",
-			body: steward.CustomerFields{}, response: steward.Customer{}, ifMatch: true, handle: s.updateCustomer},
+			body: steward.CustomerFields{}, response: steward.Customer{}, ifMatch: true, perm: write, handle: s.updateCustomer},
 		{method: del, path: "/api/v1/customers/{id}", id: "deleteCustomer", tag: "customers", summary: "Delete an unreferenced customer",
-			status: noContent, ifMatch: true, handle: s.deleteCustomer},
+			status: noContent, ifMatch: true, perm: write, handle: s.deleteCustomer},
 		{method: post, path: "/api/v1/customers/{id}/archive", id: "archiveCustomer", tag: "customers", summary: "Archive a customer",
-			response: steward.Customer{}, ifMatch: true, handle: s.setCustomerArchived(true)},
+			response: steward.Customer{}, ifMatch: true, perm: write, handle: s.setCustomerArchived(true)},
 		{method: post, path: "/api/v1/customers/{id}/unarchive", id: "unarchiveCustomer", tag: "customers", summary: "Unarchive a customer",
-			response: steward.Customer{}, ifMatch: true, handle: s.setCustomerArchived(false)},
+			response: steward.Customer{}, ifMatch: true, perm: write, handle: s.setCustomerArchived(false)},
 		{method: get, path: "/api/v1/customers/{id}/contacts", id: "listCustomerContacts", tag: "contacts", summary: "List a customer's contacts",
 			query: listQuery(steward.ContactSorts), response: steward.Page[steward.Contact]{}, handle: s.listCustomerContacts},
 		{method: post, path: "/api/v1/customers/{id}/contacts", id: "createContact", tag: "contacts", summary: "Add a contact to a customer",
 			body: steward.ContactFields{}, required: []string{"name"}, response: steward.Contact{}, status: created,
-			idempotent: true, handle: s.createContact},
+			idempotent: true, perm: write, handle: s.createContact},
 
 		// Contacts.
 		{method: get, path: "/api/v1/contacts", id: "listContacts", tag: "contacts", summary: "List contacts across customers",
@@ -123,13 +131,13 @@ func (s *Server) routeTable() []route {
 		{method: get, path: "/api/v1/contacts/{id}", id: "getContact", tag: "contacts", summary: "Get a contact",
 			response: steward.Contact{}, handle: s.getContact},
 		{method: patch, path: "/api/v1/contacts/{id}", id: "updateContact", tag: "contacts", summary: "Change a contact (JSON Merge Patch)",
-			body: steward.ContactFields{}, response: steward.Contact{}, ifMatch: true, handle: s.updateContact},
+			body: steward.ContactFields{}, response: steward.Contact{}, ifMatch: true, perm: write, handle: s.updateContact},
 		{method: del, path: "/api/v1/contacts/{id}", id: "deleteContact", tag: "contacts", summary: "Delete a contact",
-			status: noContent, ifMatch: true, handle: s.deleteContact},
+			status: noContent, ifMatch: true, perm: write, handle: s.deleteContact},
 		{method: post, path: "/api/v1/contacts/{id}/archive", id: "archiveContact", tag: "contacts", summary: "Archive a contact",
-			response: steward.Contact{}, ifMatch: true, handle: s.setContactArchived(true)},
+			response: steward.Contact{}, ifMatch: true, perm: write, handle: s.setContactArchived(true)},
 		{method: post, path: "/api/v1/contacts/{id}/unarchive", id: "unarchiveContact", tag: "contacts", summary: "Unarchive a contact",
-			response: steward.Contact{}, ifMatch: true, handle: s.setContactArchived(false)},
+			response: steward.Contact{}, ifMatch: true, perm: write, handle: s.setContactArchived(false)},
 
 		// Locations.
 		{method: get, path: "/api/v1/locations", id: "listLocations", tag: "locations", summary: "List locations with their asset counts",
@@ -139,17 +147,17 @@ func (s *Server) routeTable() []route {
 			response: steward.Page[steward.Location]{}, handle: s.listLocations},
 		{method: post, path: "/api/v1/locations", id: "createLocation", tag: "locations", summary: "Create a location",
 			body: steward.LocationFields{}, required: []string{"name"}, response: steward.Location{}, status: created,
-			idempotent: true, handle: s.createLocation},
+			idempotent: true, perm: write, handle: s.createLocation},
 		{method: get, path: "/api/v1/locations/{id}", id: "getLocation", tag: "locations", summary: "Get a location",
 			response: steward.Location{}, handle: s.getLocation},
 		{method: patch, path: "/api/v1/locations/{id}", id: "updateLocation", tag: "locations", summary: "Change a location (JSON Merge Patch)",
-			body: steward.LocationFields{}, response: steward.Location{}, ifMatch: true, handle: s.updateLocation},
+			body: steward.LocationFields{}, response: steward.Location{}, ifMatch: true, perm: write, handle: s.updateLocation},
 		{method: del, path: "/api/v1/locations/{id}", id: "deleteLocation", tag: "locations", summary: "Delete a location no asset stands at",
-			status: noContent, ifMatch: true, handle: s.deleteLocation},
+			status: noContent, ifMatch: true, perm: write, handle: s.deleteLocation},
 		{method: post, path: "/api/v1/locations/{id}/archive", id: "archiveLocation", tag: "locations", summary: "Archive a location",
-			response: steward.Location{}, ifMatch: true, handle: s.setLocationArchived(true)},
+			response: steward.Location{}, ifMatch: true, perm: write, handle: s.setLocationArchived(true)},
 		{method: post, path: "/api/v1/locations/{id}/unarchive", id: "unarchiveLocation", tag: "locations", summary: "Unarchive a location",
-			response: steward.Location{}, ifMatch: true, handle: s.setLocationArchived(false)},
+			response: steward.Location{}, ifMatch: true, perm: write, handle: s.setLocationArchived(false)},
 
 		// Assets.
 		{method: get, path: "/api/v1/assets", id: "listAssets", tag: "assets", summary: "List assets",
@@ -161,17 +169,17 @@ func (s *Server) routeTable() []route {
 			response: steward.Page[steward.Asset]{}, handle: s.listAssets},
 		{method: post, path: "/api/v1/assets", id: "createAsset", tag: "assets", summary: "Create an asset",
 			body: steward.AssetFields{}, required: []string{"name"}, response: steward.Asset{}, status: created,
-			idempotent: true, handle: s.createAsset},
+			idempotent: true, perm: write, handle: s.createAsset},
 		{method: get, path: "/api/v1/assets/{id}", id: "getAsset", tag: "assets", summary: "Get an asset",
 			response: steward.Asset{}, handle: s.getAsset},
 		{method: patch, path: "/api/v1/assets/{id}", id: "updateAsset", tag: "assets", summary: "Change an asset (JSON Merge Patch)",
-			body: steward.AssetFields{}, response: steward.Asset{}, ifMatch: true, handle: s.updateAsset},
+			body: steward.AssetFields{}, response: steward.Asset{}, ifMatch: true, perm: move, handle: s.updateAsset},
 		{method: del, path: "/api/v1/assets/{id}", id: "deleteAsset", tag: "assets", summary: "Delete an asset",
-			status: noContent, ifMatch: true, handle: s.deleteAsset},
+			status: noContent, ifMatch: true, perm: write, handle: s.deleteAsset},
 		{method: post, path: "/api/v1/assets/{id}/archive", id: "archiveAsset", tag: "assets", summary: "Archive an asset",
-			response: steward.Asset{}, ifMatch: true, handle: s.setAssetArchived(true)},
+			response: steward.Asset{}, ifMatch: true, perm: write, handle: s.setAssetArchived(true)},
 		{method: post, path: "/api/v1/assets/{id}/unarchive", id: "unarchiveAsset", tag: "assets", summary: "Unarchive an asset",
-			response: steward.Asset{}, ifMatch: true, handle: s.setAssetArchived(false)},
+			response: steward.Asset{}, ifMatch: true, perm: write, handle: s.setAssetArchived(false)},
 		{method: get, path: "/api/v1/assets/{id}/movements", id: "listAssetMovements", tag: "assets",
 			summary: "Changes of the asset's owning customer and location, newest first",
 			query:   []param{qLimit, qCursor}, response: steward.Page[steward.Movement]{}, handle: s.listAssetMovements},
@@ -188,32 +196,17 @@ func (s *Server) routeTable() []route {
 		{method: get, path: "/api/v1/account", id: "getAccount", tag: "account", summary: "The caller's account and its settings",
 			response: steward.Account{}, handle: s.getAccount},
 		{method: patch, path: "/api/v1/account", id: "updateAccount", tag: "account", summary: "Change the caller's account (JSON Merge Patch)",
-			body: steward.AccountFields{}, response: steward.Account{}, ifMatch: true, handle: s.updateAccount},
+			body: steward.AccountFields{}, required: []string{"name"}, response: steward.Account{}, ifMatch: true,
+			perm: administer, handle: s.updateAccount},
 		{method: get, path: "/api/v1/api-keys", id: "listAPIKeys", tag: "account", summary: "List API keys",
-			response: steward.Page[steward.APIKey]{}, handle: s.listAPIKeys},
+			response: steward.Page[steward.APIKey]{}, perm: administer, handle: s.listAPIKeys},
 		{method: post, path: "/api/v1/api-keys", id: "createAPIKey", tag: "account",
 			summary: "Create an API key acting as the caller's user; the secret key is in this response only",
 			body:    steward.APIKeyFields{}, required: []string{"name"}, response: steward.APIKey{}, status: created,
-			idempotent: true, handle: s.createAPIKey},
+			idempotent: true, perm: administer, handle: s.createAPIKey},
 		{method: get, path: "/api/v1/api-keys/{id}", id: "getAPIKey", tag: "account", summary: "Get an API key",
-			response: steward.APIKey{}, handle: s.getAPIKey},
+			response: steward.APIKey{}, perm: administer, handle: s.getAPIKey},
 		{method: del, path: "/api/v1/api-keys/{id}", id: "revokeAPIKey", tag: "account", summary: "Revoke an API key at once",
-			status: noContent, handle: s.deleteAPIKey},
+			status: noContent, perm: administer, handle: s.deleteAPIKey},
 	}
-}
-
-func customerTypeNames() []string {
-	names := make([]string, len(steward.CustomerTypes))
-	for i, t := range steward.CustomerTypes {
-		names[i] = string(t)
-	}
-	return names
-}
-
-func sourceNames() []string {
-	names := make([]string, 0, len(steward.Sources()))
-	for _, s := range steward.Sources() {
-		names = append(names, string(s))
-	}
-	return names
 }

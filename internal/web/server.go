@@ -6,9 +6,12 @@ package web
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/steward-fleet/steward/internal/steward"
 )
@@ -16,11 +19,77 @@ import (
 // DefaultMaxBodyBytes is the largest request body the API reads unless Options says otherwise.
 const DefaultMaxBodyBytes = 1 << 20
 
-// Options tune a Server. The zero value is valid.
+// The defaults of the command line's rate limits (docs/API.md). Options' zero value turns the
+// limits off instead, so a Server in a test or benchmark is unlimited unless it asks.
+const (
+	DefaultRateLimit       = 1000 // requests per second per API key
+	DefaultFailedAuthLimit = 5    // failed authentications per second per client address
+)
+
+// The transport limits of the http.Server that HTTPServer builds (docs/API.md).
+const (
+	MaxHeaderBytes            = 64 << 10 // request headers; more is 431
+	MaxPathBytes              = 4 << 10  // the request path; more is 414
+	DefaultReadTimeout        = 30 * time.Second
+	DefaultReadHeaderTimeout  = 10 * time.Second
+	DefaultWriteTimeout       = 30 * time.Second
+	DefaultIdleTimeout        = 2 * time.Minute
+	DefaultStreamWriteTimeout = 30 * time.Second
+)
+
+// Options configure a Server: its limits in one place. The zero value is valid: default body
+// limit and timeouts, no rate limits.
 type Options struct {
 	// MaxBodyBytes is the largest request body accepted (413 beyond); 0 means
 	// DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+
+	// RateLimit is the requests per second one API key may make, with a burst of RateLimitBurst
+	// (0: twice RateLimit); requests without credentials to public routes are limited the same
+	// way per client address. 0 means no limit.
+	RateLimit      float64
+	RateLimitBurst int
+	// FailedAuthLimit is the failed authentications per second one client address may make,
+	// with a burst of FailedAuthBurst (0: four times FailedAuthLimit, so 20 at the default 5);
+	// past it, the address gets 429 without its keys being looked up. 0 means no limit.
+	FailedAuthLimit float64
+	FailedAuthBurst int
+	// RateLimitEntries bounds each table of buckets (keys, addresses); 0 means
+	// DefaultRateLimitEntries.
+	RateLimitEntries int
+
+	// Timeouts of the http.Server HTTPServer builds; 0 means the Default* constant.
+	// WriteTimeout bounds an ordinary response; a streamed export instead gets
+	// StreamWriteTimeout for each write, so a stalled reader is cut off but a slow one is not.
+	ReadHeaderTimeout  time.Duration
+	ReadTimeout        time.Duration
+	WriteTimeout       time.Duration
+	IdleTimeout        time.Duration
+	StreamWriteTimeout time.Duration
+}
+
+// withDefaults fills in the defaults of zero fields.
+func (o Options) withDefaults() Options {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.RateLimitBurst <= 0 {
+		o.RateLimitBurst = max(1, int(2*o.RateLimit))
+	}
+	if o.FailedAuthBurst <= 0 {
+		o.FailedAuthBurst = max(1, int(4*o.FailedAuthLimit))
+	}
+	def(&o.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	def(&o.ReadTimeout, DefaultReadTimeout)
+	def(&o.WriteTimeout, DefaultWriteTimeout)
+	def(&o.IdleTimeout, DefaultIdleTimeout)
+	def(&o.StreamWriteTimeout, DefaultStreamWriteTimeout)
+	return o
 }
 
 // Server is Steward's HTTP handler: every route of routes.go behind the middleware chain.
@@ -32,6 +101,12 @@ type Server struct {
 	mux     *http.ServeMux
 	handler http.Handler
 	openapi []byte
+
+	// Token buckets; nil when the limit is off.
+	keys   *limiterSet[uint64]     // per API key, by a keyed hash of the secret
+	anon   *limiterSet[netip.Addr] // requests without credentials, per client address
+	failed *limiterSet[netip.Addr] // failed authentications, per client address
+	seed   maphash.Seed
 }
 
 // New returns a Server serving svc. A nil logger discards logs. It panics when the route table
@@ -41,10 +116,12 @@ func New(svc steward.Service, logger *slog.Logger, opts Options) *Server {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	if opts.MaxBodyBytes <= 0 {
-		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	opts = opts.withDefaults()
+	s := &Server{svc: svc, log: logger, opts: opts, mux: http.NewServeMux(), seed: maphash.MakeSeed(),
+		keys:   newLimiterSet[uint64](opts.RateLimit, opts.RateLimitBurst, opts.RateLimitEntries),
+		anon:   newLimiterSet[netip.Addr](opts.RateLimit, opts.RateLimitBurst, opts.RateLimitEntries),
+		failed: newLimiterSet[netip.Addr](opts.FailedAuthLimit, opts.FailedAuthBurst, opts.RateLimitEntries),
 	}
-	s := &Server{svc: svc, log: logger, opts: opts, mux: http.NewServeMux()}
 	s.routes = s.routeTable()
 	doc, err := openAPIDocument(s.routes)
 	if err != nil {
@@ -55,47 +132,72 @@ func New(svc steward.Service, logger *slog.Logger, opts Options) *Server {
 		rt := &s.routes[i]
 		s.mux.Handle(rt.method+" "+rt.path, s.routeHandler(rt))
 	}
-	s.mux.HandleFunc(apiFallbackPattern, s.apiFallback)
-	s.handler = withRequestID(s.logRequests(s.recoverPanics(s.mux)))
+	s.mux.HandleFunc("GET /{$}", s.home)
+	s.mux.HandleFunc(apiFallbackPattern, s.fallback)
+	s.mux.HandleFunc(rootFallbackPattern, s.fallback)
+	s.handler = withRequestID(s.logRequests(s.recoverPanics(s.limitRequest(s.mux))))
 	return s
 }
 
-// apiFallbackPattern catches every /api/ request no route matches.
-const apiFallbackPattern = "/api/"
+// The patterns that catch every request no route matches: under /api/, and anywhere else.
+const (
+	apiFallbackPattern  = "/api/"
+	rootFallbackPattern = "/"
+)
 
 // ServeHTTP serves the API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// HTTPServer returns the http.Server to serve s with: the timeouts of Options and
+// MaxHeaderBytes, and net/http's own complaints logged as warnings.
+func (s *Server) HTTPServer() *http.Server {
+	return &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: s.opts.ReadHeaderTimeout,
+		ReadTimeout:       s.opts.ReadTimeout,
+		WriteTimeout:      s.opts.WriteTimeout,
+		IdleTimeout:       s.opts.IdleTimeout,
+		MaxHeaderBytes:    MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
 
 // handlerFunc is an API handler: it writes a success response or returns the error that
 // becomes the problem response.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
-// routeHandler runs the steps every route shares, in order: the body limit, authentication
-// (unless public), refusal of unknown query parameters (on /api/ paths), If-Match parsing (where
-// honoured), and finally the handler, whose error becomes the problem response.
+// routeHandler runs the steps every route shares, in order: authentication, the rate limits and
+// the route's permission (unless public), refusal of unclean path values and of unknown query
+// parameters (on /api/ paths), If-Match parsing (where honoured), the body's type and size, and
+// finally the handler, whose error becomes the problem response. Nothing of the body is read
+// before the caller is known to be allowed to send it.
 func (s *Server) routeHandler(rt *route) http.Handler {
 	pattern := rt.method + " " + rt.path
 	params := pathParams.FindAllStringSubmatch(rt.path, -1)
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	limited := rt.path != "/healthz" && rt.path != "/readyz" // probes must always get through
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info := infoOf(r.Context())
 		info.route = pattern
 		ctx := r.Context()
+		if !rt.public {
+			a, err := s.authorize(w, r, rt.perm)
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			ctx = steward.NewContextWithActor(ctx, a)
+		} else if limited {
+			if err := s.limitAnonymous(w, r); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+		}
 		// An id that is not clean text names no object: answer as for any unknown id.
 		for _, m := range params {
 			if !cleanValue(r.PathValue(m[1])) {
 				s.writeError(w, r, steward.NotFound("object"))
 				return
 			}
-		}
-		if !rt.public {
-			a, err := s.authenticate(r)
-			if err != nil {
-				s.writeError(w, r, err)
-				return
-			}
-			info.actorID, info.account = a.ID, a.AccountID
-			ctx = steward.NewContextWithActor(ctx, a)
-			w.Header().Set("Cache-Control", "no-store")
 		}
 		// Probes (health checks) may carry cache-busting parameters; the API refuses typos.
 		if !rt.public || strings.HasPrefix(rt.path, "/api/") {
@@ -112,10 +214,21 @@ func (s *Server) routeHandler(rt *route) http.Handler {
 			}
 			ctx = context.WithValue(ctx, ifMatchKey, v)
 		}
-		r = r.WithContext(ctx)
-		if err := rt.handle(w, r); err != nil {
+		if err := s.checkBody(r, rt.body != nil); err != nil {
 			s.writeError(w, r, err)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
+		r = r.WithContext(ctx)
+		rw := w
+		if r.Method == http.MethodHead {
+			rw = &headWriter{ResponseWriter: rw}
+		}
+		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && len(r.Header.Values("If-None-Match")) > 0 {
+			rw = &notModifiedWriter{ResponseWriter: rw, ifNoneMatch: r.Header.Values("If-None-Match")}
+		}
+		if err := rt.handle(rw, r); err != nil {
+			s.writeError(rw, r, err)
 		}
 	})
-	return s.limitBody(s.opts.MaxBodyBytes, h)
 }

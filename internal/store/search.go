@@ -1,0 +1,417 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/steward-fleet/steward/internal/steward"
+)
+
+// Search is a case- and accent-insensitive substring match over a table's folded search column,
+// answered in the list's own order (name, a count, a time…) so that its pages and cursors are
+// those of the list. Its cost is bounded however broad the term and whatever other
+// organizations hold, by two plans tried in turn:
+//
+//  1. The walk: read the list's own index from the cursor on, at most walkRows rows, and keep
+//     the rows that contain the term. A broad term (a make, a category, a common letter pair)
+//     fills its page within a few hundred rows, so this answers every term that matches at
+//     least one row in ~walkFactor of the account.
+//  2. The index: when the walk did not fill the page, the term is rare in the account: the
+//     trigram index finds its rows, which are few (fewer than one in walkFactor), and they are
+//     sorted. The index leads with the account (a GIN over (account_id, search) on PostgreSQL,
+//     an account marker inside each FTS5 document on SQLite), so another organization's matches
+//     cost nothing. Terms of one or two characters have no trigram of their own: on SQLite they
+//     are found through the trigrams they start (from the index's vocabulary), on PostgreSQL
+//     through a second index over the text's character pairs.
+
+// walkFactor sets the walk's length: walkFactor rows per row of the page. A first, short walk
+// of shortWalkFactor rows per row tells a rare term (nothing found) from a common one.
+const (
+	walkFactor      = 100
+	shortWalkFactor = 10
+)
+
+// searchTerm validates a q parameter and returns it folded, or "" when there is none.
+func searchTerm(q string) (string, error) {
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return "", nil
+	}
+	if utf8.RuneCountInString(q) > steward.MaxQuery {
+		return "", steward.Invalid("q", "must be at most %d characters", steward.MaxQuery)
+	}
+	if !utf8.ValidString(q) || strings.IndexFunc(q, unicode.IsControl) >= 0 {
+		return "", steward.Invalid("q", "must not contain control characters")
+	}
+	t := strings.TrimSpace(fold(q))
+	if t == "" {
+		return "", steward.Invalid("q", "must contain at least one letter, digit or symbol")
+	}
+	return t, nil
+}
+
+// selection is one page of a list: its conditions (account, filters, archive state, cursor),
+// order, and how many rows to fetch.
+type selection struct {
+	spec    listSpec
+	account string
+	conds   []string
+	args    []any
+	order   string // the ORDER BY clause
+	key     string // the sort column, selected after spec.cols
+	limit   int    // rows to fetch: the page size plus one
+}
+
+func (sel selection) where() string { return strings.Join(sel.conds, " AND ") }
+
+// plain is the list's query without a search.
+func (sel selection) plain() string {
+	return "SELECT " + sel.spec.cols + ", " + sel.key + " FROM " + sel.spec.kind + " " + sel.spec.alias +
+		" WHERE " + sel.where() + " ORDER BY " + sel.order + " LIMIT ?"
+}
+
+func (sel selection) queryArgs() []any { return append(append([]any{}, sel.args...), sel.limit) }
+
+// walk is the query of plan 1: the first walkRows rows of the list that contain the term. Its
+// arguments are the selection's, walkRows, the term and the limit. The outer query keeps the
+// walk's order without sorting again, so it stops as soon as the page is full: SQLite's
+// co-routine yields the subquery's rows in order, and PostgreSQL knows the subquery is sorted.
+func (sel selection) walk(d dialect) string {
+	a := sel.spec.alias
+	order := ""
+	if d == postgres {
+		order = " ORDER BY " + sel.order
+	}
+	return "SELECT " + sel.spec.cols + ", " + sel.key + " FROM (SELECT " + a + ".* FROM " + sel.spec.kind + " " + a +
+		" WHERE " + sel.where() + " ORDER BY " + sel.order + " LIMIT ?) " + a +
+		" WHERE " + d.contains(a+".search") + order + " LIMIT ?"
+}
+
+// minWalkPage is the least page size a walk is sized for, so a search that needs only the
+// last few rows of a page still walks far enough to see a small filtered list whole.
+var minWalkPage = steward.DefaultLimit + 1
+
+// maxSortedMatches bounds the matches a search sorted by an explicit sort key may have to sort:
+// beyond it the request is refused (422 on q) rather than sorting without bound.
+var maxSortedMatches = 10000
+
+// search reads the rows of sel that contain term (folded, non-empty), through plan 1 and, when
+// that does not fill the page, plan 2. With capped, a term whose matches lie beyond the walk
+// and exceed maxSortedMatches is refused.
+func search[T any](ctx context.Context, s *Store, sel selection, term string, capped, filtered bool,
+	scan func(rows *sql.Rows, key *any) (T, string, error), keyOf func(any) any, out []listed[T]) ([]listed[T], error) {
+	r := s.reader()
+	want := len(out) + sel.limit
+	// A short walk first. When what it found, extrapolated to the long walk, would not fill the
+	// page, the term is rare here and goes to the index at once, unless the list is filtered:
+	// the index finds the term's matches in the whole account, so a filtered list (a customer's
+	// assets) is walked in full when it is small enough.
+	var walked []listed[T]
+	var walkRows int
+	for _, factor := range []int{shortWalkFactor, walkFactor} {
+		walkRows = factor * max(sel.limit, minWalkPage)
+		rows, err := r.query(ctx, sel.walk(s.d), append(append([]any{}, sel.args...), walkRows, term, sel.limit)...)
+		if err != nil {
+			return nil, err
+		}
+		if walked, err = collect(rows, scan, keyOf, out, want); err != nil || len(walked) == want {
+			return walked, err
+		}
+		if !filtered && (len(walked)-len(out))*walkFactor/shortWalkFactor < sel.limit {
+			break
+		}
+	}
+	// A walk that saw the whole list (a customer's assets, a small account) found every match.
+	if exhausted, err := s.fewerRows(ctx, sel, walkRows); err != nil || exhausted {
+		return walked, err
+	}
+	// Plan 2: the term is rare in this account, or its matches lie beyond the walk.
+	if capped {
+		query, args, err := s.searchCount(ctx, sel, term, maxSortedMatches+1)
+		if err != nil || query == "" {
+			return out, err
+		}
+		var n int
+		if err := r.row(ctx, query, args...).Scan(&n); err != nil {
+			return nil, err
+		}
+		if n > maxSortedMatches {
+			return nil, steward.Invalid("q", "matches more than %d rows, too many to sort by %s: narrow the term, or leave sort out to get the best matches first",
+				maxSortedMatches, strings.TrimPrefix(sel.key, sel.spec.alias+"."))
+		}
+	}
+	query, args, err := s.searchIndexed(ctx, sel, term)
+	if err != nil || query == "" {
+		return out, err
+	}
+	rows, err := r.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, scan, keyOf, out, want)
+}
+
+// fewerRows reports whether sel's list has fewer than n rows, reading at most n.
+func (s *Store) fewerRows(ctx context.Context, sel selection, n int) (bool, error) {
+	var got int
+	err := s.reader().row(ctx, "SELECT count(*) FROM (SELECT 1 FROM "+sel.spec.kind+" "+sel.spec.alias+" WHERE "+sel.where()+" LIMIT ?) n",
+		append(append([]any{}, sel.args...), n)...).Scan(&got)
+	return got < n, err
+}
+
+// searchRanked reads one page of a search without an explicit sort, best matches first: the
+// rows whose name starts with the term, by name; then the others, newest first (by name in a
+// filtered list). Each part is served in its own order from an index, so a page costs the same
+// however many rows match. The cursor's key says which part it stopped in: "p" and the name key;
+// "n" and the name key (filtered); "i" (by id) or, on SQLite, "r" and the row number.
+func searchRanked[T any](ctx context.Context, s *Store, spec listSpec, account string, conds []string, args []any,
+	c *cursor, term string, filtered bool, want int, scan func(rows *sql.Rows, key *any) (T, string, error)) ([]listed[T], error) {
+	a := spec.alias
+	lo, hi := term, term+"\U0010FFFF"
+	var out []listed[T]
+	named := c == nil || strings.HasPrefix(c.Key, "p")
+	var afterRid int64
+	var after string // the name key of a filtered list's cursor in its other matches
+	switch {
+	case named:
+	case strings.HasPrefix(c.Key, "n") && filtered:
+		after = c.Key[1:]
+	case c.Key == "i" && s.d == postgres && !filtered:
+	case strings.HasPrefix(c.Key, "r") && s.d == sqlite && !filtered:
+		n, err := strconv.ParseInt(c.Key[1:], 10, 64)
+		if err != nil || n <= 0 {
+			return nil, steward.Invalid("cursor", "is not a cursor this server issued")
+		}
+		afterRid = n
+	default:
+		return nil, steward.Invalid("cursor", "is not a cursor this server issued")
+	}
+	if named {
+		conds1 := append(conds[:len(conds):len(conds)], a+".name_key >= ?", a+".name_key < ?")
+		args1 := append(args[:len(args):len(args)], lo, hi)
+		if c != nil {
+			conds1 = append(conds1, "("+a+".name_key, "+a+".id) > (?, ?)")
+			args1 = append(args1, c.Key[1:], c.ID)
+		}
+		sel := selection{spec: spec, account: account, conds: conds1, args: args1,
+			order: a + ".name_key, " + a + ".id", key: a + ".name_key", limit: want}
+		rows, err := s.reader().query(ctx, sel.plain(), sel.queryArgs()...)
+		if err != nil {
+			return nil, err
+		}
+		if out, err = collect(rows, scan, func(k any) any { return "p" + keyString(k) }, out, want); err != nil {
+			return nil, err
+		}
+		if len(out) == want {
+			return out, nil
+		}
+	}
+	conds2 := append(conds[:len(conds):len(conds)], "NOT ("+a+".name_key >= ? AND "+a+".name_key < ?)")
+	args2 := append(args[:len(args):len(args)], lo, hi)
+	if filtered {
+		// A filtered list (a customer's assets, say) is small next to the account, and each of
+		// its filters has an index in name order: its other matches come by name.
+		if after != "" {
+			conds2 = append(conds2, "("+a+".name_key, "+a+".id) > (?, ?)")
+			args2 = append(args2, after, c.ID)
+		}
+		sel := selection{spec: spec, account: account, conds: conds2, args: args2,
+			order: a + ".name_key, " + a + ".id", key: a + ".name_key", limit: want - len(out)}
+		return search(ctx, s, sel, term, false, true, scan, func(k any) any { return "n" + keyString(k) }, out)
+	}
+	if s.d == sqlite {
+		return searchNewestSQLite(ctx, s, spec, account, conds2, args2, afterRid, term, out, want, scan)
+	}
+	if c != nil && !named {
+		conds2 = append(conds2, a+".id < ?")
+		args2 = append(args2, c.ID)
+	}
+	sel := selection{spec: spec, account: account, conds: conds2, args: args2,
+		order: a + ".id DESC", key: a + ".id", limit: want - len(out)}
+	return search(ctx, s, sel, term, false, false, scan, func(any) any { return "i" }, out)
+}
+
+// searchNewestSQLite reads the other matches of a ranked search on SQLite, newest first, which
+// there is the order of the row number: the FTS5 index yields its matches in that order, so the
+// query streams and stops when the page is full, however many rows match. A short term, whose
+// index query lists the trigrams it starts, first walks the account's newest rows, where a
+// common one fills its page at once.
+func searchNewestSQLite[T any](ctx context.Context, s *Store, spec listSpec, account string, conds []string, args []any,
+	afterRid int64, term string, out []listed[T], want int, scan func(rows *sql.Rows, key *any) (T, string, error)) ([]listed[T], error) {
+	a, kind := spec.alias, spec.kind
+	keyOf := func(k any) any { return "r" + keyString(k) }
+	if afterRid > 0 {
+		conds = append(conds[:len(conds):len(conds)], a+".rid < ?")
+		args = append(args[:len(args):len(args)], afterRid)
+	}
+	r := s.reader()
+	if utf8.RuneCountInString(term) < minTrigramRunes {
+		sel := selection{spec: spec, account: account, conds: conds, args: args, order: a + ".rid DESC", key: a + ".rid",
+			limit: want - len(out)}
+		rows, err := r.query(ctx, sel.walk(s.d), append(append([]any{}, args...), walkFactor*sel.limit, term, sel.limit)...)
+		if err != nil {
+			return nil, err
+		}
+		walked, err := collect(rows, scan, keyOf, out, want)
+		if err != nil || len(walked) == want {
+			return walked, err
+		}
+		if exhausted, err := s.fewerRows(ctx, sel, walkFactor*sel.limit); err != nil || exhausted {
+			return walked, err
+		}
+	}
+	match, _, none, err := s.indexedMatch(ctx, kind, a, account, term)
+	if err != nil || none {
+		return out, err
+	}
+	if afterRid > 0 {
+		conds = append(conds, "f.rowid < ?")
+		args = append(args, afterRid)
+	}
+	rows, err := r.query(ctx, "SELECT "+spec.cols+", "+a+".rid FROM "+kind+"_fts f CROSS JOIN "+kind+" "+a+
+		" ON "+a+".rid = f.rowid WHERE f."+kind+"_fts MATCH ? AND "+strings.Join(conds, " AND ")+
+		" ORDER BY f.rowid DESC LIMIT ?", append(append([]any{match}, args...), want-len(out))...)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, scan, keyOf, out, want)
+}
+
+// keyString is a scanned text key as a string.
+func keyString(k any) string {
+	switch v := k.(type) {
+	case string:
+		return v
+	case []byte:
+		return string(v)
+	}
+	return fmt.Sprint(k)
+}
+
+// contains is the condition that column (folded text) holds the bound term as a substring.
+func (d dialect) contains(column string) string {
+	if d == postgres {
+		return "strpos(" + column + ", ?) > 0"
+	}
+	return "instr(" + column + ", ?) > 0"
+}
+
+// minTrigramRunes is the shortest term with a trigram of its own.
+const minTrigramRunes = 3
+
+// maxShortTermTrigrams bounds the trigrams a one- or two-character term expands to on SQLite.
+const maxShortTermTrigrams = 4000
+
+// indexedMatch returns how plan 2 finds the account's rows containing term through the index:
+// on PostgreSQL a condition on the row (alias a), on SQLite an FTS5 query. none means no row
+// can match.
+func (s *Store) indexedMatch(ctx context.Context, kind, a, account, term string) (cond string, args []any, none bool, err error) {
+	short := utf8.RuneCountInString(term) < minTrigramRunes
+	if s.d == postgres {
+		if short {
+			// "ab" is the pair word "#ab#"; "x" starts one ("#x"). The pairs' trigrams narrow
+			// the rows, strpos keeps the exact ones.
+			pattern := "%#" + escapeLike(term) + "%"
+			if utf8.RuneCountInString(term) == 2 {
+				pattern = "%#" + escapeLike(term) + "#%"
+			}
+			return "search_pairs(" + a + `.search) LIKE ? ESCAPE '\' AND ` + s.d.contains(a+".search"), []any{pattern, term}, false, nil
+		}
+		return a + `.search LIKE ? ESCAPE '\'`, []any{"%" + escapeLike(term) + "%"}, false, nil
+	}
+	if !short {
+		return ftsMatch(account, term), nil, false, nil
+	}
+	// A short term is found through the trigrams it starts: every character of a document is
+	// followed by at least two more (see the migration), so "ab" occurs exactly where one of the
+	// trigrams "ab?" does.
+	rows, err := s.reader().query(ctx, "SELECT term FROM "+kind+"_fts_terms WHERE term >= ? AND term < ? LIMIT ?",
+		term, term+"\U0010FFFF", maxShortTermTrigrams+1)
+	if err != nil {
+		return "", nil, false, err
+	}
+	defer rows.Close()
+	var or []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return "", nil, false, err
+		}
+		or = append(or, `"`+strings.ReplaceAll(t, `"`, `""`)+`"`)
+	}
+	if err := rows.Err(); err != nil {
+		return "", nil, false, err
+	}
+	if len(or) == 0 {
+		return "", nil, true, nil
+	}
+	if len(or) > maxShortTermTrigrams {
+		return "", nil, false, steward.Invalid("q", "is too common a character to search for alone; add a character")
+	}
+	return `"` + ftsMarker(account) + `" AND (` + strings.Join(or, " OR ") + ")", nil, false, nil
+}
+
+// searchIndexed returns plan 2 of a search: the selection's rows containing term, found through
+// the account-led index, sorted. An empty query means no row matches.
+func (s *Store) searchIndexed(ctx context.Context, sel selection, term string) (string, []any, error) {
+	a, kind := sel.spec.alias, sel.spec.kind
+	cond, cargs, none, err := s.indexedMatch(ctx, kind, a, sel.account, term)
+	if err != nil || none {
+		return "", nil, err
+	}
+	if s.d == postgres {
+		// Materialized, so the planner cannot trade the index for a walk of the sort order.
+		return "WITH " + a + " AS MATERIALIZED (SELECT " + a + ".* FROM " + kind + " " + a + " WHERE " + sel.where() +
+				" AND " + cond + ") SELECT " + sel.spec.cols + ", " + sel.key + " FROM " + a +
+				" ORDER BY " + sel.order + " LIMIT ?",
+			append(append(append([]any{}, sel.args...), cargs...), sel.limit), nil
+	}
+	// CROSS JOIN makes the FTS5 index the outer loop.
+	return "SELECT " + sel.spec.cols + ", " + sel.key + " FROM " + kind + "_fts f CROSS JOIN " + kind + " " + a +
+			" ON " + a + ".rid = f.rowid WHERE f." + kind + "_fts MATCH ? AND " + sel.where() +
+			" ORDER BY " + sel.order + " LIMIT ?",
+		append(append([]any{cond}, sel.args...), sel.limit), nil
+}
+
+// searchCount returns a query counting the rows of sel that may contain term, up to max.
+func (s *Store) searchCount(ctx context.Context, sel selection, term string, max int) (string, []any, error) {
+	a, kind := sel.spec.alias, sel.spec.kind
+	cond, cargs, none, err := s.indexedMatch(ctx, kind, a, sel.account, term)
+	if err != nil || none {
+		return "", nil, err
+	}
+	if s.d == postgres {
+		return "SELECT count(*) FROM (SELECT 1 FROM " + kind + " " + a + " WHERE " + sel.where() + " AND " + cond + " LIMIT ?) n",
+			append(append(append([]any{}, sel.args...), cargs...), max), nil
+	}
+	return "SELECT count(*) FROM (SELECT 1 FROM " + kind + "_fts f CROSS JOIN " + kind + " " + a + " ON " + a + ".rid = f.rowid WHERE f." +
+		kind + "_fts MATCH ? AND " + sel.where() + " LIMIT ?) n", append(append([]any{cond}, sel.args...), max), nil
+}
+
+// ftsMatch is the FTS5 query of term (three characters or more) in one account's documents.
+func ftsMatch(account, term string) string {
+	return `"` + ftsMarker(account) + `" AND "` + strings.ReplaceAll(term, `"`, `""`) + `"`
+}
+
+// ftsMarker is the account marker that starts each of the account's FTS5 documents on SQLite
+// (migrations/0002_search.sqlite.sql computes the same in SQL): three private-use characters,
+// each from three of the last nine hex digits of the account id.
+func ftsMarker(accountID string) string {
+	hex := func(k int) int {
+		i := len(accountID) - k
+		if i < 0 {
+			return -1
+		}
+		return strings.IndexByte("0123456789abcdef", accountID[i])
+	}
+	var b strings.Builder
+	for _, base := range []int{1, 4, 7} {
+		b.WriteRune(rune(0xE000 + 256*hex(base) + 16*hex(base+1) + hex(base+2)))
+	}
+	return b.String()
+}
