@@ -191,54 +191,6 @@ type AccountService interface {
 	UpdateAccount(ctx context.Context, a *Actor, ifMatch int64, change func(*AccountFields) error) (*Account, error)
 }
 
-// Idempotency describes an Idempotency-Key claim for a create. The store records the created
-// object against the claim in the create's own transaction, so a crash can never create twice.
-type Idempotency struct {
-	Scope string // the caller: API key or user id
-	Key   string
-}
-
-type idemKey struct{}
-
-// NewContextWithIdempotency returns ctx carrying an idempotency claim for the create it serves.
-func NewContextWithIdempotency(ctx context.Context, i *Idempotency) context.Context {
-	return context.WithValue(ctx, idemKey{}, i)
-}
-
-// IdempotencyFromContext returns the claim ctx carries, or nil.
-func IdempotencyFromContext(ctx context.Context) *Idempotency {
-	i, _ := ctx.Value(idemKey{}).(*Idempotency)
-	return i
-}
-
-// The states of an Idempotency-Key record.
-const (
-	IdempotencyPending = "pending" // claimed; the create may or may not have committed (ObjectID says)
-	IdempotencyDone    = "done"    // the response is stored
-)
-
-// IdempotentResult is a stored outcome of a create under an Idempotency-Key.
-type IdempotentResult struct {
-	State       string // "pending" or "done"
-	RequestHash string
-	Status      int
-	Body        []byte
-	ObjectType  string
-	ObjectID    string
-	CreatedAt   Timestamp
-}
-
-// IdempotencyService stores Idempotency-Key claims and results.
-type IdempotencyService interface {
-	// ClaimIdempotencyKey records a new pending claim and returns nil, or returns the existing
-	// record for (scope, key) unchanged. A pending claim older than the stale age is taken over.
-	ClaimIdempotencyKey(ctx context.Context, i Idempotency, requestHash string) (*IdempotentResult, error)
-	// CompleteIdempotencyKey stores the response of a claimed create.
-	CompleteIdempotencyKey(ctx context.Context, i Idempotency, status int, body []byte) error
-	// ReleaseIdempotencyKey drops a pending claim whose create failed, so it can be retried.
-	ReleaseIdempotencyKey(ctx context.Context, i Idempotency) error
-}
-
 // Service is everything the web layer needs from the store.
 type Service interface {
 	AccountService
@@ -247,7 +199,6 @@ type Service interface {
 	LocationService
 	AssetService
 	AuditService
-	IdempotencyService
 	// Ping checks the database is reachable (readiness).
 	Ping(ctx context.Context) error
 }

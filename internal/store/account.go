@@ -211,6 +211,10 @@ func (s *Store) createAPIKey(ctx context.Context, a *steward.Actor, userCond str
 	}
 	var k *steward.APIKey
 	err := s.write(ctx, func(t *tx) error {
+		// The key first: a replay must not meet the conflicts its first create caused.
+		if err := t.claimIdempotency(ctx); err != nil {
+			return err
+		}
 		u, err := s.userWhere(ctx, t.q, userCond, userArgs, nil)
 		if err != nil {
 			return err
@@ -235,7 +239,7 @@ func (s *Store) createAPIKey(ctx context.Context, a *steward.Actor, userCond str
 			keyHash(secret), string(k.Role), k.Integration, steward.MicrosPtr(k.ExpiresAt), t.now.Micros()); err != nil {
 			return err
 		}
-		if err := t.bindIdempotency(ctx, steward.ObjectAPIKey, k.ID); err != nil {
+		if err := t.recordIdempotency(ctx, steward.ObjectAPIKey, k.ID, k); err != nil {
 			return err
 		}
 		actor := a

@@ -169,6 +169,10 @@ func (s *Store) CreateAsset(ctx context.Context, a *steward.Actor, f steward.Ass
 	}
 	x := &steward.Asset{ID: newID(), OwnerAccountID: a.AccountID, AssetFields: f}
 	err := s.write(ctx, func(t *tx) error {
+		// The key first: a replay must not meet the conflicts its first create caused.
+		if err := t.claimIdempotency(ctx); err != nil {
+			return err
+		}
 		if err := t.lockLocations(ctx, a.AccountID, f.LocationID); err != nil {
 			return err
 		}
@@ -196,7 +200,7 @@ func (s *Store) CreateAsset(ctx context.Context, a *steward.Actor, f steward.Ass
 		if err := t.moveAssetCounts(ctx, a.AccountID, nil, stateOf(x)); err != nil {
 			return err
 		}
-		if err := t.bindIdempotency(ctx, steward.ObjectAsset, x.ID); err != nil {
+		if err := t.recordIdempotency(ctx, steward.ObjectAsset, x.ID, x); err != nil {
 			return err
 		}
 		return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionCreate, objectType: steward.ObjectAsset,

@@ -66,6 +66,10 @@ func (s *Store) CreateContact(ctx context.Context, a *steward.Actor, customerID 
 	}
 	var c *steward.Contact
 	err := s.write(ctx, func(t *tx) error {
+		// The key first: a replay must not meet the conflicts its first create caused.
+		if err := t.claimIdempotency(ctx); err != nil {
+			return err
+		}
 		// The customer is the URL's subject: absent or invisible is 404, before validation.
 		if _, err := getCustomer(ctx, t.q, a.AccountID, customerID, s.d.forUpdate()); err != nil {
 			return err
@@ -87,7 +91,7 @@ func (s *Store) CreateContact(ctx context.Context, a *steward.Actor, customerID 
 			f.Email, f.Phone, f.Title, f.ExternalRef, t.now.Micros(), t.now.Micros()); err != nil {
 			return err
 		}
-		if err := t.bindIdempotency(ctx, steward.ObjectContact, c.ID); err != nil {
+		if err := t.recordIdempotency(ctx, steward.ObjectContact, c.ID, c); err != nil {
 			return err
 		}
 		changes := append(diff(nil, f), steward.Change{Field: "customer_id", New: customerID})

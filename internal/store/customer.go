@@ -78,6 +78,10 @@ func (s *Store) CreateCustomer(ctx context.Context, a *steward.Actor, f steward.
 	}
 	c := &steward.Customer{ID: newID(), AccountID: a.AccountID, CustomerFields: f}
 	err := s.write(ctx, func(t *tx) error {
+		// The key first: a replay must not meet the conflicts its first create caused.
+		if err := t.claimIdempotency(ctx); err != nil {
+			return err
+		}
 		if err := t.requireCustomersWritable(ctx, a); err != nil {
 			return err
 		}
@@ -94,7 +98,7 @@ func (s *Store) CreateCustomer(ctx context.Context, a *steward.Actor, f steward.
 			t.now.Micros(), t.now.Micros()); err != nil {
 			return err
 		}
-		if err := t.bindIdempotency(ctx, steward.ObjectCustomer, c.ID); err != nil {
+		if err := t.recordIdempotency(ctx, steward.ObjectCustomer, c.ID, c); err != nil {
 			return err
 		}
 		return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionCreate, objectType: steward.ObjectCustomer,

@@ -2,93 +2,93 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/steward-fleet/steward/internal/steward"
 )
 
-// Idempotency-Key records live 24 hours; a pending claim older than idemStale is taken to belong
-// to a request that died before creating anything, and may be claimed again.
-const (
-	idemTTL   = 24 * time.Hour
-	idemStale = time.Minute
-)
+// idemTTL is how long an Idempotency-Key record answers retries.
+const idemTTL = 24 * time.Hour
 
-// ClaimIdempotencyKey records a pending claim, or returns the existing record.
-func (s *Store) ClaimIdempotencyKey(ctx context.Context, i steward.Idempotency, requestHash string) (*steward.IdempotentResult, error) {
-	var out *steward.IdempotentResult
-	err := s.write(ctx, func(t *tx) error {
-		// Expired records of this key are gone for good; others are swept by PruneIdempotencyKeys.
-		if _, err := t.exec(ctx, "DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND created_at < ?",
-			i.Scope, i.Key, t.now.Add(-idemTTL).UnixMicro()); err != nil {
-			return err
-		}
-		// Claim first: of two first uses at once, one inserts and the other waits for it and then
-		// reads its record (in progress, or done).
-		res, err := t.exec(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, state, created_at)
-			VALUES (?, ?, ?, 'pending', ?) ON CONFLICT (scope, key) DO NOTHING`, i.Scope, i.Key, requestHash, t.now.Micros())
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 1 {
-			return nil
-		}
-		var r steward.IdempotentResult
-		var body string
-		var created int64
-		err = t.row(ctx, `SELECT state, request_hash, status, body, object_type, object_id, created_at FROM idempotency_keys
-			WHERE scope = ? AND key = ?`+s.d.forUpdate(), i.Scope, i.Key).Scan(&r.State, &r.RequestHash, &r.Status, &body,
-			&r.ObjectType, &r.ObjectID, &created)
-		if err != nil {
-			return err
-		}
-		r.Body, r.CreatedAt = []byte(body), steward.FromMicros(created)
-		if r.State == steward.IdempotencyPending && r.ObjectID == "" && r.RequestHash == requestHash && t.now.Sub(r.CreatedAt.Time) > idemStale {
-			// The first attempt died before its create committed: this one takes the claim over.
-			_, err = t.exec(ctx, "UPDATE idempotency_keys SET created_at = ? WHERE scope = ? AND key = ?", t.now.Micros(), i.Scope, i.Key)
-			return err
-		}
-		out = &r
-		return nil
-	})
-	return out, err
-}
+// A create under an Idempotency-Key is one transaction: claimIdempotency is its first statement
+// and recordIdempotency its last write, around the object, its counts and its audit row. No
+// other transaction ever sees a claim without its object and response, so a crash at any point
+// leaves either everything or nothing, never a key that blocks its retries.
+//
+// Concurrent first uses of one key: on SQLite, write transactions run one at a time, so the
+// second sees the first's committed record. On PostgreSQL the second's INSERT waits on the
+// unique key for the first to end, then finds its record (or, had the first rolled back, claims
+// the key itself). The key row is the first row such a transaction writes, so the wait holds no
+// other lock and cannot deadlock. (The web layer answers a retry racing a request of its own
+// process with 409 before it reaches the store.)
 
-// bindIdempotency ties the object a create made to the request's Idempotency-Key claim, in the
-// create's transaction: either both commit or neither does, so a retry never creates twice.
-func (t *tx) bindIdempotency(ctx context.Context, objectType, objectID string) error {
+// claimIdempotency claims the Idempotency-Key ctx carries, if any, for the create running in t.
+// For a key recorded within the last 24 hours it returns *steward.IdempotentReplay with the
+// record, and the create must stop there. A record older than that is replaced, and so is a 'pending' one, which
+// only an earlier version of Steward (claiming, creating and recording in separate commits)
+// could have left behind.
+func (t *tx) claimIdempotency(ctx context.Context) error {
 	i := steward.IdempotencyFromContext(ctx)
 	if i == nil {
 		return nil
 	}
-	res, err := t.exec(ctx, `UPDATE idempotency_keys SET object_type = ?, object_id = ? WHERE scope = ? AND key = ?
-		AND state = 'pending' AND object_id = ''`, objectType, objectID, i.Scope, i.Key)
+	if t.claim != nil {
+		return fmt.Errorf("idempotency key %q claimed twice in one transaction", i.Key)
+	}
+	if i.Render == nil || i.Status < 100 || i.Status > 599 {
+		return fmt.Errorf("idempotency key %q: a claim needs a Render function and a response status", i.Key)
+	}
+	res, err := t.exec(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, state, created_at)
+		VALUES (?, ?, ?, 'pending', ?)
+		ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash, state = 'pending', status = 0,
+			body = '', object_type = '', object_id = '', created_at = excluded.created_at
+		WHERE idempotency_keys.created_at < ? OR idempotency_keys.state <> 'done'`,
+		i.Scope, i.Key, i.RequestHash, t.now.Micros(), t.now.Add(-idemTTL).UnixMicro())
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return steward.Errorf(steward.ECONFLICT, "a request with this Idempotency-Key is still in progress")
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 1 {
+		t.claim = i
+		return nil
 	}
+	var r steward.IdempotentResult
+	var body string
+	var created int64
+	if err := t.row(ctx, `SELECT request_hash, status, body, object_type, object_id, created_at FROM idempotency_keys
+		WHERE scope = ? AND key = ?`, i.Scope, i.Key).Scan(&r.RequestHash, &r.Status, &body, &r.ObjectType, &r.ObjectID,
+		&created); err != nil {
+		return err
+	}
+	r.Body, r.CreatedAt = []byte(body), steward.FromMicros(created)
+	return &steward.IdempotentReplay{Prior: r}
+}
+
+// recordIdempotency records the response of the create claimed in t, rendered from the created
+// object by the claim's Render; without a claim it does nothing.
+func (t *tx) recordIdempotency(ctx context.Context, objectType, objectID string, obj any) error {
+	i := t.claim
+	if i == nil {
+		return nil
+	}
+	body, err := i.Render(obj)
+	if err != nil {
+		return fmt.Errorf("render the response to record: %w", err)
+	}
+	res, err := t.exec(ctx, `UPDATE idempotency_keys SET state = 'done', status = ?, body = ?, object_type = ?, object_id = ?
+		WHERE scope = ? AND key = ? AND state = 'pending'`, i.Status, string(body), objectType, objectID, i.Scope, i.Key)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n != 1 {
+		return fmt.Errorf("idempotency key %q: its claim is gone", i.Key)
+	}
+	t.claim = nil
 	return nil
-}
-
-// CompleteIdempotencyKey stores the response of a claimed create.
-func (s *Store) CompleteIdempotencyKey(ctx context.Context, i steward.Idempotency, status int, body []byte) error {
-	return s.write(ctx, func(t *tx) error {
-		_, err := t.exec(ctx, "UPDATE idempotency_keys SET state = 'done', status = ?, body = ? WHERE scope = ? AND key = ?",
-			status, string(body), i.Scope, i.Key)
-		return err
-	})
-}
-
-// ReleaseIdempotencyKey drops a pending claim whose request failed, so the client may retry it.
-// A claim already bound to a created object is kept.
-func (s *Store) ReleaseIdempotencyKey(ctx context.Context, i steward.Idempotency) error {
-	return s.write(ctx, func(t *tx) error {
-		_, err := t.exec(ctx, "DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND state = 'pending' AND object_id = ''",
-			i.Scope, i.Key)
-		return err
-	})
 }
 
 // PruneIdempotencyKeys deletes records older than 24 hours; serve runs it periodically.

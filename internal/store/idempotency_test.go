@@ -1,6 +1,12 @@
 package store_test
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -8,150 +14,450 @@ import (
 	"github.com/steward-fleet/steward/internal/store"
 )
 
-func TestIdempotencyClaimCompleteRelease(t *testing.T) {
-	eachEngine(t, func(t *testing.T, s *store.Store) {
+// idemClaim returns an Idempotency-Key for scope and key whose Render encodes the created object
+// as JSON, as the web layer does, and counts its calls.
+func idemClaim(scope, key, hash string) (*steward.Idempotency, *int) {
+	var calls int
+	return &steward.Idempotency{Scope: scope, Key: key, RequestHash: hash, Status: 201,
+		Render: func(obj any) ([]byte, error) {
+			calls++
+			return json.Marshal(obj)
+		}}, &calls
+}
+
+// wantReplay asserts err is a replay of the record whose body is body.
+func wantReplay(t *testing.T, err error, hash, objectType, objectID string) *steward.IdempotentResult {
+	t.Helper()
+	r, ok := errors.AsType[*steward.IdempotentReplay](err)
+	if !ok {
+		t.Fatalf("err = %v, want a replay", err)
+	}
+	p := r.Prior
+	if p.RequestHash != hash || p.Status != 201 || p.ObjectType != objectType || p.ObjectID != objectID ||
+		!strings.Contains(string(p.Body), `"id":"`+objectID+`"`) || time.Since(p.CreatedAt.Time) > time.Minute {
+		t.Fatalf("replay %+v (body %s), want %s %s with hash %s", p, p.Body, objectType, objectID, hash)
+	}
+	return &p
+}
+
+func keyRows(t *testing.T, raw *rawDB, scope string) int64 {
+	t.Helper()
+	return raw.int(t, "SELECT COUNT(*) FROM idempotency_keys WHERE scope = ?", scope)
+}
+
+// A create under an Idempotency-Key claims it, creates and records the response in one
+// transaction; the key then answers with that response and creates nothing more.
+func TestIdempotentCreateRecordsItsResponse(t *testing.T) {
+	eachEngineRaw(t, func(t *testing.T, s *store.Store, raw *rawDB) {
 		o := newOrg(t, s)
-		i := steward.Idempotency{Scope: o.admin.ID, Key: "key-1"}
-		// A new key is claimed.
-		r, err := s.ClaimIdempotencyKey(ctx, i, "hash-a")
+		scope := o.admin.ID
+		claim, renders := idemClaim(scope, "key-1", "hash-a")
+		cctx := steward.NewContextWithIdempotency(ctx, claim)
+		c, err := s.CreateCustomer(cctx, o.admin, steward.CustomerFields{Name: "Once", ExternalRef: "ONCE-1"})
 		ok(t, err)
-		if r != nil {
-			t.Fatalf("first claim returned %+v, want nil", r)
+		if *renders != 1 {
+			t.Errorf("Render ran %d times, want 1", *renders)
 		}
-		// A second claim sees the pending record, whatever its hash.
-		r = must(s.ClaimIdempotencyKey(ctx, i, "hash-a"))
-		if r == nil || r.State != "pending" || r.RequestHash != "hash-a" || r.ObjectID != "" {
-			t.Fatalf("second claim = %+v", r)
-		}
-		r = must(s.ClaimIdempotencyKey(ctx, i, "hash-b"))
-		if r == nil || r.RequestHash != "hash-a" {
-			t.Fatalf("claim with another body = %+v", r)
-		}
-		// The same key in another scope is independent.
-		if r := must(s.ClaimIdempotencyKey(ctx, steward.Idempotency{Scope: "other-caller-" + randHex(4), Key: "key-1"}, "hash-z")); r != nil {
-			t.Fatalf("claim in another scope = %+v", r)
+		first, _ := json.Marshal(c)
+		var state, body, objectType, objectID string
+		var status int64
+		ok(t, raw.db.QueryRowContext(ctx, raw.rebind(`SELECT state, status, body, object_type, object_id FROM idempotency_keys
+			WHERE scope = ? AND key = 'key-1'`), scope).Scan(&state, &status, &body, &objectType, &objectID))
+		if state != "done" || status != 201 || body != string(first) || objectType != steward.ObjectCustomer || objectID != c.ID {
+			t.Fatalf("record: %s %d %s %s %s, want done 201 %s customer %s", state, status, body, objectType, objectID, first, c.ID)
 		}
 
-		// The create binds its object to the claim in its own transaction.
-		cctx := steward.NewContextWithIdempotency(ctx, &i)
-		c, err := s.CreateCustomer(cctx, o.admin, steward.CustomerFields{Name: "Once"})
-		ok(t, err)
-		r = must(s.ClaimIdempotencyKey(ctx, i, "hash-a"))
-		if r.ObjectType != steward.ObjectCustomer || r.ObjectID != c.ID || r.State != "pending" {
-			t.Fatalf("after create: %+v", r)
+		// The same key again: the record, nothing created, not even a conflict on the
+		// external reference the first create took.
+		again, _ := idemClaim(scope, "key-1", "hash-a")
+		_, err = s.CreateCustomer(steward.NewContextWithIdempotency(ctx, again), o.admin, steward.CustomerFields{Name: "Once", ExternalRef: "ONCE-1"})
+		p := wantReplay(t, err, "hash-a", steward.ObjectCustomer, c.ID)
+		if string(p.Body) != string(first) {
+			t.Errorf("replayed body %s, want %s", p.Body, first)
 		}
-		// A second create under the same claim is refused and creates nothing.
-		_, err = s.CreateCustomer(cctx, o.admin, steward.CustomerFields{Name: "Twice"})
-		wantCode(t, err, steward.ECONFLICT)
-		_, err = s.CreateAsset(cctx, o.admin, steward.AssetFields{Name: "Twice"})
-		wantCode(t, err, steward.ECONFLICT)
+		// Another request under the key, or another kind of create, is told the key's record
+		// too (the caller refuses it by its hash).
+		other, _ := idemClaim(scope, "key-1", "hash-b")
+		_, err = s.CreateAsset(steward.NewContextWithIdempotency(ctx, other), o.admin, steward.AssetFields{Name: "Twice"})
+		wantReplay(t, err, "hash-a", steward.ObjectCustomer, c.ID)
 		if n := len(allCustomers(t, s, o.admin, steward.CustomerFilter{})); n != 1 {
-			t.Errorf("%d customers after the refused second create", n)
+			t.Errorf("%d customers, want 1", n)
 		}
 		if n := len(allAssets(t, s, o.admin, steward.AssetFilter{})); n != 0 {
-			t.Errorf("%d assets after the refused create", n)
+			t.Errorf("%d assets, want 0", n)
 		}
 		if ev := allAudit(t, s, o.admin, steward.AuditFilter{ObjectType: steward.ObjectCustomer}); len(ev) != 1 {
 			t.Errorf("%d customer events, want 1", len(ev))
 		}
-		// Releasing a bound claim keeps it: the object exists.
-		ok(t, s.ReleaseIdempotencyKey(ctx, i))
-		if r := must(s.ClaimIdempotencyKey(ctx, i, "hash-a")); r == nil || r.ObjectID != c.ID {
-			t.Fatalf("bound claim was released: %+v", r)
-		}
-		// Completing stores the response.
-		ok(t, s.CompleteIdempotencyKey(ctx, i, 201, []byte(`{"id":"`+c.ID+`"}`)))
-		r = must(s.ClaimIdempotencyKey(ctx, i, "hash-a"))
-		if r.State != "done" || r.Status != 201 || string(r.Body) != `{"id":"`+c.ID+`"}` || r.ObjectID != c.ID {
-			t.Fatalf("completed = %+v", r)
-		}
-		if time.Since(r.CreatedAt.Time) > time.Minute || r.CreatedAt.IsZero() {
-			t.Errorf("created_at = %v", r.CreatedAt)
-		}
+		// The same key in another scope is another key.
+		elsewhere, _ := idemClaim("other-caller-"+randHex(4), "key-1", "hash-a")
+		must(s.CreateCustomer(steward.NewContextWithIdempotency(ctx, elsewhere), o.admin, steward.CustomerFields{Name: "Elsewhere"}))
 
-		// A claim whose create failed is released and can be claimed afresh.
-		j := steward.Idempotency{Scope: o.admin.ID, Key: "key-2"}
-		if r := must(s.ClaimIdempotencyKey(ctx, j, "h")); r != nil {
-			t.Fatal("fresh claim not nil")
-		}
-		jctx := steward.NewContextWithIdempotency(ctx, &j)
-		_, err = s.CreateCustomer(jctx, o.admin, steward.CustomerFields{Name: ""})
-		wantCode(t, err, steward.EINVALID)
-		if r := must(s.ClaimIdempotencyKey(ctx, j, "h")); r == nil || r.ObjectID != "" {
-			t.Fatalf("failed create bound the claim: %+v", r)
-		}
-		ok(t, s.ReleaseIdempotencyKey(ctx, j))
-		if r := must(s.ClaimIdempotencyKey(ctx, j, "h")); r != nil {
-			t.Fatalf("released claim still there: %+v", r)
-		}
-		// A create whose transaction fails after binding leaves the claim unbound (same transaction).
-		must(s.CreateCustomer(ctx, o.admin, steward.CustomerFields{Name: "Taken", ExternalRef: "T"}))
-		_, err = s.CreateCustomer(jctx, o.admin, steward.CustomerFields{Name: "Dup", ExternalRef: "T"})
-		wantCode(t, err, steward.ECONFLICT)
-		if r := must(s.ClaimIdempotencyKey(ctx, j, "h")); r == nil || r.ObjectID != "" {
-			t.Fatalf("rolled-back create left the claim bound: %+v", r)
-		}
-		// Every kind of create binds.
+		// Every kind of create records its object.
 		for _, kind := range []string{steward.ObjectContact, steward.ObjectLocation, steward.ObjectAsset, steward.ObjectAPIKey} {
-			k := steward.Idempotency{Scope: o.admin.ID, Key: "bind-" + kind}
-			if r := must(s.ClaimIdempotencyKey(ctx, k, "h")); r != nil {
-				t.Fatal("fresh claim not nil")
-			}
-			kctx := steward.NewContextWithIdempotency(ctx, &k)
+			k, renders := idemClaim(scope, "every-"+kind, "h")
+			kctx := steward.NewContextWithIdempotency(ctx, k)
 			var id string
+			var create func() error
 			switch kind {
 			case steward.ObjectContact:
 				id = must(s.CreateContact(kctx, o.admin, c.ID, steward.ContactFields{Name: "K"})).ID
+				create = func() error {
+					_, err := s.CreateContact(kctx, o.admin, c.ID, steward.ContactFields{Name: "K"})
+					return err
+				}
 			case steward.ObjectLocation:
-				id = must(s.CreateLocation(kctx, o.admin, steward.LocationFields{Name: "L"})).ID
+				id = must(s.CreateLocation(kctx, o.admin, steward.LocationFields{Name: "L", CustomerID: &c.ID})).ID
+				create = func() error { _, err := s.CreateLocation(kctx, o.admin, steward.LocationFields{Name: "L"}); return err }
 			case steward.ObjectAsset:
-				id = must(s.CreateAsset(kctx, o.admin, steward.AssetFields{Name: "X"})).ID
+				id = must(s.CreateAsset(kctx, o.admin, steward.AssetFields{Name: "X", OwnerCustomerID: &c.ID})).ID
+				create = func() error { _, err := s.CreateAsset(kctx, o.admin, steward.AssetFields{Name: "X"}); return err }
 			case steward.ObjectAPIKey:
 				id = must(s.CreateAPIKey(kctx, o.admin, o.user.ID, steward.APIKeyFields{Name: "K"})).ID
+				create = func() error {
+					_, err := s.CreateAPIKey(kctx, o.admin, o.user.ID, steward.APIKeyFields{Name: "K"})
+					return err
+				}
 			}
-			if r := must(s.ClaimIdempotencyKey(ctx, k, "h")); r == nil || r.ObjectType != kind || r.ObjectID != id {
-				t.Errorf("%s create: claim %+v", kind, r)
+			if *renders != 1 {
+				t.Errorf("%s: Render ran %d times", kind, *renders)
 			}
+			wantReplay(t, create(), "h", kind, id)
 		}
-		// A create with a claim nobody made is refused.
-		ghost := steward.Idempotency{Scope: o.admin.ID, Key: "never-claimed"}
-		_, err = s.CreateLocation(steward.NewContextWithIdempotency(ctx, &ghost), o.admin, steward.LocationFields{Name: "Ghost"})
-		wantCode(t, err, steward.ECONFLICT)
+		// The counts the creates moved are exact, and the replays moved none.
+		assertNoMismatch(t, s, o.acc.ID)
+		got := must(s.Customer(ctx, o.admin, c.ID))
+		if got.LocationCount != 1 || got.AssetsOwnedCount != 1 {
+			t.Errorf("counts after replays: %d locations, %d assets owned, want 1 and 1", got.LocationCount, got.AssetsOwnedCount)
+		}
+		if n := keyRows(t, raw, scope); n != 5 {
+			t.Errorf("%d key records, want 5", n)
+		}
 	})
 }
 
-func TestIdempotencyStaleAndExpired(t *testing.T) {
+// A create that fails, at any point after its claim, leaves no record: the key is free for the
+// corrected request at once.
+func TestFailedIdempotentCreateLeavesTheKeyFree(t *testing.T) {
 	eachEngineRaw(t, func(t *testing.T, s *store.Store, raw *rawDB) {
-		scope := "scope-" + randHex(6)
-		old := time.Now().Add(-2 * time.Minute).UnixMicro()
-		// A pending, unbound claim older than a minute is taken over by the same request.
-		i := steward.Idempotency{Scope: scope, Key: "stale"}
-		must(s.ClaimIdempotencyKey(ctx, i, "h"))
-		raw.exec(t, "UPDATE idempotency_keys SET created_at = ? WHERE scope = ? AND key = 'stale'", old, scope)
-		if r := must(s.ClaimIdempotencyKey(ctx, i, "h")); r != nil {
-			t.Errorf("stale claim not taken over: %+v", r)
+		o := newOrg(t, s)
+		scope := o.admin.ID
+		must(s.CreateCustomer(ctx, o.admin, steward.CustomerFields{Name: "Taken", ExternalRef: "T"}))
+		customers := func() int { return len(allCustomers(t, s, o.admin, steward.CustomerFilter{})) }
+		events := func() int {
+			return len(allAudit(t, s, o.admin, steward.AuditFilter{ObjectType: steward.ObjectCustomer}))
 		}
-		// ... but not by a different request.
-		raw.exec(t, "UPDATE idempotency_keys SET created_at = ? WHERE scope = ? AND key = 'stale'", old, scope)
-		if r := must(s.ClaimIdempotencyKey(ctx, i, "other")); r == nil {
-			t.Error("stale claim taken over by another request")
+		n, e := customers(), events()
+
+		k, _ := idemClaim(scope, "k", "h")
+		kctx := steward.NewContextWithIdempotency(ctx, k)
+		// Invalid fields, refused before the transaction.
+		_, err := s.CreateCustomer(kctx, o.admin, steward.CustomerFields{Name: ""})
+		wantField(t, err, steward.EINVALID, "name")
+		// A conflict inside the transaction, after the claim.
+		_, err = s.CreateCustomer(kctx, o.admin, steward.CustomerFields{Name: "Dup", ExternalRef: "T"})
+		wantCode(t, err, steward.ECONFLICT)
+		// A 404 inside the transaction (the contact's customer), after the claim.
+		_, err = s.CreateContact(kctx, o.admin, "no-such-customer", steward.ContactFields{Name: "C"})
+		wantCode(t, err, steward.ENOTFOUND)
+		if r := keyRows(t, raw, scope); r != 0 {
+			t.Fatalf("%d key records after failed creates", r)
 		}
-		// Records older than 24 hours are gone.
+
+		// Rendering the response fails after the object and its audit row were written: all of
+		// it rolls back.
+		bad := &steward.Idempotency{Scope: scope, Key: "k", RequestHash: "h", Status: 201,
+			Render: func(any) ([]byte, error) { return nil, errors.New("cannot render") }}
+		_, err = s.CreateCustomer(steward.NewContextWithIdempotency(ctx, bad), o.admin, steward.CustomerFields{Name: "Unrendered"})
+		if err == nil || !strings.Contains(err.Error(), "cannot render") {
+			t.Fatalf("render failure: %v", err)
+		}
+		// A crash in the middle (a panic while rendering, the object and audit row written):
+		// the transaction rolls back at once, and the store goes on writing.
+		crash := &steward.Idempotency{Scope: scope, Key: "k", RequestHash: "h", Status: 201,
+			Render: func(any) ([]byte, error) { panic("crash while rendering") }}
+		func() {
+			defer func() {
+				if p := recover(); p != "crash while rendering" {
+					t.Errorf("recovered %v, want the panic", p)
+				}
+			}()
+			_, _ = s.CreateCustomer(steward.NewContextWithIdempotency(ctx, crash), o.admin, steward.CustomerFields{Name: "Crashed"})
+		}()
+		if customers() != n || events() != e || keyRows(t, raw, scope) != 0 {
+			t.Fatalf("after failed creates: %d customers (was %d), %d events (was %d), %d key records",
+				customers(), n, events(), e, keyRows(t, raw, scope))
+		}
+		// The retry creates, once.
+		wctx, cancel := context.WithTimeout(kctx, 5*time.Second) // a write lock left behind would block
+		defer cancel()
+		c := must(s.CreateCustomer(wctx, o.admin, steward.CustomerFields{Name: "Fixed"}))
+		wantReplay(t, func() error {
+			_, err := s.CreateCustomer(kctx, o.admin, steward.CustomerFields{Name: "Fixed"})
+			return err
+		}(),
+			"h", steward.ObjectCustomer, c.ID)
+		if customers() != n+1 || events() != e+1 {
+			t.Errorf("%d customers, %d events, want %d and %d", customers(), events(), n+1, e+1)
+		}
+		// A claim without a Render function or a status is a programming error, refused without
+		// creating.
+		noStatus, _ := idemClaim(scope, "no-status", "h")
+		noStatus.Status = 0
+		for _, bare := range []*steward.Idempotency{{Scope: scope, Key: "bare", RequestHash: "h", Status: 201}, noStatus} {
+			if _, err := s.CreateCustomer(steward.NewContextWithIdempotency(ctx, bare), o.admin, steward.CustomerFields{Name: "Bare"}); err == nil {
+				t.Errorf("claim %+v was accepted", bare)
+			}
+		}
+		if customers() != n+1 || keyRows(t, raw, scope) != 1 {
+			t.Error("an incomplete claim created")
+		}
+	})
+}
+
+func TestIdempotencyRecordsExpire(t *testing.T) {
+	eachEngineRaw(t, func(t *testing.T, s *store.Store, raw *rawDB) {
+		o := newOrg(t, s)
+		scope := o.admin.ID
+		k, _ := idemClaim(scope, "expiring", "h")
+		kctx := steward.NewContextWithIdempotency(ctx, k)
+		first := must(s.CreateCustomer(kctx, o.admin, steward.CustomerFields{Name: "Day one"}))
+		// 24 hours later the key is new again.
 		day := time.Now().Add(-25 * time.Hour).UnixMicro()
-		j := steward.Idempotency{Scope: scope, Key: "expired"}
-		must(s.ClaimIdempotencyKey(ctx, j, "h"))
-		ok(t, s.CompleteIdempotencyKey(ctx, j, 201, []byte("{}")))
-		raw.exec(t, "UPDATE idempotency_keys SET created_at = ? WHERE scope = ? AND key = 'expired'", day, scope)
-		if r := must(s.ClaimIdempotencyKey(ctx, j, "h")); r != nil {
-			t.Errorf("expired record returned: %+v", r)
-		}
 		raw.exec(t, "UPDATE idempotency_keys SET created_at = ? WHERE scope = ?", day, scope)
-		n := must(s.PruneIdempotencyKeys(ctx))
-		if n != 2 {
-			t.Errorf("PruneIdempotencyKeys removed %d, want 2", n)
+		second := must(s.CreateCustomer(kctx, o.admin, steward.CustomerFields{Name: "Day two"}))
+		_, err := s.CreateCustomer(kctx, o.admin, steward.CustomerFields{Name: "Day two"})
+		wantReplay(t, err, "h", steward.ObjectCustomer, second.ID)
+		if first.ID == second.ID {
+			t.Fatal("same object twice")
 		}
-		if left := raw.int(t, "SELECT COUNT(*) FROM idempotency_keys WHERE scope = ?", scope); left != 0 {
-			t.Errorf("%d records left", left)
+		// A 'pending' record (only versions that committed a claim before its create left them)
+		// answers nothing: it is replaced.
+		raw.exec(t, `INSERT INTO idempotency_keys (scope, key, request_hash, state, created_at) VALUES (?, 'leftover', 'h', 'pending', ?)`,
+			scope, time.Now().UnixMicro())
+		l, _ := idemClaim(scope, "leftover", "h")
+		must(s.CreateCustomer(steward.NewContextWithIdempotency(ctx, l), o.admin, steward.CustomerFields{Name: "After a leftover"}))
+		if st := raw.int(t, "SELECT COUNT(*) FROM idempotency_keys WHERE scope = ? AND key = 'leftover' AND state = 'done'", scope); st != 1 {
+			t.Error("the leftover was not replaced by a done record")
+		}
+		// Pruning removes what is older than 24 hours, and only that.
+		raw.exec(t, "UPDATE idempotency_keys SET created_at = ? WHERE scope = ? AND key = 'leftover'", day, scope)
+		if n := must(s.PruneIdempotencyKeys(ctx)); n < 1 {
+			t.Errorf("PruneIdempotencyKeys removed %d", n)
+		}
+		if left := keyRows(t, raw, scope); left != 1 {
+			t.Errorf("%d records left, want the live one", left)
+		}
+	})
+}
+
+// Many creates racing under one key, with nothing in front of the store: exactly one object, and
+// every other racer is answered with its record. Contacts lock their customer, so creates of
+// other keys on the same customer race along, to show nothing deadlocks.
+func TestIdempotentCreateRaces(t *testing.T) {
+	eachEngineRaw(t, func(t *testing.T, s *store.Store, raw *rawDB) {
+		o := newOrg(t, s)
+		c := mkCustomer(t, s, o.admin, "Raced Customer")
+		const racers = 16
+		type outcome struct {
+			id  string
+			err error
+		}
+		out := make([]outcome, racers)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range racers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				key := "raced"
+				if i%4 == 3 {
+					key = fmt.Sprintf("bystander-%d", i)
+				}
+				k, _ := idemClaim(o.admin.ID, key, "h")
+				<-start
+				x, err := s.CreateContact(steward.NewContextWithIdempotency(ctx, k), o.admin, c.ID, steward.ContactFields{Name: "Raced " + key})
+				if err == nil {
+					out[i].id = x.ID
+				}
+				out[i].err = err
+			}()
+		}
+		close(start)
+		wg.Wait()
+		var winner string
+		replays := 0
+		for i, r := range out {
+			switch {
+			case i%4 == 3:
+				if r.err != nil {
+					t.Errorf("bystander %d: %v", i, r.err)
+				}
+			case r.err == nil:
+				if winner != "" {
+					t.Errorf("two creates under one key: %s and %s", winner, r.id)
+				}
+				winner = r.id
+			default:
+				if _, ok := errors.AsType[*steward.IdempotentReplay](r.err); !ok {
+					t.Errorf("racer %d: %v, want a replay", i, r.err)
+				}
+				replays++
+			}
+		}
+		if winner == "" {
+			t.Fatal("no racer created")
+		}
+		for i, r := range out {
+			if rp, ok := errors.AsType[*steward.IdempotentReplay](r.err); ok && rp.Prior.ObjectID != winner {
+				t.Errorf("racer %d replayed %s, the winner made %s", i, rp.Prior.ObjectID, winner)
+			}
+		}
+		raced := 0
+		for _, x := range allContacts(t, s, o.admin, steward.ContactFilter{CustomerID: c.ID}) {
+			if x.Name == "Raced raced" {
+				raced++
+			}
+		}
+		if raced != 1 || replays != racers-racers/4-1 {
+			t.Errorf("%d contacts under the raced key, %d replays", raced, replays)
+		}
+		if n := raw.int(t, "SELECT COUNT(*) FROM audit_events WHERE account_id = ? AND object_type = 'contact'", o.acc.ID); n != int64(1+racers/4) {
+			t.Errorf("%d contact audit rows, want %d", n, 1+racers/4)
+		}
+	})
+}
+
+// A create whose key another transaction (another process) has just claimed waits for that
+// transaction: once it commits, the create is its replay; had it rolled back, the create goes
+// ahead.
+func TestIdempotentCreateWaitsForAConcurrentClaim(t *testing.T) {
+	eachEngineRaw(t, func(t *testing.T, s *store.Store, raw *rawDB) {
+		o := newOrg(t, s)
+		scope := o.admin.ID
+		for _, commit := range []bool{true, false} {
+			key := fmt.Sprintf("concurrent-%v", commit)
+			other, err := raw.db.BeginTx(ctx, nil)
+			ok(t, err)
+			var otherPID int64
+			if raw.engine == "postgres" {
+				ok(t, other.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&otherPID))
+			}
+			_, err = other.ExecContext(ctx, raw.rebind(`INSERT INTO idempotency_keys (scope, key, request_hash, state, status, body,
+				object_type, object_id, created_at) VALUES (?, ?, 'h', 'done', 201, '{"id":"elsewhere"}', 'customer', 'elsewhere', ?)`),
+				scope, key, time.Now().UnixMicro())
+			ok(t, err)
+
+			done := make(chan error, 1)
+			go func() {
+				k, _ := idemClaim(scope, key, "h")
+				_, err := s.CreateCustomer(steward.NewContextWithIdempotency(ctx, k), o.admin, steward.CustomerFields{Name: key})
+				done <- err
+			}()
+			waitBlocked(t, raw, done, otherPID)
+			if commit {
+				ok(t, other.Commit())
+				wantReplay(t, <-done, "h", steward.ObjectCustomer, "elsewhere")
+			} else {
+				ok(t, other.Rollback())
+				ok(t, <-done)
+			}
+			found := 0
+			for _, c := range allCustomers(t, s, o.admin, steward.CustomerFilter{}) {
+				if c.Name == key {
+					found++
+				}
+			}
+			if want := map[bool]int{true: 0, false: 1}[commit]; found != want {
+				t.Errorf("commit %v: %d customers created, want %d", commit, found, want)
+			}
+		}
+	})
+}
+
+// waitBlocked waits until the store's create is waiting on the raw transaction's lock: on
+// PostgreSQL, until a backend waits for the one of holderPID; on SQLite (one writer at a time,
+// nothing to observe) a moment. It fails when the create ended instead.
+func waitBlocked(t *testing.T, raw *rawDB, done chan error, holderPID int64) {
+	t.Helper()
+	for start := time.Now(); time.Since(start) < 5*time.Second; {
+		select {
+		case err := <-done:
+			t.Fatalf("the create did not wait for the concurrent claim: %v", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+		if raw.engine == "sqlite" {
+			if time.Since(start) > 200*time.Millisecond {
+				return
+			}
+		} else if raw.int(t, `SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()
+			AND ? = ANY(pg_blocking_pids(pid))`, holderPID) > 0 {
+			return
+		}
+	}
+	t.Fatal("the create never waited for the concurrent claim")
+}
+
+// A create whose connection dies in the middle, its key claimed and its transaction open (as
+// when the server process is killed), leaves no claim: the retry creates at once. PostgreSQL
+// only: a SQLite transaction cannot be held open from outside by its own process, and one whose
+// process dies is rolled back from the WAL; the panic case of
+// TestFailedIdempotentCreateLeavesTheKeyFree covers the same path in the store.
+func TestIdempotentCreateKilledMidway(t *testing.T) {
+	eachEngineRaw(t, func(t *testing.T, s *store.Store, raw *rawDB) {
+		if raw.engine != "postgres" {
+			t.Skip("PostgreSQL only: see the comment")
+		}
+		o := newOrg(t, s)
+		c := mkCustomer(t, s, o.admin, "Locked Customer")
+		// Hold the customer's row, which a contact create locks after claiming its key.
+		holder, err := raw.db.Conn(ctx)
+		ok(t, err)
+		defer holder.Close()
+		var holderPID int64
+		ok(t, holder.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&holderPID))
+		_, err = holder.ExecContext(ctx, "BEGIN")
+		ok(t, err)
+		_, err = holder.ExecContext(ctx, "SELECT id FROM customers WHERE account_id = $1 AND id = $2 FOR UPDATE", o.acc.ID, c.ID)
+		ok(t, err)
+
+		done := make(chan error, 1)
+		go func() {
+			k, _ := idemClaim(o.admin.ID, "killed", "h")
+			_, err := s.CreateContact(steward.NewContextWithIdempotency(ctx, k), o.admin, c.ID, steward.ContactFields{Name: "Killed"})
+			done <- err
+		}()
+		// Find the create's backend, waiting behind the holder with its key claimed, and kill it.
+		var victim int64
+		for deadline := time.Now().Add(5 * time.Second); victim == 0 && time.Now().Before(deadline); {
+			err := raw.db.QueryRowContext(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = current_database()
+				AND $1 = ANY(pg_blocking_pids(pid))`, holderPID).Scan(&victim)
+			if err != nil {
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+		if victim == 0 {
+			t.Fatal("the create never waited for the customer's row")
+		}
+		if raw.int(t, "SELECT COUNT(*) FROM idempotency_keys WHERE scope = ? AND key = 'killed'", o.admin.ID) != 0 {
+			t.Error("the claim is visible before the create commits")
+		}
+		var killed bool
+		ok(t, raw.db.QueryRowContext(ctx, "SELECT pg_terminate_backend($1)", victim).Scan(&killed))
+		if err := <-done; err == nil || !killed {
+			t.Fatalf("the killed create: %v (terminated %v)", err, killed)
+		}
+		_, err = holder.ExecContext(ctx, "ROLLBACK")
+		ok(t, err)
+
+		// The retry creates, once.
+		k, _ := idemClaim(o.admin.ID, "killed", "h")
+		kctx := steward.NewContextWithIdempotency(ctx, k)
+		x := must(s.CreateContact(kctx, o.admin, c.ID, steward.ContactFields{Name: "Killed"}))
+		_, err = s.CreateContact(kctx, o.admin, c.ID, steward.ContactFields{Name: "Killed"})
+		wantReplay(t, err, "h", steward.ObjectContact, x.ID)
+		if n := len(allContacts(t, s, o.admin, steward.ContactFilter{CustomerID: c.ID})); n != 1 {
+			t.Errorf("%d contacts, want 1", n)
 		}
 	})
 }

@@ -96,6 +96,10 @@ func (s *Store) CreateLocation(ctx context.Context, a *steward.Actor, f steward.
 	}
 	l := &steward.Location{ID: newID(), AccountID: a.AccountID, LocationFields: f}
 	err := s.write(ctx, func(t *tx) error {
+		// The key first: a replay must not meet the conflicts its first create caused.
+		if err := t.claimIdempotency(ctx); err != nil {
+			return err
+		}
 		if f.CustomerID != nil {
 			if err := t.requireCustomersWritable(ctx, a); err != nil {
 				return err
@@ -119,7 +123,7 @@ func (s *Store) CreateLocation(ctx context.Context, a *steward.Actor, f steward.
 		if err := t.addLocationCount(ctx, a.AccountID, f.CustomerID, 1); err != nil {
 			return err
 		}
-		if err := t.bindIdempotency(ctx, steward.ObjectLocation, l.ID); err != nil {
+		if err := t.recordIdempotency(ctx, steward.ObjectLocation, l.ID, l); err != nil {
 			return err
 		}
 		return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionCreate, objectType: steward.ObjectLocation,

@@ -126,9 +126,12 @@ func search[T any](ctx context.Context, s *Store, sel selection, term string, ca
 			break
 		}
 	}
-	// A walk that saw the whole list (a customer's assets, a small account) found every match.
-	if exhausted, err := s.fewerRows(ctx, sel, walkRows); err != nil || exhausted {
-		return walked, err
+	// A walk that saw the whole of a filtered list (a customer's assets) found every match. (An
+	// account's whole list small enough for that costs the index little anyway.)
+	if filtered {
+		if exhausted, err := s.fewerRows(ctx, sel, walkRows); err != nil || exhausted {
+			return walked, err
+		}
 	}
 	// Plan 2: the term is rare in this account, or its matches lie beyond the walk.
 	if capped {
@@ -259,9 +262,6 @@ func searchNewestSQLite[T any](ctx context.Context, s *Store, spec listSpec, acc
 		}
 		walked, err := collect(rows, scan, keyOf, out, want)
 		if err != nil || len(walked) == want {
-			return walked, err
-		}
-		if exhausted, err := s.fewerRows(ctx, sel, walkFactor*sel.limit); err != nil || exhausted {
 			return walked, err
 		}
 	}

@@ -184,6 +184,8 @@ type tx struct {
 	now steward.Timestamp
 	// touched customers whose counts must be recomputed before commit (rare paths only).
 	recount map[string]map[string]bool
+	// claim is the Idempotency-Key claimed and not yet recorded (see claimIdempotency).
+	claim *steward.Idempotency
 }
 
 // write runs fn in one write transaction and commits it, or rolls back on any error. A
@@ -205,6 +207,14 @@ func (s *Store) writeOnce(ctx context.Context, fn func(*tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", s.d.normalize(err))
 	}
+	// A panic in fn (which may run the web layer's rendering, see recordIdempotency) must not
+	// leave the transaction, and on SQLite the only write connection, open.
+	defer func() {
+		if p := recover(); p != nil {
+			_ = t.Rollback()
+			panic(p)
+		}
+	}()
 	w := &tx{q: q{d: s.d, ex: t}, s: s, now: steward.Now()}
 	if err := fn(w); err != nil {
 		_ = t.Rollback()
@@ -213,6 +223,12 @@ func (s *Store) writeOnce(ctx context.Context, fn func(*tx) error) error {
 	if err := w.flushRecounts(ctx); err != nil {
 		_ = t.Rollback()
 		return s.d.normalize(err)
+	}
+	if w.claim != nil {
+		// A create claimed its key but recorded no response: committing would leave the key
+		// answering nothing.
+		_ = t.Rollback()
+		return fmt.Errorf("idempotency key %q claimed but no response recorded", w.claim.Key)
 	}
 	if err := t.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", s.d.normalize(err))

@@ -88,16 +88,16 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return creation{}, err
 			}
+			return creation{obj: k, id: k.ID}, nil
+		},
+		redact: func(obj any) any {
+			k, ok := obj.(*steward.APIKey)
+			if !ok {
+				return obj
+			}
 			withoutSecret := *k
 			withoutSecret.Key = ""
-			return creation{obj: k, stored: &withoutSecret, id: k.ID}, nil
-		},
-		fetch: func(ctx context.Context, id string) (creation, error) {
-			k, err := s.apiKey(ctx, a, id)
-			if err != nil {
-				return creation{}, err
-			}
-			return creation{obj: k, id: k.ID}, nil
+			return &withoutSecret
 		},
 	})
 }

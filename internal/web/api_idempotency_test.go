@@ -2,16 +2,14 @@ package web_test
 
 import (
 	"bytes"
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/steward-fleet/steward/internal/steward"
+	"github.com/steward-fleet/steward/internal/web"
 )
 
 func TestAPIIdempotencyKey(t *testing.T) {
@@ -93,23 +91,42 @@ func TestAPIIdempotencyKey(t *testing.T) {
 			}
 		}
 
-		// Concurrent retries: exactly one object, and every answer is either the 201 with the
-		// same body or the documented 409 for a request still in flight.
+		// An API key create replays without its secret, which is never stored: the same key,
+		// its prefix, no "key".
+		k1 := e.admin.post(t, apiKeysPath, `{"name":"idem key"}`, "Idempotency-Key", "idem-api-key").want(t, 201)
+		k2 := e.admin.post(t, apiKeysPath, `{"name":"idem key"}`, "Idempotency-Key", "idem-api-key").want(t, 201)
+		secret := str(k1.obj(), "key")
+		if !strings.HasPrefix(secret, "stw_") || str(k2.obj(), "id") != str(k1.obj(), "id") ||
+			str(k2.obj(), "prefix") != str(k1.obj(), "prefix") || strings.Contains(string(k2.Raw), `"key"`) ||
+			strings.Contains(string(k2.Raw), secret) || k2.Header.Get("Location") != k1.Header.Get("Location") ||
+			k2.Header.Get("Idempotent-Replayed") != "true" {
+			t.Errorf("API key replay: %s (first %s)", k2.Raw, k1.Raw)
+		}
+
+		// Concurrent retries, in this server and in a second one over the same database (as
+		// another process would be): exactly one object, and every answer is either the 201 with
+		// the one body or the documented 409 for a request still in flight.
 		before := countCustomers(t)
-		const n2 = 6
+		second := httptest.NewServer(web.New(e.store, nil, web.Options{}))
+		defer second.Close()
+		const racers = 16
 		type answer struct {
 			status int
 			body   []byte
 		}
-		answers := make([]answer, n2)
+		answers := make([]answer, racers)
 		var mu sync.Mutex
 		var errs []error
-		parallelDo(n2, func(i int) {
-			req, _ := http.NewRequest("POST", e.srv.URL+customersPath, strings.NewReader(`{"name":"Raced"}`))
+		parallelDo(racers, func(i int) {
+			base := e.srv.URL
+			if i%2 == 1 {
+				base = second.URL
+			}
+			req, _ := http.NewRequest("POST", base+customersPath, strings.NewReader(`{"name":"Raced"}`))
 			req.Header.Set("Authorization", "Bearer "+e.admin.key)
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Idempotency-Key", "raced")
-			res, err := e.srv.Client().Do(req)
+			res, err := http.DefaultClient.Do(req)
 			if err != nil {
 				mu.Lock()
 				errs = append(errs, err)
@@ -124,7 +141,9 @@ func TestAPIIdempotencyKey(t *testing.T) {
 			t.Fatal(errs)
 		}
 		var created []byte
+		statuses := map[int]int{}
 		for _, a := range answers {
+			statuses[a.status]++
 			switch a.status {
 			case 201:
 				if created != nil && !bytes.Equal(created, a.body) {
@@ -132,33 +151,50 @@ func TestAPIIdempotencyKey(t *testing.T) {
 				}
 				created = a.body
 			case 409:
-				if !strings.Contains(string(a.body), "idempotency") {
+				if !strings.Contains(string(a.body), "idempotency-in-progress") {
 					t.Errorf("409 that is not the in-flight problem: %s", a.body)
 				}
 			default:
 				t.Errorf("concurrent retry answered %d: %s", a.status, a.body)
 			}
 		}
+		t.Logf("%d racers answered %v (status: count)", racers, statuses)
 		if created == nil {
 			t.Error("no concurrent retry answered 201")
 		}
 		if got := countCustomers(t); got != before+1 {
 			t.Errorf("concurrent retries created %d customers, want 1", got-before)
 		}
+		// Once the race is over, the key answers the same response on either server.
+		for _, base := range []string{e.srv.URL, second.URL} {
+			req, _ := http.NewRequest("POST", base+customersPath, strings.NewReader(`{"name":"Raced"}`))
+			req.Header.Set("Authorization", "Bearer "+e.admin.key)
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Idempotency-Key", "raced")
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != 201 || !bytes.Equal(b, created) || res.Header.Get("Idempotent-Replayed") != "true" {
+				t.Errorf("after the race: %d %s (replayed %q)", res.StatusCode, b, res.Header.Get("Idempotent-Replayed"))
+			}
+		}
 
-		// A claim still in flight (as a first request that has not finished leaves it) is
-		// answered 409 with Retry-After. The claim is made directly in the store with the
-		// request's hash as the server computes it (method, path, body).
-		body3 := `{"name":"In Flight"}`
-		sum := sha256.Sum256([]byte("POST\x00" + customersPath + "\x00" + body3))
-		if _, err := e.store.ClaimIdempotencyKey(context.Background(), steward.Idempotency{Scope: e.admin.keyID, Key: "in-flight"},
-			hex.EncodeToString(sum[:])); err != nil {
-			t.Fatal(err)
+		// A replay is the first response, whatever became of the object since: renamed, then
+		// deleted.
+		orig := e.admin.post(t, customersPath, `{"name":"Before"}`, "Idempotency-Key", "changed-since").want(t, 201)
+		loc := orig.Header.Get("Location")
+		e.admin.patch(t, loc, `{"name":"After"}`).want(t, 200)
+		r := e.admin.post(t, customersPath, `{"name":"Before"}`, "Idempotency-Key", "changed-since").want(t, 201)
+		if !bytes.Equal(r.Raw, orig.Raw) || r.Header.Get("ETag") != orig.Header.Get("ETag") || r.Header.Get("Location") != loc {
+			t.Errorf("replay after a rename: %s (ETag %s), want the first %s (ETag %s)", r.Raw, r.Header.Get("ETag"), orig.Raw, orig.Header.Get("ETag"))
 		}
-		r := e.admin.post(t, customersPath, body3, "Idempotency-Key", "in-flight").want(t, 409)
-		if r.Header.Get("Retry-After") == "" {
-			t.Error("in-flight 409 without Retry-After")
+		e.admin.del(t, loc).want(t, 204)
+		r = e.admin.post(t, customersPath, `{"name":"Before"}`, "Idempotency-Key", "changed-since").want(t, 201)
+		if !bytes.Equal(r.Raw, orig.Raw) {
+			t.Errorf("replay after a delete: %s, want the first %s", r.Raw, orig.Raw)
 		}
-		e.admin.post(t, customersPath, `{"name":"Not the same"}`, "Idempotency-Key", "in-flight").want(t, 422)
 	})
 }

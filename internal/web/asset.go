@@ -50,9 +50,6 @@ func (s *Server) createAsset(w http.ResponseWriter, r *http.Request) error {
 		create: func(ctx context.Context) (creation, error) {
 			return assetCreation(s.svc.CreateAsset(ctx, a, f))
 		},
-		fetch: func(ctx context.Context, id string) (creation, error) {
-			return assetCreation(s.svc.Asset(ctx, a, id))
-		},
 	})
 }
 

@@ -67,9 +67,6 @@ func (s *Server) createContact(w http.ResponseWriter, r *http.Request) error {
 		create: func(ctx context.Context) (creation, error) {
 			return contactCreation(s.svc.CreateContact(ctx, a, customerID, f))
 		},
-		fetch: func(ctx context.Context, id string) (creation, error) {
-			return contactCreation(s.svc.Contact(ctx, a, id))
-		},
 	})
 }
 

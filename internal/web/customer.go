@@ -44,9 +44,6 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) error {
 		create: func(ctx context.Context) (creation, error) {
 			return customerCreation(s.svc.CreateCustomer(ctx, a, f))
 		},
-		fetch: func(ctx context.Context, id string) (creation, error) {
-			return customerCreation(s.svc.Customer(ctx, a, id))
-		},
 	})
 }
 

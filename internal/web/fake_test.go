@@ -24,7 +24,7 @@ type fakeService struct {
 
 	mu        sync.Mutex
 	actors    map[string]steward.Actor // by secret key
-	idem      map[steward.Idempotency]*steward.IdempotentResult
+	idem      map[fakeIdemKey]*steward.IdempotentResult
 	customers map[string]*steward.Customer
 	contacts  map[string]*steward.Contact
 	locations map[string]*steward.Location
@@ -35,12 +35,14 @@ type fakeService struct {
 
 	creates   int   // successful and failed create calls
 	createErr error // when set, every create fails with it
-	pingErr   error
-	auditErr  error // EachAuditEvent fails with it after auditErrAfter events
-	errAfter  int
-	lastQuery any            // the filter or params the last list received
-	lastActor *steward.Actor // the caller the last list saw
-	lastMatch int64          // the ifMatch the last write received
+	// When set, CreateCustomer signals entered and then waits for gate before doing anything.
+	entered, gate chan struct{}
+	pingErr       error
+	auditErr      error // EachAuditEvent fails with it after auditErrAfter events
+	errAfter      int
+	lastQuery     any            // the filter or params the last list received
+	lastActor     *steward.Actor // the caller the last list saw
+	lastMatch     int64          // the ifMatch the last write received
 }
 
 const (
@@ -56,7 +58,7 @@ func newFakeService() *fakeService {
 			fakeUserKey: {Type: steward.ActorAPIKey, ID: "key-user", Name: "user key", UserID: "user-2",
 				AccountID: "acc-1", HomeAccount: "acc-1", Role: steward.RoleUser},
 		},
-		idem:      map[steward.Idempotency]*steward.IdempotentResult{},
+		idem:      map[fakeIdemKey]*steward.IdempotentResult{},
 		customers: map[string]*steward.Customer{},
 		contacts:  map[string]*steward.Contact{},
 		locations: map[string]*steward.Location{},
@@ -75,53 +77,39 @@ func (f *fakeService) Authenticate(ctx context.Context, key string) (*steward.Ac
 
 func (f *fakeService) Ping(ctx context.Context) error { return f.pingErr }
 
-// Idempotency, with the store's contract: a claim is bound to the object its create made, and
-// a bound claim is never released.
+// fakeIdemKey indexes the fake's Idempotency-Key records.
+type fakeIdemKey struct{ scope, key string }
 
-func (f *fakeService) ClaimIdempotencyKey(ctx context.Context, i steward.Idempotency, hash string) (*steward.IdempotentResult, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if r, ok := f.idem[i]; ok {
-		c := *r
-		return &c, nil
-	}
-	f.idem[i] = &steward.IdempotentResult{State: steward.IdempotencyPending, RequestHash: hash}
-	return nil, nil
-}
-
-func (f *fakeService) CompleteIdempotencyKey(ctx context.Context, i steward.Idempotency, status int, body []byte) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	r, ok := f.idem[i]
-	if !ok {
-		return fmt.Errorf("complete: no claim %v", i)
-	}
-	r.State, r.Status, r.Body = steward.IdempotencyDone, status, body
-	return nil
-}
-
-func (f *fakeService) ReleaseIdempotencyKey(ctx context.Context, i steward.Idempotency) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if r, ok := f.idem[i]; ok && r.ObjectID == "" {
-		delete(f.idem, i)
-	}
-	return nil
-}
-
-// created runs the bookkeeping of every create: the failure switch, the id, the claim binding.
+// created runs the bookkeeping of every create: the Idempotency-Key check (a used key stops the
+// create, as in the store), the failure switch, the id.
 func (f *fakeService) created(ctx context.Context, objectType string) (string, error) {
+	if claim := steward.IdempotencyFromContext(ctx); claim != nil {
+		if r, ok := f.idem[fakeIdemKey{claim.Scope, claim.Key}]; ok {
+			return "", &steward.IdempotentReplay{Prior: *r}
+		}
+	}
 	f.creates++
 	if f.createErr != nil {
 		return "", f.createErr
 	}
 	f.nextID++
-	id := fmt.Sprintf("%s-%d", objectType, f.nextID)
-	if claim := steward.IdempotencyFromContext(ctx); claim != nil {
-		r := f.idem[*claim]
-		r.ObjectType, r.ObjectID = objectType, id
+	return fmt.Sprintf("%s-%d", objectType, f.nextID), nil
+}
+
+// record ends a successful create as the store does in the create's transaction: under an
+// Idempotency-Key, it records the response the claim renders.
+func (f *fakeService) record(ctx context.Context, objectType, id string, obj any) error {
+	claim := steward.IdempotencyFromContext(ctx)
+	if claim == nil {
+		return nil
 	}
-	return id, nil
+	body, err := claim.Render(obj)
+	if err != nil {
+		return err
+	}
+	f.idem[fakeIdemKey{claim.Scope, claim.Key}] = &steward.IdempotentResult{RequestHash: claim.RequestHash,
+		Status: claim.Status, Body: body, ObjectType: objectType, ObjectID: id, CreatedAt: steward.Now()}
+	return nil
 }
 
 func fakeMeta() steward.Meta {
@@ -130,6 +118,10 @@ func fakeMeta() steward.Meta {
 }
 
 func (f *fakeService) CreateCustomer(ctx context.Context, a *steward.Actor, fl steward.CustomerFields) (*steward.Customer, error) {
+	if f.gate != nil {
+		f.entered <- struct{}{}
+		<-f.gate
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := fl.Normalize(); err != nil {
@@ -144,6 +136,9 @@ func (f *fakeService) CreateCustomer(ctx context.Context, a *steward.Actor, fl s
 		return nil, err
 	}
 	c := &steward.Customer{ID: id, AccountID: a.AccountID, CustomerFields: fl, Meta: fakeMeta()}
+	if err := f.record(ctx, steward.ObjectCustomer, id, c); err != nil {
+		return nil, err
+	}
 	f.customers[id] = c
 	return c, nil
 }
@@ -208,6 +203,9 @@ func (f *fakeService) CreateContact(ctx context.Context, a *steward.Actor, custo
 		return nil, err
 	}
 	c := &steward.Contact{ID: id, AccountID: a.AccountID, CustomerID: customerID, ContactFields: fl, Meta: fakeMeta()}
+	if err := f.record(ctx, steward.ObjectContact, id, c); err != nil {
+		return nil, err
+	}
 	f.contacts[id] = c
 	return c, nil
 }
@@ -232,6 +230,9 @@ func (f *fakeService) CreateLocation(ctx context.Context, a *steward.Actor, fl s
 		return nil, err
 	}
 	l := &steward.Location{ID: id, AccountID: a.AccountID, LocationFields: fl, Meta: fakeMeta()}
+	if err := f.record(ctx, steward.ObjectLocation, id, l); err != nil {
+		return nil, err
+	}
 	f.locations[id] = l
 	return l, nil
 }
@@ -256,6 +257,9 @@ func (f *fakeService) CreateAsset(ctx context.Context, a *steward.Actor, fl stew
 		return nil, err
 	}
 	as := &steward.Asset{ID: id, OwnerAccountID: a.AccountID, AssetFields: fl, Meta: fakeMeta()}
+	if err := f.record(ctx, steward.ObjectAsset, id, as); err != nil {
+		return nil, err
+	}
 	f.assets[id] = as
 	return as, nil
 }
@@ -307,9 +311,12 @@ func (f *fakeService) CreateAPIKey(ctx context.Context, a *steward.Actor, userID
 	}
 	k := &steward.APIKey{ID: id, AccountID: a.AccountID, UserID: userID, Name: fl.Name, Prefix: "stw_" + id,
 		Role: a.Role, CreatedAt: steward.Now()}
-	f.apiKeys[id] = k
 	withSecret := *k
 	withSecret.Key = "stw_" + id + "_secret"
+	if err := f.record(ctx, steward.ObjectAPIKey, id, &withSecret); err != nil {
+		return nil, err
+	}
+	f.apiKeys[id] = k
 	return &withSecret, nil
 }
 

@@ -4,9 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"fmt"
+	"errors"
 	"net/http"
+	"sync"
 
 	"github.com/steward-fleet/steward/internal/steward"
 )
@@ -26,7 +26,6 @@ var objectPaths = map[string]string{
 // creation is the outcome of one create.
 type creation struct {
 	obj     any    // the response body
-	stored  any    // what the idempotency record keeps when it must differ from obj (no secrets)
 	id      string // the new object's id, for Location
 	version int64  // its version, for ETag
 }
@@ -36,11 +35,12 @@ type creator struct {
 	objectType string
 	// order is where each member stood in the body, for listing field errors in that order.
 	order fieldOrder
-	// create makes the object; its ctx carries the idempotency claim, if any, for the store to
-	// bind the object to inside the create's transaction.
+	// create makes the object; its ctx carries the Idempotency-Key, if any, which the store
+	// claims and records in the create's own transaction.
 	create func(ctx context.Context) (creation, error)
-	// fetch reads an object created under a claim whose response was never recorded.
-	fetch func(ctx context.Context, id string) (creation, error)
+	// redact returns what a replay answers in place of the created object, when that must
+	// differ from the first response (no secrets); nil: the object as first answered.
+	redact func(obj any) any
 }
 
 // idempotencyKey reads the Idempotency-Key header; ok is false when there is none.
@@ -77,11 +77,11 @@ func requestHash(method, path string, body []byte) string {
 
 // create runs a create under the request's Idempotency-Key, if it has one, and answers 201.
 //
-// The key is claimed first. A fresh claim travels to the store in the context, which binds the
-// new object to it in the create's own transaction; the response is recorded afterwards (best
-// effort: a claim bound to an object already answers retries). A failed create releases the
-// claim, so the client can fix the request and retry with the same key. An existing claim is
-// answered from the record: see replay.
+// The store claims the key, makes the object and records the response rendered here, in one
+// transaction (see steward.Idempotency): a failed create leaves the key free for a corrected
+// retry, and a key used before is answered by replay. A retry arriving while a create under the
+// same key runs in this process is answered at once (409, or 422 for another request) rather
+// than queued behind it.
 func (s *Server) create(w http.ResponseWriter, r *http.Request, body []byte, c creator) error {
 	key, ok, err := idempotencyKey(r.Header)
 	if err != nil {
@@ -93,101 +93,104 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, body []byte, c c
 		if err != nil {
 			return c.order.sort(err)
 		}
-		return s.writeCreated(w, c.objectType, res)
+		return s.writeCreated(w, c.objectType, res, nil)
 	}
-	claim := steward.Idempotency{Scope: actorOf(r).ID, Key: key}
 	hash := requestHash(r.Method, r.URL.Path, body)
-	prev, err := s.svc.ClaimIdempotencyKey(ctx, claim, hash)
-	if err != nil {
-		return err
-	}
-	if prev != nil {
-		return s.replay(w, r, c, prev, hash)
-	}
-	// Work that must survive the client hanging up runs without its cancellation.
-	bg := context.WithoutCancel(ctx)
-	settled := false
-	defer func() { // also on panic
-		if !settled {
-			if err := s.svc.ReleaseIdempotencyKey(bg, claim); err != nil {
-				s.log.ErrorContext(ctx, "releasing idempotency key", "request_id", infoOf(ctx).id, "error", err)
-			}
+	claim := &steward.Idempotency{Scope: actorOf(r).ID, Key: key, RequestHash: hash, Status: http.StatusCreated}
+	done, other, running := s.flights.start(claim)
+	if running {
+		if other != hash {
+			return keyReused()
 		}
-	}()
-	res, err := c.create(steward.NewContextWithIdempotency(ctx, &claim))
-	if err != nil {
-		return c.order.sort(err)
-	}
-	respBody, err := marshal(res.obj)
-	if err != nil {
-		return err
-	}
-	stored := respBody
-	if res.stored != nil {
-		if stored, err = marshal(res.stored); err != nil {
-			return err
-		}
-	}
-	settled = true
-	if err := s.svc.CompleteIdempotencyKey(bg, claim, http.StatusCreated, stored); err != nil {
-		s.log.ErrorContext(ctx, "recording idempotent response", "request_id", infoOf(ctx).id, "error", err)
-	}
-	setCreatedHeaders(w, c.objectType, res)
-	writeBody(w, http.StatusCreated, respBody)
-	return nil
-}
-
-// replay answers a request whose Idempotency-Key was claimed before: a different request under
-// the key is 422; a finished one is answered with its recorded response; one whose object exists
-// but whose response was never recorded (a crash in between) is answered with the object as it
-// is now; one still running is 409.
-func (s *Server) replay(w http.ResponseWriter, r *http.Request, c creator, prev *steward.IdempotentResult, hash string) error {
-	if prev.RequestHash != hash {
-		e := steward.Invalid("Idempotency-Key", "was already used with a different request")
-		e.Message = "this Idempotency-Key was already used with a different request"
-		e.Kind = kindIdempotencyKeyReused
-		return e
-	}
-	switch {
-	case prev.State == steward.IdempotencyDone:
-		objectType, id := prev.ObjectType, prev.ObjectID
-		if objectType == "" {
-			objectType = c.objectType
-		}
-		if id == "" {
-			var v struct {
-				ID string `json:"id"`
-			}
-			_ = json.Unmarshal(prev.Body, &v)
-			id = v.ID
-		}
-		if p, ok := objectPaths[objectType]; ok && id != "" {
-			w.Header().Set("Location", p+id)
-		}
-		status := prev.Status
-		if status == 0 {
-			status = http.StatusCreated
-		}
-		// A created object is at its first version: the first response's ETag.
-		if status == http.StatusCreated && objectType != steward.ObjectAPIKey {
-			w.Header().Set("ETag", etag(1))
-		}
-		w.Header().Set("Idempotent-Replayed", "true")
-		writeBody(w, status, prev.Body)
-		return nil
-	case prev.State == steward.IdempotencyPending && prev.ObjectID != "":
-		res, err := c.fetch(r.Context(), prev.ObjectID)
-		if err != nil {
-			return err
-		}
-		w.Header().Set("Idempotent-Replayed", "true")
-		return s.writeCreated(w, c.objectType, res)
-	case prev.State == steward.IdempotencyPending:
 		w.Header().Set("Retry-After", "1")
 		return &steward.Error{Code: steward.ECONFLICT, Kind: kindIdempotencyInFlight,
 			Message: "a request with this Idempotency-Key is still in progress"}
 	}
-	return fmt.Errorf("idempotency record for key %q in unknown state %q", r.Header.Get("Idempotency-Key"), prev.State)
+	defer done()
+	var recorded []byte
+	claim.Render = func(obj any) ([]byte, error) {
+		if c.redact != nil {
+			obj = c.redact(obj)
+		}
+		b, err := marshal(obj)
+		recorded = b
+		return b, err
+	}
+	res, err := c.create(steward.NewContextWithIdempotency(ctx, claim))
+	if replay, ok := errors.AsType[*steward.IdempotentReplay](err); ok {
+		return s.replay(w, r, c, &replay.Prior, hash)
+	}
+	if err != nil {
+		return c.order.sort(err)
+	}
+	if recorded == nil {
+		// The store ignored the key: the object exists, but a retry would create another.
+		s.log.ErrorContext(ctx, "create did not record its Idempotency-Key", "request_id", infoOf(ctx).id,
+			"object_type", c.objectType)
+	}
+	if c.redact != nil {
+		recorded = nil // the first response holds what the record leaves out
+	}
+	return s.writeCreated(w, c.objectType, res, recorded)
+}
+
+// flights tracks the Idempotency-Keys whose creates are running in this process.
+type flights struct {
+	mu sync.Mutex
+	m  map[flightKey]string // the request hash of each running create
+}
+
+type flightKey struct{ scope, key string }
+
+// start registers a create under i and returns done, which ends the registration; or, when a
+// create under the same key is running, the request hash of that one and running true.
+func (f *flights) start(i *steward.Idempotency) (done func(), otherHash string, running bool) {
+	k := flightKey{i.Scope, i.Key}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if h, ok := f.m[k]; ok {
+		return nil, h, true
+	}
+	if f.m == nil {
+		f.m = map[flightKey]string{}
+	}
+	f.m[k] = i.RequestHash
+	return func() {
+		f.mu.Lock()
+		delete(f.m, k)
+		f.mu.Unlock()
+	}, "", false
+}
+
+// keyReused is the answer to another request under a used Idempotency-Key.
+func keyReused() error {
+	e := steward.Invalid("Idempotency-Key", "was already used with a different request")
+	e.Message = "this Idempotency-Key was already used with a different request"
+	e.Kind = kindIdempotencyKeyReused
+	return e
+}
+
+// replay answers a request whose Idempotency-Key was used before: another request under the key
+// is 422; the same request gets the first response again (status, body, Location, ETag) with
+// Idempotent-Replayed: true, whatever happened to the object since.
+func (s *Server) replay(w http.ResponseWriter, r *http.Request, c creator, prev *steward.IdempotentResult, hash string) error {
+	if prev.RequestHash != hash {
+		return keyReused()
+	}
+	objectType := prev.ObjectType
+	if objectType == "" {
+		objectType = c.objectType
+	}
+	if p, ok := objectPaths[objectType]; ok && prev.ObjectID != "" {
+		w.Header().Set("Location", p+prev.ObjectID)
+	}
+	// A created object is at its first version: the first response's ETag.
+	if prev.Status == http.StatusCreated && objectType != steward.ObjectAPIKey {
+		w.Header().Set("ETag", etag(1))
+	}
+	w.Header().Set("Idempotent-Replayed", "true")
+	writeBody(w, prev.Status, prev.Body)
+	return nil
 }
 
 // setCreatedHeaders names the new object's URL and version.
@@ -200,11 +203,13 @@ func setCreatedHeaders(w http.ResponseWriter, objectType string, res creation) {
 	}
 }
 
-// writeCreated answers 201 with a created object.
-func (s *Server) writeCreated(w http.ResponseWriter, objectType string, res creation) error {
-	body, err := marshal(res.obj)
-	if err != nil {
-		return err
+// writeCreated answers 201 with a created object: body, when given, is its encoding.
+func (s *Server) writeCreated(w http.ResponseWriter, objectType string, res creation, body []byte) error {
+	if body == nil {
+		var err error
+		if body, err = marshal(res.obj); err != nil {
+			return err
+		}
 	}
 	setCreatedHeaders(w, objectType, res)
 	writeBody(w, http.StatusCreated, body)

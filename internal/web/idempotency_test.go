@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -22,7 +23,7 @@ func TestIdempotentCreateReplaysTheFirstResponse(t *testing.T) {
 	if first.Header().Get("Idempotent-Replayed") != "" {
 		t.Error("a first response claims to be a replay")
 	}
-	if _, ok := fs.svc.idem[steward.Idempotency{Scope: "key-admin", Key: "k1"}]; !ok {
+	if _, ok := fs.svc.idem[fakeIdemKey{"key-admin", "k1"}]; !ok {
 		t.Errorf("the claim is not scoped to the caller: %v", fs.svc.idem)
 	}
 
@@ -64,44 +65,69 @@ func TestIdempotentCreateReplaysTheFirstResponse(t *testing.T) {
 	}
 }
 
+// A retry arriving while the first request under its key is still running is answered at once:
+// 409 with Retry-After for the same request, 422 for another; once the first is done, the retry
+// is its replay.
 func TestIdempotencyKeyStillInFlight(t *testing.T) {
 	fs := newFakeServer(t, Options{})
+	fs.svc.entered, fs.svc.gate = make(chan struct{}), make(chan struct{})
 	body := `{"name":"Acme"}`
-	claim := steward.Idempotency{Scope: "key-admin", Key: "k2"}
-	fs.svc.idem[claim] = &steward.IdempotentResult{State: steward.IdempotencyPending,
-		RequestHash: requestHash("POST", "/api/v1/customers", []byte(body))}
+	first := make(chan *httptest.ResponseRecorder)
+	go func() { first <- fs.do("POST", "/api/v1/customers", body, "Idempotency-Key", "k2") }()
+	<-fs.svc.entered // the first create is running
+
 	rec := fs.do("POST", "/api/v1/customers", body, "Idempotency-Key", "k2")
 	p := readProblem(t, rec, 409)
-	if p.Detail != "a request with this Idempotency-Key is still in progress" || rec.Header().Get("Retry-After") == "" {
+	if p.Detail != "a request with this Idempotency-Key is still in progress" || rec.Header().Get("Retry-After") != "1" ||
+		p.Type != "https://steward.dev/problems/idempotency-in-progress" {
 		t.Errorf("in flight: %+v, Retry-After %q", p, rec.Header().Get("Retry-After"))
 	}
-	if fs.svc.creates != 0 {
-		t.Error("a create ran while the first was in flight")
+	p = readProblem(t, fs.do("POST", "/api/v1/customers", `{"name":"Other"}`, "Idempotency-Key", "k2"), 422)
+	if p.Type != "https://steward.dev/problems/idempotency-key-reused" {
+		t.Errorf("another request while in flight: %+v", p)
 	}
-	if _, ok := fs.svc.idem[claim]; !ok {
-		t.Error("the first request's claim was released by the second")
+	// Another key, or another caller's key of the same name, is not held up (it does not reach
+	// the gated create: a location).
+	if rec := fs.do("POST", "/api/v1/locations", `{"name":"Depot"}`, "Idempotency-Key", "k2-other"); rec.Code != 201 {
+		t.Errorf("another key while k2 is in flight: %d %s", rec.Code, rec.Body)
+	}
+
+	close(fs.svc.gate)
+	done := <-first
+	if done.Code != 201 {
+		t.Fatalf("first: %d %s", done.Code, done.Body)
+	}
+	fs.svc.entered, fs.svc.gate = nil, nil
+	again := fs.do("POST", "/api/v1/customers", body, "Idempotency-Key", "k2")
+	if again.Code != 201 || again.Body.String() != done.Body.String() || again.Header().Get("Idempotent-Replayed") != "true" {
+		t.Errorf("after the first finished: %d %s", again.Code, again.Body)
+	}
+	if fs.svc.creates != 2 { // the customer and the location
+		t.Errorf("%d creates, want 2", fs.svc.creates)
 	}
 }
 
-func TestIdempotencyAfterACrashBeforeCompletion(t *testing.T) {
+// A replay answers the first response, not the object as it is now.
+func TestIdempotentReplayIsTheFirstResponse(t *testing.T) {
 	fs := newFakeServer(t, Options{})
 	body := `{"name":"Acme"}`
-	c, err := fs.svc.CreateCustomer(t.Context(), &steward.Actor{AccountID: "acc-1"}, steward.CustomerFields{Name: "Acme"})
-	if err != nil {
-		t.Fatal(err)
+	first := fs.do("POST", "/api/v1/customers", body, "Idempotency-Key", "k3")
+	if first.Code != 201 {
+		t.Fatalf("%d %s", first.Code, first.Body)
 	}
-	// The create committed and bound the object; the process died before recording the response.
-	fs.svc.idem[steward.Idempotency{Scope: "key-admin", Key: "k3"}] = &steward.IdempotentResult{State: steward.IdempotencyPending,
-		RequestHash: requestHash("POST", "/api/v1/customers", []byte(body)), ObjectType: steward.ObjectCustomer, ObjectID: c.ID}
+	if rec := fs.do("PATCH", first.Header().Get("Location"), `{"name":"Acme Renamed"}`); rec.Code != 200 {
+		t.Fatalf("patch: %d %s", rec.Code, rec.Body)
+	}
 	rec := fs.do("POST", "/api/v1/customers", body, "Idempotency-Key", "k3")
-	if rec.Code != 201 || !strings.Contains(rec.Body.String(), `"id":"`+c.ID+`"`) {
-		t.Fatalf("%d %s, want 201 with %s", rec.Code, rec.Body, c.ID)
+	if rec.Code != 201 || rec.Body.String() != first.Body.String() || strings.Contains(rec.Body.String(), "Renamed") {
+		t.Fatalf("%d %s, want the first response %s", rec.Code, rec.Body, first.Body)
 	}
-	if rec.Header().Get("Location") != "/api/v1/customers/"+c.ID || rec.Header().Get("Idempotent-Replayed") != "true" {
-		t.Errorf("headers %v", rec.Header())
+	if rec.Header().Get("Location") != first.Header().Get("Location") || rec.Header().Get("ETag") != first.Header().Get("ETag") ||
+		rec.Header().Get("Idempotent-Replayed") != "true" {
+		t.Errorf("headers %v, first %v", rec.Header(), first.Header())
 	}
 	if fs.svc.creates != 1 {
-		t.Errorf("%d creates, want the 1 before the crash", fs.svc.creates)
+		t.Errorf("%d creates, want 1", fs.svc.creates)
 	}
 }
 
@@ -124,15 +150,18 @@ func TestFailedCreateReleasesTheKey(t *testing.T) {
 		t.Fatalf("retry after the conflict: %d %s", rec.Code, rec.Body)
 	}
 
-	// A panic inside the create releases the claim too.
+	// A panic inside the create leaves the key free too (neither recorded nor held in flight).
 	readProblem(t, fs.do("POST", "/api/v1/customers", `{"name":"panic"}`, "Idempotency-Key", "k6"), 500)
-	if _, ok := fs.svc.idem[steward.Idempotency{Scope: "key-admin", Key: "k6"}]; ok {
+	if _, ok := fs.svc.idem[fakeIdemKey{"key-admin", "k6"}]; ok {
 		t.Error("the claim of a panicked create was kept")
+	}
+	if rec := fs.do("POST", "/api/v1/customers", `{"name":"Acme"}`, "Idempotency-Key", "k6"); rec.Code != 201 || rec.Header().Get("Idempotent-Replayed") != "" {
+		t.Errorf("retry after the panic: %d %s", rec.Code, rec.Body)
 	}
 
 	// A malformed body is refused before anything is claimed.
 	readProblem(t, fs.do("POST", "/api/v1/customers", `{"name":`, "Idempotency-Key", "k7"), 400)
-	if _, ok := fs.svc.idem[steward.Idempotency{Scope: "key-admin", Key: "k7"}]; ok {
+	if _, ok := fs.svc.idem[fakeIdemKey{"key-admin", "k7"}]; ok {
 		t.Error("a malformed body took a claim")
 	}
 }

@@ -48,9 +48,6 @@ func (s *Server) createLocation(w http.ResponseWriter, r *http.Request) error {
 		create: func(ctx context.Context) (creation, error) {
 			return locationCreation(s.svc.CreateLocation(ctx, a, f))
 		},
-		fetch: func(ctx context.Context, id string) (creation, error) {
-			return locationCreation(s.svc.Location(ctx, a, id))
-		},
 	})
 }
 

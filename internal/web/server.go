@@ -103,10 +103,11 @@ type Server struct {
 	openapi []byte
 
 	// Token buckets; nil when the limit is off.
-	keys   *limiterSet[uint64]     // per API key, by a keyed hash of the secret
-	anon   *limiterSet[netip.Addr] // requests without credentials, per client address
-	failed *limiterSet[netip.Addr] // failed authentications, per client address
-	seed   maphash.Seed
+	keys    *limiterSet[uint64]     // per API key, by a keyed hash of the secret
+	anon    *limiterSet[netip.Addr] // requests without credentials, per client address
+	failed  *limiterSet[netip.Addr] // failed authentications, per client address
+	seed    maphash.Seed
+	flights flights // creates running under an Idempotency-Key
 }
 
 // New returns a Server serving svc. A nil logger discards logs. It panics when the route table
