@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -29,33 +28,22 @@ import (
 
 var ctx = context.Background()
 
-// The tests share one migrated database per engine: every test works in organizations of its
-// own (newOrg), which the store's tenancy keeps apart, and the other tests' data sitting next to
-// it only makes the isolation checks stronger. Creating and dropping a PostgreSQL database costs
-// seconds (DROP DATABASE forces a checkpoint), so a fresh one per test would not fit the time
-// budget. Tests that need an empty database (migrations) get a fresh one from storetest.
-type sharedDB struct {
-	once    sync.Once
-	s       *store.Store
-	raw     *rawDB
-	err     error
-	cleanup func()
-}
-
+// The tests share one migrated database per engine (storetest.Shared): every test works in
+// organizations of its own (newOrg). Tests that need an empty database (migrations) get a fresh
+// one from storetest.Open. raws holds a plain connection to each shared database.
 var (
-	sharedMu sync.Mutex
-	shared   = map[string]*sharedDB{}
+	rawMu sync.Mutex
+	raws  = map[string]*rawDB{}
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	sharedMu.Lock()
-	for _, db := range shared {
-		if db.cleanup != nil {
-			db.cleanup()
-		}
+	rawMu.Lock()
+	for _, r := range raws {
+		r.db.Close()
 	}
-	sharedMu.Unlock()
+	rawMu.Unlock()
+	storetest.CloseShared()
 	os.Exit(code)
 }
 
@@ -63,86 +51,18 @@ func TestMain(m *testing.M) {
 // PostgreSQL one is skipped unless STEWARD_TEST_POSTGRES is set.
 func sharedStore(t *testing.T, engine string) (*store.Store, *rawDB) {
 	t.Helper()
-	base := os.Getenv(storetest.EnvPostgres)
-	if engine == "postgres" && base == "" {
-		t.Skipf("PostgreSQL tests skipped: set %s to a server URL to run them", storetest.EnvPostgres)
+	s, dsn := storetest.Shared(t, engine)
+	rawMu.Lock()
+	defer rawMu.Unlock()
+	r := raws[engine]
+	if r == nil {
+		var err error
+		if r, err = openRawDB(engine, dsn); err != nil {
+			t.Fatalf("raw %s connection: %v", engine, err)
+		}
+		raws[engine] = r
 	}
-	sharedMu.Lock()
-	db := shared[engine]
-	if db == nil {
-		db = &sharedDB{}
-		shared[engine] = db
-	}
-	sharedMu.Unlock()
-	db.once.Do(func() {
-		var dsn string
-		var drop func()
-		if engine == "sqlite" {
-			dir, err := os.MkdirTemp("", "steward-store-test-")
-			if err != nil {
-				db.err = err
-				return
-			}
-			dsn, drop = filepath.Join(dir, "steward.db"), func() { os.RemoveAll(dir) }
-		} else {
-			admin, err := sql.Open("pgx", base)
-			if err != nil {
-				db.err = err
-				return
-			}
-			name := "steward_test_shared_" + randHex(6)
-			if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-				admin.Close()
-				db.err = err
-				return
-			}
-			// Commits need not wait for the disk in this throw-away database (locking and
-			// visibility are unchanged); this machine's fsync is slow.
-			if _, err := admin.Exec("ALTER DATABASE " + name + " SET synchronous_commit TO off"); err != nil {
-				admin.Close()
-				db.err = err
-				return
-			}
-			u, err := url.Parse(base)
-			if err != nil {
-				db.err = err
-				return
-			}
-			u.Path = "/" + name
-			dsn = u.String()
-			drop = func() {
-				_, _ = admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-				admin.Close()
-			}
-		}
-		// SQLite's documented faster setting, for the same reason as synchronous_commit above.
-		s, err := store.Open(ctx, dsn, store.Options{SQLiteSynchronous: "NORMAL"})
-		if err == nil {
-			_, err = s.Migrate(ctx)
-		}
-		if err != nil {
-			db.err = err
-			drop()
-			return
-		}
-		r, err := openRawDB(engine, dsn)
-		if err != nil {
-			db.err = err
-			s.Close()
-			drop()
-			return
-		}
-		db.s, db.raw = s, r
-		db.cleanup = func() {
-			r.db.Close()
-			s.Close()
-			drop()
-		}
-	})
-	if db.err != nil {
-		t.Fatalf("shared %s database: %v", engine, db.err)
-	}
-	return db.s, db.raw
+	return s, r
 }
 
 // eachEngine runs fn as a parallel subtest per engine on that engine's shared, migrated database.

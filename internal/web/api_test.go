@@ -9,17 +9,12 @@ package web_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -72,33 +67,16 @@ func forEachEngine(t *testing.T, fn func(t *testing.T, e *apiEnv)) {
 	}
 }
 
-// The tests of this package share one migrated database per engine, created on first use and
-// dropped when the tests end: every test works in organizations of its own, which the store's
-// tenancy keeps apart (and the other tests' data next to them only makes the isolation checks
-// stronger). A fresh PostgreSQL database per test costs seconds to create and drop on this
-// machine, which would not fit the time budget.
-type sharedDB struct {
-	once    sync.Once
-	store   *store.Store
-	err     error
-	cleanup func()
-}
-
-var (
-	sharedMu  sync.Mutex
-	sharedDBs = map[string]*sharedDB{}
-	orgSeq    atomic.Int64
-)
+// The tests of this package share one migrated database per engine (storetest.Shared): every
+// test works in organizations of its own, which the store's tenancy keeps apart.
+var orgSeq atomic.Int64
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	sharedMu.Lock()
-	for _, db := range sharedDBs {
-		if db.cleanup != nil {
-			db.cleanup()
-		}
+	for _, drop := range benchDrops {
+		drop()
 	}
-	sharedMu.Unlock()
+	storetest.CloseShared()
 	os.Exit(code)
 }
 
@@ -106,75 +84,8 @@ func TestMain(m *testing.M) {
 // configured.
 func sharedStore(t *testing.T, engine string) *store.Store {
 	t.Helper()
-	base := os.Getenv(storetest.EnvPostgres)
-	if engine == "postgres" && base == "" {
-		t.Skipf("PostgreSQL tests skipped: set %s to a server URL (for example postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable) to run them", storetest.EnvPostgres)
-	}
-	sharedMu.Lock()
-	db := sharedDBs[engine]
-	if db == nil {
-		db = &sharedDB{}
-		sharedDBs[engine] = db
-	}
-	sharedMu.Unlock()
-	db.once.Do(func() { db.store, db.cleanup, db.err = openShared(engine, base) })
-	if db.err != nil {
-		t.Fatalf("shared %s database: %v", engine, db.err)
-	}
-	return db.store
-}
-
-// openShared creates and migrates a throw-away database. Commits need not wait for the disk in
-// it (SQLite NORMAL, PostgreSQL synchronous_commit off): locking and visibility are unchanged.
-func openShared(engine, base string) (*store.Store, func(), error) {
-	ctx := context.Background()
-	var dsn string
-	var drop func()
-	if engine == "sqlite" {
-		dir, err := os.MkdirTemp("", "steward-web-test-")
-		if err != nil {
-			return nil, nil, err
-		}
-		dsn, drop = filepath.Join(dir, "steward.db"), func() { os.RemoveAll(dir) }
-	} else {
-		admin, err := sql.Open("pgx", base)
-		if err != nil {
-			return nil, nil, err
-		}
-		b := make([]byte, 6)
-		_, _ = rand.Read(b)
-		name := "steward_test_web_" + hex.EncodeToString(b)
-		if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-			admin.Close()
-			return nil, nil, err
-		}
-		drop = func() {
-			_, _ = admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-			admin.Close()
-		}
-		if _, err := admin.Exec("ALTER DATABASE " + name + " SET synchronous_commit TO off"); err != nil {
-			drop()
-			return nil, nil, err
-		}
-		u, err := url.Parse(base)
-		if err != nil {
-			drop()
-			return nil, nil, err
-		}
-		u.Path = "/" + name
-		dsn = u.String()
-	}
-	s, err := store.Open(ctx, dsn, store.Options{SQLiteSynchronous: "NORMAL"})
-	if err != nil {
-		drop()
-		return nil, nil, err
-	}
-	if _, err := s.Migrate(ctx); err != nil {
-		s.Close()
-		drop()
-		return nil, nil, err
-	}
-	return s, func() { s.Close(); drop() }, nil
+	s, _ := storetest.Shared(t, engine)
+	return s
 }
 
 // newAPIEnv starts a server on the engine's shared database and bootstraps two new

@@ -2,18 +2,15 @@ package web_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -84,30 +81,42 @@ func dsnEngine(dsn string) string {
 // the test binary ends (TestMain drops it with the other shared databases).
 func benchSetup(b *testing.B, engine string) *benchEnv {
 	b.Helper()
-	sharedMu.Lock()
-	db := sharedDBs["bench "+engine]
-	if db == nil {
-		db = &sharedDB{}
-		sharedDBs["bench "+engine] = db
+	benchMu.Lock()
+	f := benchFleets[engine]
+	if f == nil {
+		f = &benchFleet{}
+		benchFleets[engine] = f
 	}
-	sharedMu.Unlock()
-	var env *benchEnv
-	db.once.Do(func() {
+	benchMu.Unlock()
+	f.once.Do(func() {
 		start := time.Now()
-		env, db.cleanup, db.err = openBench(engine)
-		if db.err == nil {
-			benchEnvs[engine] = env
+		var drop func()
+		f.env, drop, f.err = openBench(engine)
+		if f.err == nil {
+			benchMu.Lock()
+			benchDrops = append(benchDrops, drop)
+			benchMu.Unlock()
 			b.Logf("%s benchmark fleet ready in %s", engine, time.Since(start).Round(time.Millisecond))
 		}
 	})
-	if db.err != nil {
-		b.Fatalf("%s benchmark fleet: %v", engine, db.err)
+	if f.err != nil {
+		b.Fatalf("%s benchmark fleet: %v", engine, f.err)
 	}
-	return benchEnvs[engine]
+	return f.env
 }
 
-// benchEnvs holds each engine's fleet once built; written under its sharedDB's once.
-var benchEnvs = map[string]*benchEnv{}
+// benchFleet is one engine's fleet, built once per test binary.
+type benchFleet struct {
+	once sync.Once
+	env  *benchEnv
+	err  error
+}
+
+var (
+	benchMu     sync.Mutex
+	benchFleets = map[string]*benchFleet{}
+	benchDrops  []func() // run by TestMain
+)
 
 func openBench(engine string) (*benchEnv, func(), error) {
 	ctx := context.Background()
@@ -149,36 +158,7 @@ func openBench(engine string) (*benchEnv, func(), error) {
 // benchDatabase creates an empty database for the fleet: a SQLite file in a temporary
 // directory, or a new PostgreSQL database with the server's defaults (synchronous_commit on).
 func benchDatabase(engine string) (dsn string, drop func(), err error) {
-	if engine == "sqlite" {
-		dir, err := os.MkdirTemp("", "steward-bench-")
-		if err != nil {
-			return "", nil, err
-		}
-		return filepath.Join(dir, "bench.db"), func() { os.RemoveAll(dir) }, nil
-	}
-	base := os.Getenv(storetest.EnvPostgres)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		return "", nil, err
-	}
-	buf := make([]byte, 6)
-	_, _ = rand.Read(buf)
-	name := "steward_bench_" + hex.EncodeToString(buf)
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		admin.Close()
-		return "", nil, err
-	}
-	drop = func() {
-		_, _ = admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-		admin.Close()
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		drop()
-		return "", nil, err
-	}
-	u.Path = "/" + name
-	return u.String(), drop, nil
+	return storetest.NewDatabase(engine, false)
 }
 
 func newBenchEnv(ctx context.Context, s *store.Store, email string, prepared bool) (*benchEnv, error) {
