@@ -109,11 +109,21 @@ func (f *APIKeyFields) Normalize() error {
 	if f.Role != "" && !f.Role.Valid() {
 		v.Add("role", "%s", OneOf(f.Role.Values()))
 	}
-	if f.ExpiresAt != nil && !f.ExpiresAt.After(time.Now()) {
-		v.Add("expires_at", "must be in the future")
+	if f.ExpiresAt != nil {
+		now := time.Now()
+		switch {
+		case !f.ExpiresAt.After(now):
+			v.Add("expires_at", "must be in the future")
+		case f.ExpiresAt.After(now.AddDate(MaxKeyYears, 0, 0)):
+			// Also what keeps a far offset (9999-12-31T23:59:59-23:59 is in the year 10000) out.
+			v.Add("expires_at", "must be within %d years from now", MaxKeyYears)
+		}
 	}
 	return v.Err()
 }
+
+// MaxKeyYears is how far in the future an API key's expiry may lie.
+const MaxKeyYears = 10
 
 // Organization is what init creates: a root account and its first Admin.
 type Organization struct {
@@ -159,7 +169,9 @@ type AccountService interface {
 	// (case and accents aside).
 	CreateOrganization(ctx context.Context, o Organization) (*Account, *User, error)
 	// CreateAPIKey creates a key for a user; the returned key carries its secret once.
-	// The role may only lower the user's. EFORBIDDEN unless a administers.
+	// The role may only lower the user's and the caller's. A key made with a key never outlives
+	// it: without an expiry it expires with the maker, and a later one is EINVALID on
+	// expires_at. EFORBIDDEN unless a administers.
 	CreateAPIKey(ctx context.Context, a *Actor, userID string, f APIKeyFields) (*APIKey, error)
 	// CreateAPIKeyForEmail is the command line's form: the system creates a key for a user.
 	CreateAPIKeyForEmail(ctx context.Context, email string, f APIKeyFields) (*APIKey, error)

@@ -91,6 +91,7 @@ const (
 	PermMoveAsset                       // change an asset's location only
 	PermAdminister                      // API keys, users, accounts, settings
 	PermReadAuditFull                   // the account-wide audit log
+	PermReadAccess                      // users, API keys and the account itself, and their audit events
 )
 
 // Can reports whether the actor's role allows p. This one policy serves the API and the UI.
@@ -102,7 +103,7 @@ func (a *Actor) Can(p Permission) bool {
 		return a.Role == RoleAdmin || a.Role == RoleFleetAdmin
 	case PermMoveAsset:
 		return a.Role == RoleAdmin || a.Role == RoleFleetAdmin || a.Role == RoleTechnician
-	case PermAdminister, PermReadAuditFull:
+	case PermAdminister, PermReadAuditFull, PermReadAccess:
 		return a.Role == RoleAdmin
 	}
 	return false

@@ -55,6 +55,16 @@ type AssetFilter struct {
 	GroupID            string
 }
 
+// Check adds a violation for each parameter the list cannot take (the store also checks that
+// each id names an object of its kind).
+func (f AssetFilter) Check(v *Violations) {
+	f.ListParams.Check(v, AssetSorts)
+	CheckID(v, "owner_customer_id", f.OwnerCustomerID)
+	CheckID(v, "location_id", f.LocationID)
+	CheckID(v, "location_customer_id", f.LocationCustomerID)
+	CheckID(v, "group_id", f.GroupID)
+}
+
 // Movement is one change of an asset's owning customer or location, derived from the audit log.
 type Movement struct {
 	At       Timestamp  `json:"at"`

@@ -1,6 +1,12 @@
 package steward
 
-import "context"
+import (
+	"context"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
 
 // Audit actions.
 const (
@@ -22,6 +28,52 @@ const (
 	ObjectLocation = "location"
 	ObjectAsset    = "asset"
 )
+
+// AuditObjectType is an object type as the audit log names it (the object_type filter).
+type AuditObjectType string
+
+// Values lists the object types the audit log names, in the order errors list them.
+func (AuditObjectType) Values() []AuditObjectType {
+	return []AuditObjectType{ObjectCustomer, ObjectContact, ObjectLocation, ObjectAsset, ObjectAccount, ObjectUser, ObjectAPIKey}
+}
+
+// AuditAction is an action as the audit log names it (the action filter).
+type AuditAction string
+
+// Values lists the actions the audit log names, in the order errors list them.
+func (AuditAction) Values() []AuditAction {
+	return []AuditAction{ActionCreate, ActionUpdate, ActionArchive, ActionUnarchive, ActionDelete, ActionRevoke}
+}
+
+// ObjectTypes lists AuditObjectType's values as the strings events carry.
+func ObjectTypes() []string { return strs(AuditObjectType("").Values()) }
+
+// AuditActions lists AuditAction's values as the strings events carry.
+func AuditActions() []string { return strs(AuditAction("").Values()) }
+
+func strs[T ~string](vals []T) []string {
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = string(v)
+	}
+	return out
+}
+
+// accessObjectTypes are the objects of access control: users, API keys and the account itself.
+// Their events show emails, key prefixes and roles, so only those who may read them see them.
+var accessObjectTypes = []string{ObjectAccount, ObjectUser, ObjectAPIKey}
+
+// AuditObjectTypes returns the object types whose audit events a may read: the fleet's objects
+// for every reader, and users, API keys and the account for those with PermReadAccess.
+func (a *Actor) AuditObjectTypes() []string {
+	var out []string
+	for _, t := range ObjectTypes() {
+		if a.Can(PermReadAccess) || !slices.Contains(accessObjectTypes, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
 
 // AuditActor names who made a change.
 type AuditActor struct {
@@ -72,10 +124,27 @@ type AuditFilter struct {
 	Cursor     string
 }
 
+// Check adds a violation for each filter the audit log cannot take: an object type, action or
+// source it never records, an id not of the form of an id, an actor id that is not clean text
+// (actors include imports, named as they like). Ids are not looked up: the history of a deleted
+// object stays readable.
+func (f AuditFilter) Check(v *Violations) {
+	CheckOneOf(v, "object_type", f.ObjectType, ObjectTypes())
+	CheckID(v, "object_id", f.ObjectID)
+	CheckID(v, "customer_id", f.CustomerID)
+	if !utf8.ValidString(f.ActorID) || strings.IndexFunc(f.ActorID, unicode.IsControl) >= 0 || len(f.ActorID) > MaxShort {
+		v.Add("actor_id", "must be text without control characters, at most %d bytes", MaxShort)
+	}
+	CheckOneOf(v, "source", f.Source, f.Source.Values())
+	CheckOneOf(v, "action", f.Action, AuditActions())
+}
+
 // AuditService reads the audit log, newest first.
 type AuditService interface {
 	// AuditEvents returns one page. The account-wide log needs the Admin role; any reader may
-	// read the history of one object or customer.
+	// read the history of one object or customer. Only events of object types the caller may
+	// see (Actor.AuditObjectTypes) are ever answered: others are left out, as if they did not
+	// exist, whatever the filter.
 	AuditEvents(ctx context.Context, a *Actor, f AuditFilter) (*Page[AuditEvent], error)
 	// EachAuditEvent calls fn for every event matching f (Limit and Cursor ignored), streaming,
 	// for CSV export. fn's error stops the walk and is returned.

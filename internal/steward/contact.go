@@ -56,6 +56,13 @@ type ContactFilter struct {
 	CustomerID string
 }
 
+// Check adds a violation for each parameter the list cannot take (the store also checks that
+// CustomerID names a customer).
+func (f ContactFilter) Check(v *Violations) {
+	f.ListParams.Check(v, ContactSorts)
+	CheckID(v, "customer_id", f.CustomerID)
+}
+
 // ContactService manages contacts. Writes are refused (EFORBIDDEN, kind "externally-managed")
 // for people and ordinary keys when the account's customers are externally managed.
 type ContactService interface {

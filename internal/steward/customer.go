@@ -84,6 +84,12 @@ type CustomerFilter struct {
 	Type CustomerType
 }
 
+// Check adds a violation for each parameter the list cannot take.
+func (f CustomerFilter) Check(v *Violations) {
+	f.ListParams.Check(v, CustomerSorts)
+	CheckOneOf(v, "type", f.Type, f.Type.Values())
+}
+
 // CustomerService manages customers. Every method scopes to a.AccountID.
 type CustomerService interface {
 	// CreateCustomer validates f and stores a new customer. EINVALID, ECONFLICT (external_ref

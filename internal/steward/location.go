@@ -63,6 +63,16 @@ type LocationFilter struct {
 	Own        bool
 }
 
+// Check adds a violation for each parameter the list cannot take (the store also checks that
+// CustomerID names a customer).
+func (f LocationFilter) Check(v *Violations) {
+	f.ListParams.Check(v, LocationSorts)
+	CheckID(v, "customer_id", f.CustomerID)
+	if f.Own && f.CustomerID != "" {
+		v.Add("own", "cannot be combined with customer_id: the account's own locations have no customer")
+	}
+}
+
 // LocationService manages locations. Writes to customers' locations follow the externally
 // managed setting; the account's own locations are always writable.
 type LocationService interface {

@@ -228,6 +228,9 @@ func (s *Store) createAPIKey(ctx context.Context, a *steward.Actor, userCond str
 		if !f.Role.AtMost(u.Role) {
 			return steward.Invalid("role", "may only lower the user's role (%s)", u.Role)
 		}
+		if err := t.boundByMaker(ctx, a, &f); err != nil {
+			return err
+		}
 		secret := "stw_" + randomString(40)
 		k = &steward.APIKey{ID: newID(), AccountID: u.AccountID, UserID: u.ID, Name: f.Name, Prefix: secret[:12],
 			Role: f.Role, Integration: f.Integration, ExpiresAt: f.ExpiresAt, CreatedAt: t.now, Key: secret}
@@ -251,6 +254,39 @@ func (s *Store) createAPIKey(ctx context.Context, a *steward.Actor, userCond str
 		return nil, err
 	}
 	return k, nil
+}
+
+// boundByMaker keeps a key from outranking or outliving the caller that makes it: its role is at
+// most the caller's, and a key made with a key expires no later than the maker (a key without an
+// expiry of its own takes the maker's). The maker's expiry is read in the transaction, not taken
+// from the actor, so it is the stored one. The system (a nil actor: the command line) is bound
+// by nothing.
+func (t *tx) boundByMaker(ctx context.Context, a *steward.Actor, f *steward.APIKeyFields) error {
+	if a == nil {
+		return nil
+	}
+	if !f.Role.AtMost(a.Role) {
+		return steward.Invalid("role", "may not exceed the role of the caller (%s)", a.Role)
+	}
+	if a.Type != steward.ActorAPIKey {
+		return nil
+	}
+	var exp sql.NullInt64
+	err := t.row(ctx, "SELECT expires_at FROM api_keys WHERE account_id = ? AND id = ?", a.AccountID, a.ID).Scan(&exp)
+	if err != nil {
+		return fmt.Errorf("the key making a key: %w", err)
+	}
+	if !exp.Valid {
+		return nil
+	}
+	makerExp := steward.FromMicros(exp.Int64)
+	switch {
+	case f.ExpiresAt == nil:
+		f.ExpiresAt = &makerExp
+	case f.ExpiresAt.After(makerExp.Time):
+		return steward.Invalid("expires_at", "must be no later than %s, when the key making it expires", makerExp)
+	}
+	return nil
 }
 
 // APIKeys lists the account's keys, newest first (never their secrets).

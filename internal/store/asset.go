@@ -41,7 +41,8 @@ var assetList = listSpec{kind: "assets", alias: "x", cols: assetCols, def: "name
 
 // Assets returns one page of the account's assets.
 func (s *Store) Assets(ctx context.Context, a *steward.Actor, f steward.AssetFilter) (*steward.Page[steward.Asset], error) {
-	var lq listQuery
+	lq := listQuery{check: f.Check, refs: []filterRef{{"owner_customer_id", "customers", f.OwnerCustomerID},
+		{"location_id", "locations", f.LocationID}, {"location_customer_id", "customers", f.LocationCustomerID}}}
 	if f.OwnerCustomerID != "" {
 		lq.where("x.owner_customer_id = ?", f.OwnerCustomerID)
 	}
@@ -51,7 +52,7 @@ func (s *Store) Assets(ctx context.Context, a *steward.Actor, f steward.AssetFil
 	if f.LocationCustomerID != "" {
 		lq.where("x.location_customer_id = ?", f.LocationCustomerID)
 	}
-	if f.GroupID != "" {
+	if f.GroupID != "" && steward.IsID(f.GroupID) {
 		// Groups arrive with user scoping; until then no group exists to filter by.
 		return nil, steward.Invalid("group_id", "names no group of this account")
 	}
@@ -351,8 +352,8 @@ func (s *Store) AssetMovements(ctx context.Context, a *steward.Actor, id string,
 		at, n, ok := strings.Cut(c.Key, "/")
 		atUS, err1 := strconv.ParseInt(at, 10, 64)
 		k, err2 := strconv.Atoi(n)
-		if !ok || err1 != nil || err2 != nil {
-			return nil, steward.Invalid("cursor", "is not a cursor this server issued")
+		if !ok || err1 != nil || err2 != nil || k < 0 {
+			return nil, notIssued()
 		}
 		bound, args, resumeID, skip = " AND (at, id) <= (?, ?)", append(args, atUS, c.ID), c.ID, k
 	}

@@ -24,7 +24,10 @@ type auditEntry struct {
 	objectID   string
 	objectName string
 	customerID *string
-	changes    []steward.Change
+	// previousCustomerID is the customer a location left (its customer_id names the one it
+	// moved to), so that customer's history shows it leaving.
+	previousCustomerID *string
+	changes            []steward.Change
 }
 
 // audit appends one event in the transaction of the change it records.
@@ -44,10 +47,10 @@ func (t *tx) audit(ctx context.Context, a *steward.Actor, accountID string, e au
 		home = a.AccountID
 	}
 	_, err = t.exec(ctx, `INSERT INTO audit_events (account_id, id, at, actor_type, actor_id, actor_name,
-		actor_account_id, request_id, source, action, object_type, object_id, object_name, customer_id, changes)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		actor_account_id, request_id, source, action, object_type, object_id, object_name, customer_id,
+		previous_customer_id, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		accountID, newID(), t.now.Micros(), string(a.Type), a.ID, a.Name, home, a.RequestID, string(a.Source),
-		e.action, e.objectType, e.objectID, e.objectName, nullStr(e.customerID), string(changes))
+		e.action, e.objectType, e.objectID, e.objectName, nullStr(e.customerID), nullStr(e.previousCustomerID), string(changes))
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
@@ -114,8 +117,9 @@ func isEmpty(v any) bool {
 	return v == nil || v == "" || v == false
 }
 
-// diff lists the fields whose values differ between two fields structs, in a stable order.
-// A nil old lists every set field of new (a create); a nil new every set field of old (a delete).
+// diff lists the fields whose values differ between two fields structs, in a stable order, each
+// value in the object's own JSON representation. A nil old lists every set field of new (a
+// create); a nil new every set field of old (a delete).
 func diff(old, new any) []steward.Change {
 	var om, nm map[string]any
 	if old != nil {
@@ -140,13 +144,9 @@ func diff(old, new any) []steward.Change {
 		if reflect.DeepEqual(ov, nv) {
 			continue
 		}
-		// An unset text is null in the log; false stays false (a setting turned off).
-		if ov == "" {
-			ov = nil
-		}
-		if nv == "" {
-			nv = nil
-		}
+		// Each side reads exactly as the object did before and after: a cleared text is "" in
+		// the log because it is "" in the object, a cleared reference or number null. Only the
+		// side that has no object (a create's old, a delete's new) is null throughout.
 		out = append(out, steward.Change{Field: k, Old: ov, New: nv})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
@@ -185,9 +185,15 @@ func scanAudit(rows *sql.Rows) (*steward.AuditEvent, error) {
 	return &e, nil
 }
 
-// auditQuery builds the WHERE clause of an audit filter and checks who may read it.
+// auditQuery builds the WHERE clause of an audit filter, except its customer (see AuditEvents),
+// and checks who may read it.
 func auditQuery(a *steward.Actor, f steward.AuditFilter) (string, []any, error) {
 	if err := a.Require(steward.PermRead); err != nil {
+		return "", nil, err
+	}
+	var v steward.Violations
+	f.Check(&v)
+	if err := v.Err(); err != nil {
 		return "", nil, err
 	}
 	if f.ObjectID == "" && f.CustomerID == "" && !a.Can(steward.PermReadAuditFull) {
@@ -203,11 +209,16 @@ func auditQuery(a *steward.Actor, f steward.AuditFilter) (string, []any, error) 
 	if f.ObjectType != "" {
 		add("object_type = ?", f.ObjectType)
 	}
+	// Events of objects the caller may not see are left out as if they did not exist (an empty
+	// page, never a 403, so a filter by one of their ids learns nothing).
+	if visible := a.AuditObjectTypes(); len(visible) < len(steward.ObjectTypes()) {
+		conds = append(conds, "object_type IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(visible)), ", ")+")")
+		for _, t := range visible {
+			args = append(args, t)
+		}
+	}
 	if f.ObjectID != "" {
 		add("object_id = ?", f.ObjectID)
-	}
-	if f.CustomerID != "" {
-		add("customer_id = ?", f.CustomerID)
 	}
 	if f.ActorID != "" {
 		add("actor_id = ?", f.ActorID)
@@ -238,31 +249,56 @@ func auditSignature(f steward.AuditFilter) string {
 	return signature("audit", f.ObjectType, f.ObjectID, f.CustomerID, f.ActorID, string(f.Source), f.Action, from, to)
 }
 
+// auditPageQuery builds the query of one page of limit events (and one more, to know whether a
+// next page exists) and the signature its cursors carry.
+func auditPageQuery(a *steward.Actor, f steward.AuditFilter, limit int) (query string, args []any, sig string, err error) {
+	where, wargs, err := auditQuery(a, f)
+	if err != nil {
+		return "", nil, "", err
+	}
+	sig = auditSignature(f)
+	if f.Cursor != "" {
+		c, err := decodeCursor(f.Cursor, sig)
+		if err != nil {
+			return "", nil, "", err
+		}
+		at, err := c.int()
+		if err != nil {
+			return "", nil, "", err
+		}
+		where += " AND (at, id) < (?, ?)"
+		wargs = append(wargs, at, c.ID)
+	}
+	const order = " ORDER BY at DESC, id DESC LIMIT ?"
+	if f.CustomerID == "" {
+		return "SELECT " + auditCols + " FROM audit_events WHERE " + where + order, append(wargs, limit+1), sig, nil
+	}
+	// A customer's history is its events (customer_id) and those of locations that left it
+	// (previous_customer_id): two index-ordered reads of one page each, merged. A column is set
+	// on an event only when the other names another customer, so none repeats.
+	branch := func(col, alias string) string {
+		args = append(append(args, wargs...), f.CustomerID, limit+1)
+		return "SELECT * FROM (SELECT " + auditCols + " FROM audit_events WHERE " + where + " AND " + col + " = ?" +
+			order + ") AS " + alias
+	}
+	query = branch("customer_id", "at_customer") + " UNION ALL " + branch("previous_customer_id", "left_customer") + order
+	return query, append(args, limit+1), sig, nil
+}
+
 // AuditEvents returns one page of audit events, newest first.
 func (s *Store) AuditEvents(ctx context.Context, a *steward.Actor, f steward.AuditFilter) (*steward.Page[steward.AuditEvent], error) {
-	where, args, err := auditQuery(a, f)
-	if err != nil {
+	if err := a.Require(steward.PermRead); err != nil {
 		return nil, err
 	}
 	limit, err := pageLimit(f.Limit)
 	if err != nil {
 		return nil, err
 	}
-	sig := auditSignature(f)
-	if f.Cursor != "" {
-		c, err := decodeCursor(f.Cursor, sig)
-		if err != nil {
-			return nil, err
-		}
-		at, err := c.int()
-		if err != nil {
-			return nil, err
-		}
-		where += " AND (at, id) < (?, ?)"
-		args = append(args, at, c.ID)
+	query, qargs, sig, err := auditPageQuery(a, f, limit)
+	if err != nil {
+		return nil, err
 	}
-	rows, err := s.reader().query(ctx, "SELECT "+auditCols+" FROM audit_events WHERE "+where+
-		" ORDER BY at DESC, id DESC LIMIT ?", append(args, limit+1)...)
+	rows, err := s.reader().query(ctx, query, qargs...)
 	if err != nil {
 		return nil, err
 	}

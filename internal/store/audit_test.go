@@ -41,7 +41,8 @@ func TestAuditContent(t *testing.T) {
 			}
 		}
 
-		// An update lists exactly what changed, nested fields dotted, cleared values as null.
+		// An update lists exactly what changed, nested fields dotted, each value as the object
+		// showed it (an unset text is "", as in the object).
 		api := o.admin
 		api2 := *api
 		api2.RequestID = "req-api-1"
@@ -63,10 +64,10 @@ func TestAuditContent(t *testing.T) {
 		if ch := changeOf(e, "address.city"); ch == nil || ch.Old != "Köln" || ch.New != "Bonn" {
 			t.Errorf("address.city = %+v", ch)
 		}
-		if ch := changeOf(e, "email"); ch == nil || ch.Old != "a@example.com" || ch.New != nil {
+		if ch := changeOf(e, "email"); ch == nil || ch.Old != "a@example.com" || ch.New != "" {
 			t.Errorf("email = %+v", ch)
 		}
-		if ch := changeOf(e, "phone"); ch == nil || ch.Old != nil || ch.New != "0228 123" {
+		if ch := changeOf(e, "phone"); ch == nil || ch.Old != "" || ch.New != "0228 123" {
 			t.Errorf("phone = %+v", ch)
 		}
 

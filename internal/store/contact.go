@@ -29,7 +29,7 @@ var contactList = listSpec{kind: "contacts", alias: "k", cols: contactCols, def:
 
 // Contacts returns one page of contacts, of one customer or of all.
 func (s *Store) Contacts(ctx context.Context, a *steward.Actor, f steward.ContactFilter) (*steward.Page[steward.Contact], error) {
-	var lq listQuery
+	lq := listQuery{check: f.Check, refs: []filterRef{{"customer_id", "customers", f.CustomerID}}}
 	if f.CustomerID != "" {
 		lq.where("k.customer_id = ?", f.CustomerID)
 	}

@@ -5,10 +5,13 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/steward-fleet/steward/internal/steward"
 )
@@ -38,11 +41,31 @@ func encodeCursor(sig string, key any, id string) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// maxCursor bounds an encoded cursor: the longest a server issues is the base64 of a signature,
+// a sort key of at most a few hundred bytes and an id.
+const maxCursor = 2048
+
+// notIssued is the answer to any cursor this server cannot have made.
+func notIssued() error {
+	return steward.Invalid("cursor", "is not a cursor this server issued")
+}
+
+// decodeCursor reads a cursor the client sent back and binds it to sig. A cursor is outside
+// input like any query parameter (its encoding is not secret, so anyone can forge one): every
+// value it carries is checked here (the key is clean text, the id has the form of an id),
+// before it can reach a query, so a forged one is a 422 on
+// cursor and never a database error (PostgreSQL refuses NUL and invalid UTF-8 outright).
 func decodeCursor(s, sig string) (*cursor, error) {
+	if len(s) > maxCursor {
+		return nil, notIssued()
+	}
 	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || !utf8.Valid(b) {
+		return nil, notIssued()
+	}
 	var c cursor
-	if err != nil || json.Unmarshal(b, &c) != nil || c.ID == "" {
-		return nil, steward.Invalid("cursor", "is not a cursor this server issued")
+	if err := json.Unmarshal(b, &c); err != nil || !cleanCursorText(c.Key) || !cleanCursorText(c.Sig) || !steward.IsID(c.ID) {
+		return nil, notIssued()
 	}
 	if c.Sig != sig {
 		return nil, steward.Invalid("cursor", "belongs to a list with other filters or sort; start again without a cursor")
@@ -50,10 +73,25 @@ func decodeCursor(s, sig string) (*cursor, error) {
 	return &c, nil
 }
 
+// cleanCursorText reports whether a cursor's text is what the server writes into one: valid
+// UTF-8 without control characters (sort keys are folded names and serial numbers, which refuse
+// them, or decimal numbers).
+func cleanCursorText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
+
 func (c *cursor) int() (int64, error) {
 	n, err := strconv.ParseInt(c.Key, 10, 64)
 	if err != nil {
-		return 0, steward.Invalid("cursor", "is not a cursor this server issued")
+		return 0, notIssued()
 	}
 	return n, nil
 }
@@ -109,7 +147,38 @@ type listSpec struct {
 type listQuery struct {
 	conds  []string
 	args   []any
-	sigExt []any // filter values that bind the cursor
+	sigExt []any                       // filter values that bind the cursor
+	check  func(v *steward.Violations) // the filter's Check: every parameter's value
+	refs   []filterRef                 // ids the filters name
+}
+
+// filterRef is a list filter naming an object by id. It must name an object of its kind in the
+// caller's account (archived ones too), as a reference in a body must: a mistyped id is a 422
+// naming the parameter, not an empty list that looks like an answer.
+type filterRef struct {
+	param string // the query parameter
+	table string // where the object lives
+	id    string // "" when the filter is not used
+}
+
+// checkRefs returns EINVALID naming every filter whose id names no object of the account.
+func (s *Store) checkRefs(ctx context.Context, accountID string, refs []filterRef) error {
+	var v steward.Violations
+	for _, r := range refs {
+		if r.id == "" {
+			continue
+		}
+		var one int
+		err := s.reader().row(ctx, "SELECT 1 FROM "+r.table+" WHERE account_id = ? AND id = ?", accountID, r.id).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			v.Add(r.param, "names no %s of this account", singular(r.table))
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return v.Err()
 }
 
 func (lq *listQuery) where(cond string, args ...any) {
@@ -139,14 +208,24 @@ func list[T any](ctx context.Context, s *Store, spec listSpec, a *steward.Actor,
 	if err := a.Require(steward.PermRead); err != nil {
 		return nil, err
 	}
+	// Every parameter is checked before anything is read, and every bad one is named at once.
+	var v steward.Violations
+	if lq.check != nil {
+		lq.check(&v)
+	} else {
+		p.Check(&v, spec.names)
+	}
+	if p.Limit < 0 || p.Limit > steward.MaxLimit {
+		v.Add("limit", "must be between 1 and %d", steward.MaxLimit)
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
 	limit, err := pageLimit(p.Limit)
 	if err != nil {
 		return nil, err
 	}
-	sortName, desc := p.Sort, false
-	if strings.HasPrefix(sortName, "-") {
-		sortName, desc = sortName[1:], true
-	}
+	sortName, desc := strings.CutPrefix(p.Sort, "-")
 	if sortName == "" {
 		sortName = spec.def
 	}
@@ -189,6 +268,13 @@ func list[T any](ctx context.Context, s *Store, spec listSpec, a *steward.Actor,
 			break
 		}
 		page.Data = append(page.Data, r.v)
+	}
+	// A row found proves the ids it was filtered by name objects of the account (rows reference
+	// them through foreign keys), so only an empty page costs the lookups.
+	if len(page.Data) == 0 {
+		if err := s.checkRefs(ctx, a.AccountID, lq.refs); err != nil {
+			return nil, err
+		}
 	}
 	return page, nil
 }

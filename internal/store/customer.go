@@ -33,11 +33,8 @@ var customerList = listSpec{kind: "customers", alias: "c", cols: customerCols, d
 
 // Customers returns one page of the account's customers.
 func (s *Store) Customers(ctx context.Context, a *steward.Actor, f steward.CustomerFilter) (*steward.Page[steward.Customer], error) {
-	var lq listQuery
+	lq := listQuery{check: f.Check}
 	if f.Type != "" {
-		if !f.Type.Valid() {
-			return nil, steward.Invalid("type", "%s", steward.OneOf(f.Type.Values()))
-		}
 		lq.where("c.type = ?", string(f.Type))
 	}
 	lq.sigExt = []any{f.Type}

@@ -1,5 +1,11 @@
 package store
 
+import (
+	"context"
+
+	"github.com/steward-fleet/steward/internal/steward"
+)
+
 // WithSearchLimits returns a Store on the same database whose searches walk for pages of at
 // least minWalkPage rows and sort at most maxSorted matches, so that a test can reach past the
 // walk with a few hundred rows without changing anything other tests share.
@@ -7,4 +13,13 @@ func WithSearchLimits(s *Store, minWalkPage, maxSorted int) *Store {
 	c := *s
 	c.limits = searchLimits{minWalkPage: minWalkPage, maxSortedMatches: maxSorted}
 	return &c
+}
+
+// MigrateTo applies the migrations up to version v only, for tests of upgrades.
+func (s *Store) MigrateTo(ctx context.Context, v int64) (int, error) { return s.migrate(ctx, v) }
+
+// AuditPageQuery is the query AuditEvents runs, for checking its plan.
+func AuditPageQuery(a *steward.Actor, f steward.AuditFilter, limit int) (string, []any, error) {
+	q, args, _, err := auditPageQuery(a, f, limit)
+	return q, args, err
 }

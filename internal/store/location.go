@@ -34,7 +34,7 @@ var locationList = listSpec{kind: "locations", alias: "l", cols: locationCols, d
 
 // Locations returns one page of locations.
 func (s *Store) Locations(ctx context.Context, a *steward.Actor, f steward.LocationFilter) (*steward.Page[steward.Location], error) {
-	var lq listQuery
+	lq := listQuery{check: f.Check, refs: []filterRef{{"customer_id", "customers", f.CustomerID}}}
 	if f.CustomerID != "" {
 		lq.where("l.customer_id = ?", f.CustomerID)
 	}
@@ -172,7 +172,7 @@ func (s *Store) UpdateLocation(ctx context.Context, a *steward.Actor, id string,
 				return err
 			}
 		}
-		moved := !sameRef(cur.CustomerID, f.CustomerID)
+		moved, left := !sameRef(cur.CustomerID, f.CustomerID), cur.CustomerID
 		if moved {
 			// Not locked here: customers come after the assets this move re-points.
 			if err := t.requireRef(ctx, "customers", a.AccountID, "customer_id", f.CustomerID, ""); err != nil {
@@ -193,12 +193,16 @@ func (s *Store) UpdateLocation(ctx context.Context, a *steward.Actor, id string,
 			}
 		}
 		out.LocationFields, out.UpdatedAt, out.Version = f, t.now, cur.Version+1
+		// The event belongs to the customer the location is at now (or, moved to none, the one it
+		// left); a location that moved from one customer to another names the one it left too.
 		cust := f.CustomerID
 		if cust == nil {
-			cust = cur.CustomerID
+			cust, left = left, nil
+		} else if !moved {
+			left = nil
 		}
 		return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionUpdate, objectType: steward.ObjectLocation,
-			objectID: id, objectName: f.Name, customerID: cust, changes: changes})
+			objectID: id, objectName: f.Name, customerID: cust, previousCustomerID: left, changes: changes})
 	})
 	return out, err
 }

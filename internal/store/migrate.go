@@ -22,8 +22,11 @@ type migration struct {
 	engine  map[string]string
 }
 
-func loadMigrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
+func loadMigrations() ([]migration, error) { return loadMigrationsFrom(migrationFiles) }
+
+// loadMigrationsFrom reads the migrations in fsys's migrations directory.
+func loadMigrationsFrom(fsys fs.FS) ([]migration, error) {
+	entries, err := fs.ReadDir(fsys, "migrations")
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +45,7 @@ func loadMigrations() ([]migration, error) {
 		if !ok || err != nil {
 			return nil, fmt.Errorf("migration %s: name must be NNNN_name.sql", file)
 		}
-		body, err := migrationFiles.ReadFile("migrations/" + file)
+		body, err := fs.ReadFile(fsys, "migrations/"+file)
 		if err != nil {
 			return nil, err
 		}
@@ -51,9 +54,20 @@ func loadMigrations() ([]migration, error) {
 			m = &migration{version: v, name: name, engine: map[string]string{}}
 			byVersion[v] = m
 		}
+		// Two files of one number and kind (say, from branches merged together) would silently
+		// replace each other; refuse them.
+		if m.name != name {
+			return nil, fmt.Errorf("migration %s: %04d is also %04d_%s", file, v, v, m.name)
+		}
 		if engine == "" {
+			if m.shared != "" {
+				return nil, fmt.Errorf("migration %s: two shared files numbered %04d", file, v)
+			}
 			m.shared = string(body)
 		} else {
+			if _, dup := m.engine[engine]; dup {
+				return nil, fmt.Errorf("migration %s: two %s files numbered %04d", file, engine, v)
+			}
 			m.engine[engine] = string(body)
 		}
 	}
@@ -78,6 +92,12 @@ func SchemaVersion() int64 {
 // so two processes starting together apply each migration once, and refuses a database whose
 // schema is newer than the binary.
 func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
+	return s.migrate(ctx, 0)
+}
+
+// migrate applies the migrations up to version upTo (0: all); tests stop early to build an older
+// schema and check that upgrading it keeps its data.
+func (s *Store) migrate(ctx context.Context, upTo int64) (applied int, err error) {
 	ms, err := loadMigrations()
 	if err != nil {
 		return 0, fmt.Errorf("migrate: %w", err)
@@ -135,6 +155,9 @@ func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 		for _, m := range ms {
 			if done[m.version] {
 				continue
+			}
+			if upTo > 0 && m.version > upTo {
+				break
 			}
 			for _, body := range []string{m.shared, m.engine[s.d.name()]} {
 				if strings.TrimSpace(body) == "" {

@@ -17,6 +17,7 @@ func (s *Server) listAssets(w http.ResponseWriter, r *http.Request) error {
 		LocationCustomerID: q.Get("location_customer_id"),
 		GroupID:            q.Get("group_id"),
 	}
+	f.Check(&v)
 	if err := v.Err(); err != nil {
 		return err
 	}

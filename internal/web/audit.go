@@ -24,11 +24,8 @@ func parseAuditFilter(q url.Values, paged bool) (steward.AuditFilter, error) {
 		From:       parseTime(q, "from", &v),
 		To:         parseTime(q, "to", &v),
 	}
-	if src := steward.Source(q.Get("source")); src.Valid() {
-		f.Source = src
-	} else if src != "" {
-		v.Add("source", "%s", steward.OneOf(src.Values()))
-	}
+	f.Source = steward.Source(q.Get("source"))
+	f.Check(&v)
 	if f.From != nil && f.To != nil && !f.To.After(f.From.Time) {
 		v.Add("to", "must be after from")
 	}

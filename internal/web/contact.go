@@ -11,6 +11,7 @@ func (s *Server) listContacts(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	var v steward.Violations
 	f := steward.ContactFilter{ListParams: parseListParams(q, &v), CustomerID: q.Get("customer_id")}
+	f.Check(&v)
 	if err := v.Err(); err != nil {
 		return err
 	}
@@ -18,23 +19,24 @@ func (s *Server) listContacts(w http.ResponseWriter, r *http.Request) error {
 	return writeList(w, page, err)
 }
 
-// listCustomerContacts lists one customer's contacts. A customer the caller cannot see is 404,
-// not an empty list; the check runs only when the first page is empty, so the common case costs
-// one query.
+// listCustomerContacts lists one customer's contacts. A customer the caller cannot see is 404
+// here, where it is the path, not the 422 the customer_id filter of /contacts answers; so the
+// customer is read first.
 func (s *Server) listCustomerContacts(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	var v steward.Violations
-	f := steward.ContactFilter{ListParams: parseListParams(q, &v), CustomerID: r.PathValue("id")}
+	f := steward.ContactFilter{ListParams: parseListParams(q, &v)}
+	f.Check(&v)
 	if err := v.Err(); err != nil {
 		return err
 	}
 	a := actorOf(r)
-	page, err := s.svc.Contacts(r.Context(), a, f)
-	if err == nil && f.Cursor == "" && (page == nil || len(page.Data) == 0) {
-		if _, err := s.svc.Customer(r.Context(), a, f.CustomerID); err != nil {
-			return err
-		}
+	c, err := s.svc.Customer(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
 	}
+	f.CustomerID = c.ID
+	page, err := s.svc.Contacts(r.Context(), a, f)
 	return writeList(w, page, err)
 }
 

@@ -11,9 +11,7 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	var v steward.Violations
 	f := steward.CustomerFilter{ListParams: parseListParams(q, &v), Type: steward.CustomerType(q.Get("type"))}
-	if f.Type != "" && !f.Type.Valid() {
-		v.Add("type", "%s", steward.OneOf(f.Type.Values()))
-	}
+	f.Check(&v)
 	if err := v.Err(); err != nil {
 		return err
 	}

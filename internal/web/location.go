@@ -15,9 +15,7 @@ func (s *Server) listLocations(w http.ResponseWriter, r *http.Request) error {
 		CustomerID: q.Get("customer_id"),
 		Own:        parseBool(q, "own", &v),
 	}
-	if f.Own && f.CustomerID != "" {
-		v.Add("own", "cannot be combined with customer_id: the account's own locations have no customer")
-	}
+	f.Check(&v)
 	if err := v.Err(); err != nil {
 		return err
 	}

@@ -160,8 +160,9 @@ func parseLimit(q url.Values, v *steward.Violations) int {
 	return n
 }
 
-// parseListParams reads the parameters every list takes. The service validates sort and
-// cursor, which only it understands.
+// parseListParams reads the parameters every list takes. Status and sort are checked with the
+// list's other filters (the filter's Check); the service checks the cursor, which only it
+// understands.
 func parseListParams(q url.Values, v *steward.Violations) steward.ListParams {
 	p := steward.ListParams{
 		Q:      q.Get("q"),
@@ -170,10 +171,8 @@ func parseListParams(q url.Values, v *steward.Violations) steward.ListParams {
 		Limit:  parseLimit(q, v),
 		Status: steward.StatusActive,
 	}
-	if s := steward.Status(q.Get("status")); s.Valid() {
-		p.Status = s
-	} else if s != "" {
-		v.Add("status", "%s", steward.OneOf(s.Values()))
+	if s := q.Get("status"); s != "" {
+		p.Status = steward.Status(s)
 	}
 	return p
 }

@@ -69,12 +69,12 @@ func idParam(name, description string) param {
 // auditQuery is the audit log's filters; paged adds limit and cursor.
 func auditQuery(paged bool) []param {
 	q := []param{
-		idParam("object_type", "type of the changed object: customer, contact, location, asset, …"),
+		{name: "object_type", of: reflect.TypeFor[steward.AuditObjectType](), description: "type of the changed object"},
 		idParam("object_id", "the changed object"),
 		idParam("customer_id", "the customer's own events and those of its contacts and locations"),
 		idParam("actor_id", "who made the change"),
 		{name: "source", of: reflect.TypeFor[steward.Source](), description: "through which door the change came"},
-		idParam("action", "create, update, archive, unarchive, delete, …"),
+		{name: "action", of: reflect.TypeFor[steward.AuditAction](), description: "what was done"},
 		{name: "from", typ: "string", format: "date-time", description: "inclusive lower bound, RFC 3339"},
 		{name: "to", typ: "string", format: "date-time", description: "exclusive upper bound, RFC 3339"},
 	}

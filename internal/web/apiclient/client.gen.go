@@ -60,6 +60,69 @@ func (e ActorType) Valid() bool {
 	}
 }
 
+// Defines values for AuditAction.
+const (
+	Archive   AuditAction = "archive"
+	Create    AuditAction = "create"
+	Delete    AuditAction = "delete"
+	Revoke    AuditAction = "revoke"
+	Unarchive AuditAction = "unarchive"
+	Update    AuditAction = "update"
+)
+
+// Valid indicates whether the value is a known member of the AuditAction enum.
+func (e AuditAction) Valid() bool {
+	switch e {
+	case Archive:
+		return true
+	case Create:
+		return true
+	case Delete:
+		return true
+	case Revoke:
+		return true
+	case Unarchive:
+		return true
+	case Update:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AuditObjectType.
+const (
+	AuditObjectTypeAccount  AuditObjectType = "account"
+	AuditObjectTypeApiKey   AuditObjectType = "api_key"
+	AuditObjectTypeAsset    AuditObjectType = "asset"
+	AuditObjectTypeContact  AuditObjectType = "contact"
+	AuditObjectTypeCustomer AuditObjectType = "customer"
+	AuditObjectTypeLocation AuditObjectType = "location"
+	AuditObjectTypeUser     AuditObjectType = "user"
+)
+
+// Valid indicates whether the value is a known member of the AuditObjectType enum.
+func (e AuditObjectType) Valid() bool {
+	switch e {
+	case AuditObjectTypeAccount:
+		return true
+	case AuditObjectTypeApiKey:
+		return true
+	case AuditObjectTypeAsset:
+		return true
+	case AuditObjectTypeContact:
+		return true
+	case AuditObjectTypeCustomer:
+		return true
+	case AuditObjectTypeLocation:
+		return true
+	case AuditObjectTypeUser:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ContactKind.
 const (
 	CallCentre ContactKind = "call_centre"
@@ -561,6 +624,9 @@ type AssetPage struct {
 	NextCursor nullable.Nullable[string] `json:"next_cursor"`
 }
 
+// AuditAction defines model for AuditAction.
+type AuditAction string
+
 // AuditActor defines model for AuditActor.
 type AuditActor struct {
 	Id   string    `json:"id"`
@@ -590,6 +656,9 @@ type AuditEventPage struct {
 	Data       []AuditEvent              `json:"data"`
 	NextCursor nullable.Nullable[string] `json:"next_cursor"`
 }
+
+// AuditObjectType defines model for AuditObjectType.
+type AuditObjectType string
 
 // Change defines model for Change.
 type Change struct {
@@ -958,8 +1027,8 @@ type UnarchiveAssetParams struct {
 
 // ListAuditEventsParams defines parameters for ListAuditEvents.
 type ListAuditEventsParams struct {
-	// ObjectType type of the changed object: customer, contact, location, asset, …
-	ObjectType *string `form:"object_type,omitempty" json:"object_type,omitempty"`
+	// ObjectType type of the changed object
+	ObjectType *AuditObjectType `form:"object_type,omitempty" json:"object_type,omitempty"`
 
 	// ObjectId the changed object
 	ObjectId *string `form:"object_id,omitempty" json:"object_id,omitempty"`
@@ -973,8 +1042,8 @@ type ListAuditEventsParams struct {
 	// Source through which door the change came
 	Source *Source `form:"source,omitempty" json:"source,omitempty"`
 
-	// Action create, update, archive, unarchive, delete, …
-	Action *string `form:"action,omitempty" json:"action,omitempty"`
+	// Action what was done
+	Action *AuditAction `form:"action,omitempty" json:"action,omitempty"`
 
 	// From inclusive lower bound, RFC 3339
 	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
@@ -991,8 +1060,8 @@ type ListAuditEventsParams struct {
 
 // ExportAuditEventsParams defines parameters for ExportAuditEvents.
 type ExportAuditEventsParams struct {
-	// ObjectType type of the changed object: customer, contact, location, asset, …
-	ObjectType *string `form:"object_type,omitempty" json:"object_type,omitempty"`
+	// ObjectType type of the changed object
+	ObjectType *AuditObjectType `form:"object_type,omitempty" json:"object_type,omitempty"`
 
 	// ObjectId the changed object
 	ObjectId *string `form:"object_id,omitempty" json:"object_id,omitempty"`
@@ -1006,8 +1075,8 @@ type ExportAuditEventsParams struct {
 	// Source through which door the change came
 	Source *Source `form:"source,omitempty" json:"source,omitempty"`
 
-	// Action create, update, archive, unarchive, delete, …
-	Action *string `form:"action,omitempty" json:"action,omitempty"`
+	// Action what was done
+	Action *AuditAction `form:"action,omitempty" json:"action,omitempty"`
 
 	// From inclusive lower bound, RFC 3339
 	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
