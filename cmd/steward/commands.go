@@ -4,6 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -177,6 +179,7 @@ func (e *env) devSeed(ctx context.Context, args []string) error {
 	org := fs.String("org", "", "organization name (default: Rental Fleet N)")
 	email := fs.String("email", "", "the Admin's email (default: derived from the organization)")
 	seedN := fs.Int64("seed", 1, "random seed: the same seed builds the same data")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the seeding to this file (for tuning the loader)")
 	if err := e.parse(fs, args, "assets"); err != nil {
 		return err
 	}
@@ -194,6 +197,17 @@ func (e *env) devSeed(ctx context.Context, args []string) error {
 		return err
 	}
 	defer s.Close()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	res, err := seed.Build(ctx, s, seed.Options{Org: *org, Email: *email, Assets: *assets, History: *history, Seed: *seedN,
 		Progress: func(format string, args ...any) { fmt.Fprintf(e.stderr, "seed: "+format+"\n", args...) }})
 	if err != nil {

@@ -78,6 +78,11 @@ func Build(ctx context.Context, s *store.Store, o Options) (*Result, error) {
 	if o.Progress == nil {
 		o.Progress = func(string, ...any) {}
 	}
+	// A database made for this seed may be loaded without fsync (see store.BulkOptions).
+	newDB, err := s.Empty(ctx)
+	if err != nil {
+		return nil, err
+	}
 	acc, admin, err := s.CreateOrganization(ctx, steward.Organization{Name: o.Org, Email: o.Email, Password: o.Password,
 		Country: o.Country, AdminName: "Fleet Admin"})
 	if err != nil {
@@ -87,20 +92,24 @@ func Build(ctx context.Context, s *store.Store, o Options) (*Result, error) {
 	g := &gen{o: o, r: rand.New(rand.NewPCG(uint64(o.Seed), h)), now: o.Now.UTC(), account: acc.ID,
 		actor: steward.AuditActor{Type: steward.ActorImport, ID: "seed", Name: "Initial import"}}
 	res := &Result{Account: acc, Admin: admin}
-	err = s.Bulk(ctx, store.BulkOptions{RebuildIndexes: o.Assets >= 100000 || o.RebuildIndexes}, func(b *store.BulkLoader) error {
+	opt := store.BulkOptions{RebuildIndexes: o.Assets >= 100000 || o.RebuildIndexes, NewDatabase: newDB, Progress: o.Progress}
+	err = s.Bulk(ctx, opt, func(b *store.BulkLoader) error {
 		g.b = b
 		return g.build(res)
 	})
 	if err != nil {
 		return nil, err
 	}
-	o.Progress("recounting customer counts")
+	t := time.Now()
 	if _, err := s.Recount(ctx, acc.ID); err != nil {
 		return nil, err
 	}
+	o.Progress("recounted customer counts in %s", time.Since(t).Round(time.Millisecond))
+	t = time.Now()
 	if err := s.Analyze(ctx); err != nil {
 		return nil, err
 	}
+	o.Progress("analyzed in %s", time.Since(t).Round(time.Millisecond))
 	res.Audit, res.Took = g.audit, time.Since(start)
 	return res, nil
 }
