@@ -72,8 +72,10 @@ type BulkOptions struct {
 	// new rows in searches) meanwhile. For seeding, never for a live system.
 	RebuildIndexes bool
 	// NewDatabase says the database was created for this load (it held no account before the
-	// caller's own). The load then trades crash safety for speed on its own connection: one
-	// transaction, and on SQLite no fsync (synchronous=OFF) and a larger page cache. A crash
+	// caller's own). The load then trades crash safety for speed on its own connection: few
+	// commits, on SQLite no fsync (synchronous=OFF) and a larger page cache; on PostgreSQL, with
+	// RebuildIndexes, foreign keys and unreferenced primary keys are dropped and added back
+	// within each transaction. A crash
 	// during such a load can leave the file damaged: delete it and seed again. Bulk refuses the
 	// option when the database holds another account or any customer, location, asset or
 	// contact.
@@ -132,9 +134,9 @@ func (s *Store) Bulk(ctx context.Context, opt BulkOptions, fn func(*BulkLoader) 
 	case sqlite:
 		go func() { b.done <- b.writeSQLite(ctx, s.wdb, &stats) }()
 	default:
-		var pks []schemaObject
+		var constraints []schemaObject
 		if opt.NewDatabase && opt.RebuildIndexes {
-			if pks, err = s.unreferencedPrimaryKeys(ctx); err != nil {
+			if constraints, err = s.bulkConstraints(ctx); err != nil {
 				return err
 			}
 		}
@@ -149,7 +151,7 @@ func (s *Store) Bulk(ctx context.Context, opt BulkOptions, fn func(*BulkLoader) 
 				if !ok {
 					return fmt.Errorf("bulk: unexpected PostgreSQL driver connection %T", dc)
 				}
-				return b.writePostgres(ctx, sc.Conn(), pks, &stats)
+				return b.writePostgres(ctx, sc.Conn(), constraints, &stats)
 			})
 		}()
 	}
@@ -337,12 +339,13 @@ func (b *BulkLoader) writeSQLite(ctx context.Context, db *sql.DB, st *bulkStats)
 	return nil
 }
 
-// writePostgres stores chunks with COPY, one per table and chunk. With dropPKs (a new database)
-// each transaction drops the primary keys that no foreign key references and adds them back
-// just before it commits: one sorted index build instead of millions of random inserts into an
-// index far larger than shared_buffers, while every committed state keeps its keys (a duplicate
-// fails the ADD and rolls the whole transaction back).
-func (b *BulkLoader) writePostgres(ctx context.Context, conn *pgx.Conn, dropPKs []schemaObject, st *bulkStats) (err error) {
+// writePostgres stores chunks with COPY, one per table and chunk. With constraints (a new
+// database, see bulkConstraints) each transaction drops them and adds them back, in reverse
+// order, just before it commits: one sorted index build instead of millions of random inserts
+// into an index far larger than shared_buffers, and one join instead of a trigger per row, while
+// every committed state keeps its keys (a duplicate or dangling reference fails the ADD and rolls
+// the whole transaction back).
+func (b *BulkLoader) writePostgres(ctx context.Context, conn *pgx.Conn, constraints []schemaObject, st *bulkStats) (err error) {
 	var t pgx.Tx
 	defer func() {
 		if t != nil {
@@ -361,9 +364,9 @@ func (b *BulkLoader) writePostgres(ctx context.Context, conn *pgx.Conn, dropPKs 
 			if _, err = t.Exec(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
 				return err
 			}
-			for _, pk := range dropPKs {
-				if _, err = t.Exec(ctx, "ALTER TABLE "+pk.table+" DROP CONSTRAINT "+pk.name); err != nil {
-					return fmt.Errorf("bulk: drop %s: %w", pk.name, err)
+			for _, c := range constraints {
+				if _, err = t.Exec(ctx, "ALTER TABLE "+c.table+" DROP CONSTRAINT "+c.name); err != nil {
+					return fmt.Errorf("bulk: drop %s: %w", c.name, err)
 				}
 			}
 		}
@@ -380,14 +383,15 @@ func (b *BulkLoader) writePostgres(ctx context.Context, conn *pgx.Conn, dropPKs 
 		}
 		if c.commit {
 			t0 := time.Now()
-			if len(dropPKs) > 0 {
+			if len(constraints) > 0 {
 				if _, err = t.Exec(ctx, "SET LOCAL maintenance_work_mem = '512MB'"); err != nil {
 					return err
 				}
 			}
-			for _, pk := range dropPKs {
-				if _, err = t.Exec(ctx, "ALTER TABLE "+pk.table+" ADD CONSTRAINT "+pk.name+" "+pk.sql); err != nil {
-					return fmt.Errorf("bulk: restore %s: %w", pk.name, err)
+			for i := len(constraints) - 1; i >= 0; i-- {
+				c := constraints[i]
+				if _, err = t.Exec(ctx, "ALTER TABLE "+c.table+" ADD CONSTRAINT "+c.name+" "+c.sql); err != nil {
+					return fmt.Errorf("bulk: restore %s: %w", c.name, err)
 				}
 			}
 			err = t.Commit(ctx)
@@ -403,31 +407,39 @@ func (b *BulkLoader) writePostgres(ctx context.Context, conn *pgx.Conn, dropPKs 
 	return nil
 }
 
-// unreferencedPrimaryKeys returns the primary keys of the loaded tables that no foreign key
-// references (PostgreSQL), with their definitions.
-func (s *Store) unreferencedPrimaryKeys(ctx context.Context) ([]schemaObject, error) {
-	var out []schemaObject
+// bulkConstraints returns what a load into a new PostgreSQL database drops for its transaction:
+// the foreign keys of the loaded tables (checked row by row through triggers, they cost more than
+// the rows; added back, they are checked by one join), then the primary keys of loaded tables
+// that no foreign key references. Adding them back in this order restores the schema.
+func (s *Store) bulkConstraints(ctx context.Context) ([]schemaObject, error) {
+	var fks, pks []schemaObject
 	for _, t := range bulkTableNames {
-		rows, err := s.wdb.QueryContext(ctx, `SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
-			WHERE c.contype = 'p' AND c.conrelid = $1::regclass
-			AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.confrelid = c.conrelid)`, t)
+		rows, err := s.wdb.QueryContext(ctx, `SELECT c.conname, c.contype, pg_get_constraintdef(c.oid) FROM pg_constraint c
+			WHERE c.conrelid = $1::regclass AND (c.contype = 'f' OR c.contype = 'p'
+			AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.confrelid = c.conrelid))
+			ORDER BY c.conname`, t)
 		if err != nil {
 			return nil, err
 		}
 		for rows.Next() {
+			var typ string
 			d := schemaObject{table: t}
-			if err := rows.Scan(&d.name, &d.sql); err != nil {
+			if err := rows.Scan(&d.name, &typ, &d.sql); err != nil {
 				rows.Close()
 				return nil, err
 			}
-			out = append(out, d)
+			if typ == "f" {
+				fks = append(fks, d)
+			} else {
+				pks = append(pks, d)
+			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return nil, err
 		}
 	}
-	return out, nil
+	return append(fks, pks...), nil
 }
 
 // sqliteBulkSession tunes the single write connection for the load and returns what puts it

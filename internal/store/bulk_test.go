@@ -230,9 +230,9 @@ func TestBulkLoad(t *testing.T) {
 	})
 }
 
-// TestBulkNewDatabaseDuplicate: a load into a new database, where PostgreSQL drops the audit
-// log's primary key for the load, still refuses a duplicate id, keeps none of the load and keeps
-// every key and index.
+// TestBulkNewDatabaseDuplicate: a load into a new database, where PostgreSQL drops the primary
+// and foreign keys for the load, still refuses a duplicate id and a dangling reference, keeps
+// none of the load and keeps every key and index.
 func TestBulkNewDatabaseDuplicate(t *testing.T) {
 	eachEngineEmpty(t, func(t *testing.T, engine, dsn string) {
 		s := openStore(t, dsn)
@@ -270,7 +270,27 @@ func TestBulkNewDatabaseDuplicate(t *testing.T) {
 				t.Errorf("%s has %d indexes after the failed load, had %d", table, got, n)
 			}
 		}
-		// The key is really back: the same duplicate is refused by a plain load too.
+		// A reference to a missing location fails the same way.
+		at2 := steward.Meta{CreatedAt: at, UpdatedAt: at}
+		missing := "bulk-nowhere"
+		err = s.Bulk(ctx, store.BulkOptions{RebuildIndexes: true, NewDatabase: true}, func(b *store.BulkLoader) error {
+			return b.Asset(&steward.Asset{ID: "bulk-x-" + randHex(4), OwnerAccountID: o.acc.ID, Meta: at2,
+				AssetFields: steward.AssetFields{Name: "Lost", LocationID: &missing}})
+		})
+		if err == nil {
+			t.Error("a load with an asset at a missing location was accepted")
+		}
+		if n := raw.int(t, "SELECT COUNT(*) FROM assets"); n != 0 {
+			t.Errorf("%d assets after the failed load", n)
+		}
+		// The keys are really back: the same duplicate and reference are refused by a plain load.
+		err = s.Bulk(ctx, store.BulkOptions{}, func(b *store.BulkLoader) error {
+			return b.Asset(&steward.Asset{ID: "bulk-x-" + randHex(4), OwnerAccountID: o.acc.ID, Meta: at2,
+				AssetFields: steward.AssetFields{Name: "Lost", LocationID: &missing}})
+		})
+		if err == nil {
+			t.Error("after the failed load, an asset at a missing location is accepted")
+		}
 		err = s.Bulk(ctx, store.BulkOptions{}, func(b *store.BulkLoader) error {
 			return errors.Join(b.Audit(ev(dup)), b.Audit(ev(dup)))
 		})
