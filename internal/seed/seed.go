@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -83,6 +85,11 @@ func Build(ctx context.Context, s *store.Store, o Options) (*Result, error) {
 	newDB, err := s.Empty(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if os.Getenv("GOGC") == "" {
+		// Millions of short-lived rows over a small live heap: collecting a quarter as often
+		// saves a tenth of the generator's time for some 100 MB more memory.
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
 	}
 	acc, admin, err := s.CreateOrganization(ctx, steward.Organization{Name: o.Org, Email: o.Email, Password: o.Password,
 		Country: o.Country, AdminName: "Fleet Admin"})
