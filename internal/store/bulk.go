@@ -73,10 +73,11 @@ type BulkOptions struct {
 	RebuildIndexes bool
 	// NewDatabase says the database was created for this load (it held no account before the
 	// caller's own). The load then trades crash safety for speed on its own connection: few
-	// commits, on SQLite no fsync (synchronous=OFF) and a larger page cache; on PostgreSQL, with
-	// RebuildIndexes, foreign keys and unreferenced primary keys are dropped and added back
-	// within each transaction. A crash
-	// during such a load can leave the file damaged: delete it and seed again. Bulk refuses the
+	// commits; with RebuildIndexes also, on SQLite, rows written without fsync (synchronous=OFF,
+	// the connection's setting is back before the indexes are rebuilt, and their commits make
+	// everything durable) into a larger page cache, and on PostgreSQL foreign keys and
+	// unreferenced primary keys dropped and added back within each transaction. A crash during
+	// such a load can leave the database damaged: delete it and seed again. Bulk refuses the
 	// option when the database holds another account or any customer, location, asset or
 	// contact.
 	NewDatabase bool
@@ -96,13 +97,15 @@ func (s *Store) Bulk(ctx context.Context, opt BulkOptions, fn func(*BulkLoader) 
 			return err
 		}
 	}
+	synced := func() {}
 	if s.d == sqlite {
 		// Tuned for the index rebuild too, so it is restored last.
-		restore, err := s.sqliteBulkSession(ctx, opt.NewDatabase)
+		restore, syncedFn, err := s.sqliteBulkSession(ctx, opt.NewDatabase && opt.RebuildIndexes)
 		if err != nil {
 			return err
 		}
 		defer restore()
+		synced = syncedFn
 	}
 	if opt.RebuildIndexes {
 		start := time.Now()
@@ -160,9 +163,12 @@ func (s *Store) Bulk(ctx context.Context, opt BulkOptions, fn func(*BulkLoader) 
 		if b.failed == nil {
 			<-b.done
 		}
+		synced()
 		return err
 	}
-	if err := b.finish(); err != nil {
+	err = b.finish()
+	synced() // before the deferred rebuilds, which then make everything durable
+	if err != nil {
 		return err
 	}
 	progress("loaded %s in %s (writer busy %s, generator waited %s on the writer)", stats.describe(), since(start),
@@ -444,32 +450,41 @@ func (s *Store) bulkConstraints(ctx context.Context) ([]schemaObject, error) {
 
 // sqliteBulkSession tunes the single write connection for the load and returns what puts it
 // back. Random-order index inserts over millions of rows need the indexes in memory, so the page
-// cache grows; on a new database the load also skips fsync.
-func (s *Store) sqliteBulkSession(ctx context.Context, newDB bool) (func(), error) {
-	var cache, sync, threads int64
-	for p, v := range map[string]*int64{"cache_size": &cache, "synchronous": &sync, "threads": &threads} {
+// cache grows. With unsynced (a new database whose indexes are rebuilt afterwards) the rows go in
+// without fsync; synced puts the durable setting back once the rows are in, before the FTS and
+// index rebuilds: their large commits checkpoint with fsync of the database file, which makes
+// the unsynced pages written before durable too.
+func (s *Store) sqliteBulkSession(ctx context.Context, unsynced bool) (restore, synced func(), err error) {
+	var cache, syncMode, threads int64
+	for p, v := range map[string]*int64{"cache_size": &cache, "synchronous": &syncMode, "threads": &threads} {
 		if err := s.wdb.QueryRowContext(ctx, "PRAGMA "+p).Scan(v); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	// Helper threads sort for CREATE INDEX in parallel.
 	set := []string{"PRAGMA cache_size = -1048576", fmt.Sprintf("PRAGMA threads = %d", min(runtime.GOMAXPROCS(0), 4))}
-	if newDB {
+	if unsynced {
 		set = append(set, "PRAGMA cache_size = -2097152", "PRAGMA synchronous = OFF")
 	}
-	restore := func() {
+	var once sync.Once
+	synced = func() {
+		once.Do(func() {
+			s.wdb.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = "+strconv.FormatInt(syncMode, 10))
+		})
+	}
+	restore = func() {
 		c := context.WithoutCancel(ctx)
+		synced()
 		s.wdb.ExecContext(c, "PRAGMA cache_size = "+strconv.FormatInt(cache, 10))
-		s.wdb.ExecContext(c, "PRAGMA synchronous = "+strconv.FormatInt(sync, 10))
 		s.wdb.ExecContext(c, "PRAGMA threads = "+strconv.FormatInt(threads, 10))
 	}
 	for _, p := range set {
 		if _, err := s.wdb.ExecContext(ctx, p); err != nil {
 			restore()
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return restore, nil
+	return restore, synced, nil
 }
 
 // bulkDefs is what a load with RebuildIndexes dropped and must put back.
@@ -620,6 +635,13 @@ func (s *Store) bulkRestoreIndexes(ctx context.Context, defs *bulkDefs, progress
 	wg.Wait()
 	if len(defs.indexes) > 0 {
 		progress("built %d indexes in %s", len(defs.indexes), since(start))
+	}
+	if s.d == sqlite {
+		// With the connection's durable setting back, a checkpoint copies what is left in the
+		// WAL and fsyncs the database file (see sqliteBulkSession).
+		if _, err := s.wdb.ExecContext(ctx, "PRAGMA wal_checkpoint(FULL)"); err != nil {
+			errs = append(errs, fmt.Errorf("bulk: checkpoint: %w", err))
+		}
 	}
 	return errors.Join(errs...)
 }
