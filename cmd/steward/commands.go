@@ -192,12 +192,8 @@ func (e *env) devSeed(ctx context.Context, args []string) error {
 	if *org == "" {
 		*org = fmt.Sprintf("Rental Fleet %d", *assets)
 	}
-	s, err := e.openStore(ctx, *db)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
 	if *cpuProfile != "" {
+		// Before the database is touched, so a bad path changes nothing.
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
 			return fmt.Errorf("--cpuprofile: %w", err)
@@ -208,6 +204,11 @@ func (e *env) devSeed(ctx context.Context, args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	s, err := e.openStore(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
 	res, err := seed.Build(ctx, s, seed.Options{Org: *org, Email: *email, Assets: *assets, History: *history, Seed: *seedN,
 		Progress: func(format string, args ...any) { fmt.Fprintf(e.stderr, "seed: "+format+"\n", args...) }})
 	if err != nil {
