@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -232,6 +234,7 @@ func (e *env) devSeed(ctx context.Context, args []string) error {
 	email := fs.String("email", "", "the Admin's `EMAIL` (default: derived from the organization)")
 	adminName := fs.String("admin-name", seed.DefaultAdminName, "the Admin's `NAME`, as the audit log shows it")
 	seedN := fs.Int64("seed", 1, "the random seed `S`: the same seed builds the same data")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the seeding to `FILE` (for tuning the loader)")
 	if err := e.parse(fs, args, "assets"); err != nil {
 		return err
 	}
@@ -243,6 +246,18 @@ func (e *env) devSeed(ctx context.Context, args []string) error {
 	}
 	if *org == "" {
 		*org = fmt.Sprintf("Rental Fleet %d", *assets)
+	}
+	if *cpuProfile != "" {
+		// Before the database is touched, so a bad path changes nothing.
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	s, err := e.openStore(ctx, *db)
 	if err != nil {

@@ -6,9 +6,12 @@ package seed
 import (
 	"context"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -91,6 +94,16 @@ func Build(ctx context.Context, s *store.Store, o Options) (*Result, error) {
 	if o.Progress == nil {
 		o.Progress = func(string, ...any) {}
 	}
+	// A database made for this seed may be loaded without fsync (see store.BulkOptions).
+	newDB, err := s.Empty(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if os.Getenv("GOGC") == "" {
+		// Millions of short-lived rows over a small live heap: collecting a quarter as often
+		// saves a tenth of the generator's time for some 100 MB more memory.
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
+	}
 	acc, admin, err := s.CreateOrganization(ctx, steward.Organization{Name: o.Org, Email: o.Email, Password: o.Password,
 		Country: o.Country, AdminName: o.AdminName})
 	if err != nil {
@@ -102,20 +115,24 @@ func Build(ctx context.Context, s *store.Store, o Options) (*Result, error) {
 	g := &gen{o: o, r: rand.New(rand.NewPCG(uint64(o.Seed), h)), now: o.Now, account: acc.ID,
 		actor: steward.AuditActor{Type: steward.ActorImport, ID: "seed", Name: ImportActorName}}
 	res := &Result{Account: acc, Admin: admin, Now: o.Now}
-	err = s.Bulk(ctx, store.BulkOptions{RebuildIndexes: o.Assets >= 100000 || o.RebuildIndexes}, func(b *store.BulkLoader) error {
+	opt := store.BulkOptions{RebuildIndexes: o.Assets >= 100000 || o.RebuildIndexes, NewDatabase: newDB, Progress: o.Progress}
+	err = s.Bulk(ctx, opt, func(b *store.BulkLoader) error {
 		g.b = b
 		return g.build(res)
 	})
 	if err != nil {
 		return nil, err
 	}
-	o.Progress("recounting customer counts")
+	t := time.Now()
 	if _, err := s.Recount(ctx, acc.ID); err != nil {
 		return nil, err
 	}
+	o.Progress("recounted customer counts in %s", time.Since(t).Round(time.Millisecond))
+	t = time.Now()
 	if err := s.Analyze(ctx); err != nil {
 		return nil, err
 	}
+	o.Progress("analyzed in %s", time.Since(t).Round(time.Millisecond))
 	res.Audit, res.Took = g.audit, time.Since(start)
 	return res, nil
 }
@@ -158,7 +175,18 @@ func (g *gen) id(t time.Time) string {
 	binary.BigEndian.PutUint16(u[6:], uint16(g.r.Uint32()))
 	u[6] = (u[6] & 0x0f) | 0x70
 	u[8] = (u[8] & 0x3f) | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+	// The canonical 8-4-4-4-12 text, without fmt: millions of ids are made per seed.
+	var out [36]byte
+	hex.Encode(out[0:8], u[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], u[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], u[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], u[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:36], u[10:16])
+	return string(out[:])
 }
 
 // timeIn returns a time between from and to ago (in days), at microsecond precision.

@@ -3,6 +3,7 @@ package store_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +18,31 @@ func indexCount(t *testing.T, raw *rawDB, table string) int64 {
 		return raw.int(t, "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ?", table)
 	}
 	return raw.int(t, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", table)
+}
+
+// triggerDefs lists the triggers of a SQLite database (none on PostgreSQL).
+func triggerDefs(t *testing.T, raw *rawDB) string {
+	t.Helper()
+	if raw.engine == "postgres" {
+		return ""
+	}
+	rows, err := raw.db.QueryContext(ctx, "SELECT sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var q string
+		if err := rows.Scan(&q); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, q)
+	}
+	if len(out) == 0 {
+		t.Fatal("no triggers found")
+	}
+	return strings.Join(out, "\n")
 }
 
 // TestBulkLoad loads a small fleet the way the seeder does and checks that the service then sees
@@ -36,9 +62,10 @@ func TestBulkLoad(t *testing.T) {
 		}
 		a := o.admin
 		indexes := map[string]int64{}
-		for _, table := range []string{"assets", "audit_events", "contacts", "customers"} {
+		for _, table := range []string{"assets", "audit_events", "contacts", "customers", "locations"} {
 			indexes[table] = indexCount(t, raw, table)
 		}
+		triggers := triggerDefs(t, raw)
 
 		at := steward.TimestampOf(time.Now().Add(-time.Hour))
 		meta := steward.Meta{CreatedAt: at, UpdatedAt: at}
@@ -62,7 +89,10 @@ func TestBulkLoad(t *testing.T) {
 			Action: steward.ActionCreate, ObjectType: steward.ObjectAsset, ObjectID: x1.ID, ObjectName: x1.Name,
 			Changes: store.Diff(nil, x1.AssetFields)}
 
-		err := s.Bulk(ctx, store.BulkOptions{RebuildIndexes: true}, func(b *store.BulkLoader) error {
+		var phases []string
+		opt := store.BulkOptions{RebuildIndexes: true, NewDatabase: true,
+			Progress: func(format string, args ...any) { phases = append(phases, fmt.Sprintf(format, args...)) }}
+		err := s.Bulk(ctx, opt, func(b *store.BulkLoader) error {
 			b.RowsPerCommit = 3 // several commits within one load
 			for _, err := range []error{b.Customer(c1), b.Customer(c2), b.Location(l1), b.Location(l2), b.Asset(x1), b.Asset(x2),
 				b.Contact(k1), b.Audit(ev)} {
@@ -77,6 +107,18 @@ func TestBulkLoad(t *testing.T) {
 			if got := indexCount(t, raw, table); got != n {
 				t.Errorf("%s has %d indexes after the load, had %d", table, got, n)
 			}
+		}
+		if got := triggerDefs(t, raw); got != triggers {
+			t.Errorf("triggers after the load:\n%s\nbefore:\n%s", got, triggers)
+		}
+		if all := strings.Join(phases, "\n"); !strings.Contains(all, "loaded 2 customers (") || !strings.Contains(all, ", 1 audit_events (") ||
+			!strings.Contains(all, "built index assets_name in") {
+			t.Errorf("progress lines = %q", phases)
+		}
+		// On SQLite the load finds the triggers feeding the four FTS5 tables (whose content is a
+		// view over the loaded table) and rebuilds those tables once, instead of a trigger per row.
+		if all := strings.Join(phases, "\n"); s.Engine() == "sqlite" && !strings.Contains(all, " and 4 triggers in ") {
+			t.Errorf("the load did not find the FTS5 triggers: %q", phases)
 		}
 		// Counts are the caller's job after a load: Recount reports and repairs them.
 		if c, _ := must2(s.CountMismatches(ctx, o.acc.ID)); c != 2 {
@@ -141,6 +183,15 @@ func TestBulkLoad(t *testing.T) {
 		if !errors.Is(err, stop) {
 			t.Errorf("Bulk returned %v, want the callback's error", err)
 		}
+		// A load that claims a new database is refused once the database holds fleet rows, and
+		// changes nothing.
+		err = s.Bulk(ctx, store.BulkOptions{RebuildIndexes: true, NewDatabase: true}, func(b *store.BulkLoader) error {
+			t.Error("the load ran on a database that is not new")
+			return nil
+		})
+		if err == nil || !strings.Contains(err.Error(), "table customers already holds rows") {
+			t.Errorf("NewDatabase on a filled database: %v", err)
+		}
 		// A row breaking a unique index fails the load; indexes come back.
 		err = s.Bulk(ctx, store.BulkOptions{RebuildIndexes: true}, func(b *store.BulkLoader) error {
 			return b.Customer(&steward.Customer{ID: "bulk-c4-" + randHex(4), AccountID: o.acc.ID, Meta: meta,
@@ -154,11 +205,103 @@ func TestBulkLoad(t *testing.T) {
 				t.Errorf("%s has %d indexes after a failed load, had %d", table, got, n)
 			}
 		}
+		if got := triggerDefs(t, raw); got != triggers {
+			t.Errorf("triggers after a failed load:\n%s\nbefore:\n%s", got, triggers)
+		}
+		// A writer failure in the middle of a long load stops the generator with its error:
+		// the first chunk breaks a unique index while the generator goes on queueing.
+		err = s.Bulk(ctx, store.BulkOptions{}, func(b *store.BulkLoader) error {
+			for i := range 100000 {
+				ref := fmt.Sprintf("LONG-%d", i)
+				if i == 10 {
+					ref = "B-1"
+				}
+				if err := b.Customer(&steward.Customer{ID: fmt.Sprintf("bulk-long-%d-%s", i, randHex(4)), AccountID: o.acc.ID,
+					Meta: meta, CustomerFields: steward.CustomerFields{Name: "Long", Type: steward.CustomerOther, ExternalRef: ref}}); err != nil {
+					return err
+				}
+			}
+			t.Error("the generator never saw the writer's failure")
+			return nil
+		})
+		if err == nil || !strings.Contains(err.Error(), "bulk customers") {
+			t.Errorf("a failed writer gave %v", err)
+		}
 		if got := customerNames(allCustomers(t, s, a, steward.CustomerFilter{ListParams: steward.ListParams{Status: steward.StatusAll}})); len(got) != 2 {
 			t.Errorf("customers after failed loads = %v", got)
 		}
 		ok(t, s.Analyze(ctx))
 		assertNoMismatch(t, s, o.acc.ID)
+	})
+}
+
+// TestBulkNewDatabaseDuplicate: a load into a new database, where PostgreSQL drops the primary
+// and foreign keys for the load, still refuses a duplicate id and a dangling reference, keeps
+// none of the load and keeps every key and index.
+func TestBulkNewDatabaseDuplicate(t *testing.T) {
+	eachEngineEmpty(t, func(t *testing.T, engine, dsn string) {
+		s := openStore(t, dsn)
+		must(s.Migrate(ctx))
+		raw := openRaw(t, engine, dsn)
+		o := newOrg(t, s)
+		indexes := map[string]int64{}
+		for _, table := range []string{"assets", "audit_events", "contacts"} {
+			indexes[table] = indexCount(t, raw, table)
+		}
+		auditBefore := raw.int(t, "SELECT COUNT(*) FROM audit_events")
+		at := steward.TimestampOf(time.Now().Add(-time.Hour))
+		ev := func(id string) *steward.AuditEvent {
+			return &steward.AuditEvent{ID: id, At: at, AccountID: o.acc.ID, ActorAccountID: o.acc.ID,
+				Actor: steward.AuditActor{Type: steward.ActorImport, ID: "seed", Name: "seed"}, Source: steward.SourceImport,
+				Action: steward.ActionCreate, ObjectType: steward.ObjectAsset, ObjectID: "x", ObjectName: "x"}
+		}
+		dup := "bulk-dup-" + randHex(4)
+		err := s.Bulk(ctx, store.BulkOptions{RebuildIndexes: true, NewDatabase: true}, func(b *store.BulkLoader) error {
+			for _, id := range []string{"bulk-a-" + randHex(4), dup, "bulk-b-" + randHex(4), dup} {
+				if err := b.Audit(ev(id)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err == nil {
+			t.Fatal("a load with a duplicate audit id was accepted")
+		}
+		if n := raw.int(t, "SELECT COUNT(*) FROM audit_events"); n != auditBefore {
+			t.Errorf("%d audit rows after the failed load, want %d", n, auditBefore)
+		}
+		for table, n := range indexes {
+			if got := indexCount(t, raw, table); got != n {
+				t.Errorf("%s has %d indexes after the failed load, had %d", table, got, n)
+			}
+		}
+		// A reference to a missing location fails the same way.
+		at2 := steward.Meta{CreatedAt: at, UpdatedAt: at}
+		missing := "bulk-nowhere"
+		err = s.Bulk(ctx, store.BulkOptions{RebuildIndexes: true, NewDatabase: true}, func(b *store.BulkLoader) error {
+			return b.Asset(&steward.Asset{ID: "bulk-x-" + randHex(4), OwnerAccountID: o.acc.ID, Meta: at2,
+				AssetFields: steward.AssetFields{Name: "Lost", LocationID: &missing}})
+		})
+		if err == nil {
+			t.Error("a load with an asset at a missing location was accepted")
+		}
+		if n := raw.int(t, "SELECT COUNT(*) FROM assets"); n != 0 {
+			t.Errorf("%d assets after the failed load", n)
+		}
+		// The keys are really back: the same duplicate and reference are refused by a plain load.
+		err = s.Bulk(ctx, store.BulkOptions{}, func(b *store.BulkLoader) error {
+			return b.Asset(&steward.Asset{ID: "bulk-x-" + randHex(4), OwnerAccountID: o.acc.ID, Meta: at2,
+				AssetFields: steward.AssetFields{Name: "Lost", LocationID: &missing}})
+		})
+		if err == nil {
+			t.Error("after the failed load, an asset at a missing location is accepted")
+		}
+		err = s.Bulk(ctx, store.BulkOptions{}, func(b *store.BulkLoader) error {
+			return errors.Join(b.Audit(ev(dup)), b.Audit(ev(dup)))
+		})
+		if err == nil {
+			t.Error("after the failed load, a duplicate audit id is accepted")
+		}
 	})
 }
 
