@@ -15,9 +15,18 @@ import (
 // "mull" finds "Müller" and "orsted" finds "Ørsted". The same Go function folds stored text and
 // query terms, so both engines agree exactly.
 func fold(s string) string {
-	if isPlainLower(s) {
+	switch ascii, lower := asciiCase(s); {
+	case ascii && lower:
 		return s
+	case ascii:
+		// ASCII has nothing to decompose, drop or spell out: folding it is lower-casing it.
+		return strings.ToLower(s)
 	}
+	return foldUnicode(s)
+}
+
+// foldUnicode is fold's general path, for text beyond ASCII.
+func foldUnicode(s string) string {
 	t := transform.Chain(norm.NFKD, runes.Remove(runes.Predicate(foldDropped)), norm.NFC)
 	out, _, err := transform.String(t, s)
 	if err != nil {
@@ -33,14 +42,19 @@ func foldDropped(r rune) bool { return unicode.Is(unicode.Mn, r) || unicode.Is(u
 // foldSpecial spells out letters that carry no combining mark to strip.
 var foldSpecial = strings.NewReplacer("ß", "ss", "æ", "ae", "ø", "o", "œ", "oe", "ł", "l", "đ", "d", "ð", "d", "þ", "th", "ı", "i")
 
-func isPlainLower(s string) bool {
+// asciiCase reports whether s is all ASCII, and whether it holds no upper-case letter.
+func asciiCase(s string) (ascii, lower bool) {
+	lower = true
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c >= 0x80 || (c >= 'A' && c <= 'Z') {
-			return false
+		if c >= 0x80 {
+			return false, false
+		}
+		if c >= 'A' && c <= 'Z' {
+			lower = false
 		}
 	}
-	return true
+	return true, lower
 }
 
 // searchText joins the searchable fields of an object into its folded search column. Fields are

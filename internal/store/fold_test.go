@@ -62,3 +62,20 @@ func FuzzSearchTerm(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFoldASCII: fold's ASCII fast path answers what the general path does.
+func FuzzFoldASCII(f *testing.F) {
+	for _, s := range []string{"Wheel loader HYU 204G #1", "CRM-0000001", "info@ahin-s-r-l.example", "A\x00Z\x7f"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		b := []byte(s)
+		for i := range b {
+			b[i] &= 0x7f
+		}
+		s = string(b)
+		if got, want := fold(s), foldUnicode(s); got != want {
+			t.Fatalf("fold(%q) = %q, the general path %q", s, got, want)
+		}
+	})
+}
