@@ -66,7 +66,7 @@ var commands []*command
 
 func init() {
 	commands = []*command{
-		{"serve", "[--db DSN] [--addr :8080] [--demo [--seed S] [--admin-name NAME]] [--log-format auto|text|json]",
+		{"serve", "[--db DSN] [--addr :8080] [--demo [--seed S] [--admin-name NAME]] [--log-format auto|text|json] [--rate-limit N] [--rate-limit-failed N]",
 			"Serves the JSON API; with --demo it first fills an empty database with a demo fleet, listens on 127.0.0.1 only, and prints how to sign in.",
 			(*env).serve},
 		{"init", "[--db DSN] --org NAME --email EMAIL --password PASSWORD [--country CC] [--admin-name NAME] [--allow-duplicate-name]",
@@ -84,7 +84,7 @@ func init() {
 		{"migrate", "[--db DSN]",
 			"Brings the database to the current schema and prints its version (every command also does this first).",
 			(*env).migrate},
-		{"dev seed", "[--db DSN] --assets N [--history K] [--org NAME] [--email EMAIL] [--admin-name NAME] [--seed S]",
+		{"dev seed", "[--db DSN] --assets N [--history K] [--org NAME] [--email EMAIL] [--admin-name NAME] [--seed S] [--cpuprofile FILE]",
 			"Adds a new organization filled with a generated rental fleet, the same for the same seed, and prints its Admin's email.",
 			(*env).devSeed},
 		{"version", "",

@@ -49,8 +49,8 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	adminName := fs.String("admin-name", seed.DefaultAdminName, "with --demo: the demo Admin's `NAME`")
 	logFormat := choice(fs, "log-format", "the `FORMAT` of the logs on stderr: text, json, or auto (text on a terminal, JSON otherwise)",
 		"auto", "text", "json")
-	rateLimit := fs.Float64("rate-limit", web.DefaultRateLimit, "requests per second one API key may make (burst twice that); 0 turns the limit off")
-	rateLimitFailed := fs.Float64("rate-limit-failed", web.DefaultFailedAuthLimit, "failed authentications per second one client address may make (burst four times that); 0 turns the limit off")
+	rateLimit := fs.Float64("rate-limit", web.DefaultRateLimit, "`N` requests per second one API key may make (burst twice that); 0 turns the limit off")
+	rateLimitFailed := fs.Float64("rate-limit-failed", web.DefaultFailedAuthLimit, "`N` failed authentications per second one client address may make (burst four times that); 0 turns the limit off")
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
