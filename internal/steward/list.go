@@ -1,6 +1,10 @@
 package steward
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
 
 // Status selects objects by archive state in lists.
 type Status string
@@ -56,6 +60,21 @@ func (p ListParams) Check(v *Violations, sorts []string) {
 		}
 	}
 	v.Add("sort", "must be one of %s, optionally prefixed with -", strings.Join(sorts, ", "))
+}
+
+// IsCleanText reports whether s is text the database can hold and compare: valid UTF-8 without
+// control characters (PostgreSQL refuses NUL and invalid UTF-8 outright). Query values, path
+// values and the values inside a cursor are checked with it before they reach a query.
+func IsCleanText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // IsID reports whether s could be an id Steward issued: 1 to 64 letters, digits, '-' or '_'.

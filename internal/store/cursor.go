@@ -10,7 +10,6 @@ import (
 	"hash/fnv"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/steward-fleet/steward/internal/steward"
@@ -64,28 +63,13 @@ func decodeCursor(s, sig string) (*cursor, error) {
 		return nil, notIssued()
 	}
 	var c cursor
-	if err := json.Unmarshal(b, &c); err != nil || !cleanCursorText(c.Key) || !cleanCursorText(c.Sig) || !steward.IsID(c.ID) {
+	if err := json.Unmarshal(b, &c); err != nil || !steward.IsCleanText(c.Key) || !steward.IsCleanText(c.Sig) || !steward.IsID(c.ID) {
 		return nil, notIssued()
 	}
 	if c.Sig != sig {
 		return nil, steward.Invalid("cursor", "belongs to a list with other filters or sort; start again without a cursor")
 	}
 	return &c, nil
-}
-
-// cleanCursorText reports whether a cursor's text is what the server writes into one: valid
-// UTF-8 without control characters (sort keys are folded names and serial numbers, which refuse
-// them, or decimal numbers).
-func cleanCursorText(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return false
-		}
-	}
-	return true
 }
 
 func (c *cursor) int() (int64, error) {

@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/steward-fleet/steward/internal/steward"
 )
@@ -84,25 +82,11 @@ func checkQuery(r *http.Request, known []param) error {
 			v.Add(name, "is not a known query parameter")
 		case len(vals[name]) > 1:
 			v.Add(name, "must be given at most once")
-		case !cleanValue(vals[name][0]):
+		case !steward.IsCleanText(vals[name][0]):
 			v.Add(name, "must be valid UTF-8 text without control characters")
 		}
 	}
 	return v.Err()
-}
-
-// cleanValue reports whether a query or path value is text the database can hold and compare:
-// valid UTF-8 without control characters (PostgreSQL refuses NUL and invalid UTF-8 outright).
-func cleanValue(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return false
-		}
-	}
-	return true
 }
 
 // parseIfMatch reads the If-Match header as the version a change requires: 0 when absent or

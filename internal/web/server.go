@@ -195,7 +195,7 @@ func (s *Server) routeHandler(rt *route) http.Handler {
 		}
 		// An id that is not clean text names no object: answer as for any unknown id.
 		for _, m := range params {
-			if !cleanValue(r.PathValue(m[1])) {
+			if !steward.IsCleanText(r.PathValue(m[1])) {
 				s.writeError(w, r, steward.NotFound("object"))
 				return
 			}
