@@ -6,31 +6,34 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/steward-fleet/steward/internal/steward"
 )
 
-// Search is a case- and accent-insensitive substring match over a table's folded search column,
-// answered in the list's own order (name, a count, a time…) so that its pages and cursors are
-// those of the list. Its cost is bounded however broad the term and whatever other
-// organizations hold, by two plans tried in turn:
+// Search is a case- and accent-insensitive substring match over a table's folded search column
+// (docs/ARCHITECTURE.md, "Search"). Its cost is bounded however broad the term and whatever
+// other organizations hold:
 //
-//  1. The walk: read the list's own index from the cursor on, at most walkRows rows, and keep
-//     the rows that contain the term. A broad term (a make, a category, a common letter pair)
-//     fills its page within a few hundred rows, so this answers every term that matches at
-//     least one row in ~walkFactor of the account.
-//  2. The index: when the walk did not fill the page, the term is rare in the account: the
-//     trigram index finds its rows, which are few (fewer than one in walkFactor), and they are
-//     sorted. The index leads with the account (a GIN over (account_id, search) on PostgreSQL,
-//     an account marker inside each FTS5 document on SQLite), so another organization's matches
-//     cost nothing. Terms of one or two characters have no trigram of their own: on SQLite they
-//     are found through the trigrams they start (from the index's vocabulary), on PostgreSQL
-//     through a second index over the text's character pairs.
+//   - Without an explicit sort (searchRanked), the names that start with the term come first,
+//     from the name index in order; then the other matches newest first: on SQLite streamed
+//     from the FTS5 index in row-number order, on PostgreSQL through the two plans below; in a
+//     filtered list (a customer's assets), by name through the two plans below.
+//   - With an explicit sort (search), two plans in turn. The walk reads the list's own index
+//     from the cursor on, a bounded number of rows, and keeps those that contain the term: a
+//     broad term fills its page within a few hundred rows. When the walk does not fill the page,
+//     the term is rare there: the index finds its rows, which are few, and they are sorted (at
+//     most maxSorted of them, else 422 on q).
+//
+// The indexes lead with the account (a GIN over (account_id, search) on PostgreSQL, an account
+// marker inside each FTS5 document on SQLite), so another organization's matches cost nothing.
+// Terms of one or two characters have no trigram of their own: on SQLite they are found through
+// the trigrams they start (from the index's vocabulary), on PostgreSQL through a second index
+// over the text's character pairs.
 
 // walkFactor sets the walk's length: walkFactor rows per row of the page. A first, short walk
-// of shortWalkFactor rows per row tells a rare term (nothing found) from a common one.
+// of shortWalkFactor rows per row tells a rare term (too few found to fill the page over the
+// long walk) from a common one.
 const (
 	walkFactor      = 100
 	shortWalkFactor = 10
@@ -45,7 +48,7 @@ func searchTerm(q string) (string, error) {
 	if utf8.RuneCountInString(q) > steward.MaxQuery {
 		return "", steward.Invalid("q", "must be at most %d characters", steward.MaxQuery)
 	}
-	if !utf8.ValidString(q) || strings.IndexFunc(q, unicode.IsControl) >= 0 {
+	if !steward.IsCleanText(q) {
 		return "", steward.Invalid("q", "must not contain control characters")
 	}
 	t := strings.TrimSpace(fold(q))
