@@ -88,13 +88,11 @@ func decodeFields(body []byte, dst normalizer) (fieldOrder, error) {
 	return mergeInto(body, dst)
 }
 
-// mergePatch applies an RFC 7396 JSON Merge Patch (already checked by checkJSONSyntax) to the
-// typed fields dst: only the members sent change, null clears a member (its zero value), and a
-// nested object (address) merges line by line. Field errors are reported as by decodeFields.
+// mergePatch applies an RFC 7396 JSON Merge Patch to the typed fields dst: only the members sent
+// change, null clears a member (its zero value), and a nested object (address) merges line by
+// line. Field errors are reported as by decodeFields. readPatch checked the patch's syntax
+// before the service's transaction began, so this runs inside it without scanning it again.
 func mergePatch(patch []byte, dst normalizer) (fieldOrder, error) {
-	if err := checkJSONSyntax(patch); err != nil {
-		return nil, err
-	}
 	return mergeInto(patch, dst)
 }
 

@@ -329,8 +329,9 @@ func bearerKey(r *http.Request) (string, error) {
 //   - an address that used up its failed authentications gets 429 before its key is looked up;
 //   - a key that used up its requests gets 429 before it is looked up again (its bucket is found
 //     by a keyed hash of the secret, so the 429 costs no database round trip);
-//   - a failed authentication takes a token from the address's bucket, and the one that empties
-//     it is already answered 429.
+//   - a failed authentication takes a token from the address's bucket (the one that takes the
+//     last token is still a 401); the address's next request needing a key is then 429 before
+//     any lookup.
 //
 // A key that may not do perm gets 403 here, before anything of the body is read.
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request, perm steward.Permission) (*steward.Actor, error) {
@@ -364,8 +365,12 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, perm steward.
 	}
 	if s.keys != nil {
 		if lim == nil {
+			// The key's first request (or the first since its bucket was swept): racing requests
+			// of the same key share the bucket the first one makes, so each takes its token too.
 			lim = s.keys.get(hash, now, true)
-			lim.AllowN(now, 1)
+			if !lim.AllowN(now, 1) {
+				return nil, tooManyRequests(w, lim, now, "this API key is over its rate limit")
+			}
 		}
 		setRateHeaders(w.Header(), lim, now)
 	}

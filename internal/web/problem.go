@@ -141,14 +141,14 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 // registered routes exactly.
 func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {
 	var allow []string
+	probe := *r // the mux reads only the method, host and path: a shallow copy will do
 	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
 		http.MethodPatch, http.MethodDelete} {
 		if m == r.Method {
 			continue
 		}
-		probe := r.Clone(r.Context())
 		probe.Method = m
-		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != apiFallbackPattern && pattern != rootFallbackPattern {
+		if _, pattern := s.mux.Handler(&probe); pattern != "" && pattern != apiFallbackPattern && pattern != rootFallbackPattern {
 			allow = append(allow, m)
 		}
 	}

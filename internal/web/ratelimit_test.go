@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -97,6 +98,28 @@ func TestRateLimitPerKey(t *testing.T) {
 				t.Fatalf("%s: %d", path, rec.Code)
 			}
 		}
+	}
+}
+
+// TestRateLimitFirstRequestsRacing: requests of a key that has no bucket yet, all racing to make
+// it, take their tokens from the one bucket they share; none passes on an empty bucket.
+func TestRateLimitFirstRequestsRacing(t *testing.T) {
+	fs, _ := limitedServer(t, Options{RateLimit: 0.01, RateLimitBurst: 3})
+	var ok, limited atomic.Int64
+	var wg sync.WaitGroup
+	for range 32 {
+		wg.Go(func() {
+			switch fs.from("192.0.2.9:1000", "GET", "/api/v1/me", "Authorization", "Bearer "+fakeAdminKey).Code {
+			case 200:
+				ok.Add(1)
+			case 429:
+				limited.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if ok.Load() != 3 || limited.Load() != 29 {
+		t.Errorf("%d answered, %d limited; want the burst of 3 answered and 29 limited", ok.Load(), limited.Load())
 	}
 }
 

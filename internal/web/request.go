@@ -89,6 +89,11 @@ func checkQuery(r *http.Request, known []param) error {
 	return v.Err()
 }
 
+// badIfMatch answers an If-Match that cannot name a stored version; built only when needed.
+func badIfMatch() error {
+	return steward.Errorf(steward.EPRECONDITION, `If-Match must be one ETag as the server sent it (like "3") or *`)
+}
+
 // parseIfMatch reads the If-Match header as the version a change requires: 0 when absent or
 // "*" (no precondition). Only one strong ETag as the server sends it ("3") is understood; any
 // other value cannot match a stored version, so it fails the precondition (412).
@@ -97,26 +102,25 @@ func parseIfMatch(h http.Header) (int64, error) {
 	if len(vals) == 0 {
 		return 0, nil
 	}
-	bad := steward.Errorf(steward.EPRECONDITION, `If-Match must be one ETag as the server sent it (like "3") or *`)
 	if len(vals) > 1 {
-		return 0, bad
+		return 0, badIfMatch()
 	}
 	v := strings.TrimSpace(vals[0])
 	if v == "*" {
 		return 0, nil
 	}
 	if len(v) < 3 || v[0] != '"' || v[len(v)-1] != '"' {
-		return 0, bad
+		return 0, badIfMatch()
 	}
 	digits := v[1 : len(v)-1]
 	for i := 0; i < len(digits); i++ {
 		if digits[i] < '0' || digits[i] > '9' {
-			return 0, bad
+			return 0, badIfMatch()
 		}
 	}
 	n, err := strconv.ParseInt(digits, 10, 64)
 	if err != nil || n <= 0 {
-		return 0, bad
+		return 0, badIfMatch()
 	}
 	return n, nil
 }

@@ -45,7 +45,7 @@ type Options struct {
 	MaxBodyBytes int64
 
 	// RateLimit is the requests per second one API key may make, with a burst of RateLimitBurst
-	// (0: twice RateLimit); requests without credentials to public routes are limited the same
+	// (0: twice RateLimit); requests to public routes are limited the same
 	// way per client address. 0 means no limit.
 	RateLimit      float64
 	RateLimitBurst int
@@ -104,7 +104,7 @@ type Server struct {
 
 	// Token buckets; nil when the limit is off.
 	keys    *limiterSet[uint64]     // per API key, by a keyed hash of the secret
-	anon    *limiterSet[netip.Addr] // requests without credentials, per client address
+	anon    *limiterSet[netip.Addr] // requests to public routes, per client address
 	failed  *limiterSet[netip.Addr] // failed authentications, per client address
 	seed    maphash.Seed
 	flights flights // creates running under an Idempotency-Key
