@@ -104,8 +104,9 @@ func mergeInto(body []byte, dst normalizer) (fieldOrder, error) {
 	// Members walked are checked by name; this covers values decoded whole (none of today's
 	// fields is a struct behind a pointer or a map, but a future one must not accept anything).
 	d.dec.DisallowUnknownFields()
-	if _, err := d.dec.Token(); err != nil { // the opening brace checkJSONSyntax saw
-		return nil, steward.Errorf(steward.EBADREQUEST, "the body is not valid JSON")
+	// The opening brace (checkJSONSyntax saw the whole document; this keeps the walk safe alone).
+	if tok, err := d.dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, steward.Errorf(steward.EBADREQUEST, "the body must be a JSON object")
 	}
 	if err := d.object(reflect.ValueOf(dst).Elem(), ""); err != nil {
 		return nil, steward.Errorf(steward.EBADREQUEST, "the body is not valid JSON")
