@@ -127,8 +127,12 @@ func (s *Store) CreateOrganization(ctx context.Context, o steward.Organization) 
 					Message: fmt.Sprintf("an organization named %q already exists (account %s)", existing, id)})
 			}
 		}
-		if n > 0 {
+		if n > 0 && conflict.Message == "" {
 			conflict.Message = "a user with this email already exists"
+		} else if n > 0 {
+			conflict.Message = "an organization with this name and a user with this email already exist"
+		}
+		if n > 0 {
 			conflict.Fields = append(conflict.Fields, steward.FieldError{Field: "email", Message: "already has a user"})
 		}
 		if len(conflict.Fields) > 0 {

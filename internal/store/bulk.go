@@ -511,9 +511,12 @@ func (s *Store) bulkDropIndexes(ctx context.Context) (*bulkDefs, error) {
 			return nil, err
 		}
 	}
-	for _, d := range defs.triggers {
+	for i, d := range defs.triggers {
 		if _, err := s.wdb.ExecContext(ctx, "DROP TRIGGER "+d.name); err != nil {
-			return nil, fmt.Errorf("bulk: drop trigger %s: %w", d.name, err)
+			// Put back the triggers already dropped (and nothing else), as for indexes below.
+			defs.triggers, defs.indexes, defs.fts = defs.triggers[:i], nil, nil
+			return nil, errors.Join(fmt.Errorf("bulk: drop trigger %s: %w", d.name, err),
+				s.bulkRestoreIndexes(ctx, defs, func(string, ...any) {}))
 		}
 	}
 	for i, d := range defs.indexes {

@@ -192,7 +192,8 @@ func list[T any](ctx context.Context, s *Store, spec listSpec, a *steward.Actor,
 	if err := a.Require(steward.PermRead); err != nil {
 		return nil, err
 	}
-	// Every parameter is checked before anything is read, and every bad one is named at once.
+	// The filters, sort, status and limit are checked before anything is read, and every bad one
+	// is named at once; q and cursor follow, each on its own.
 	var v steward.Violations
 	if lq.check != nil {
 		lq.check(&v)
@@ -205,9 +206,9 @@ func list[T any](ctx context.Context, s *Store, spec listSpec, a *steward.Actor,
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	limit, err := pageLimit(p.Limit)
-	if err != nil {
-		return nil, err
+	limit := p.Limit
+	if limit == 0 {
+		limit = steward.DefaultLimit
 	}
 	sortName, desc := strings.CutPrefix(p.Sort, "-")
 	if sortName == "" {

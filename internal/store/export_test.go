@@ -23,3 +23,6 @@ func AuditPageQuery(a *steward.Actor, f steward.AuditFilter, limit int) (string,
 	q, args, _, err := auditPageQuery(a, f, limit)
 	return q, args, err
 }
+
+// FTSMarker is the account marker that starts the account's FTS5 documents on SQLite.
+var FTSMarker = ftsMarker

@@ -79,7 +79,14 @@ func organizationNameKey(s string) string {
 // organizationNamed returns the id and name of an existing organization (root account) whose
 // name is the same as name by sameOrganizationName, or "" when there is none. Organizations are
 // few (one per init), so comparing them in Go keeps the folding identical on both engines.
+// It serializes the transactions that check organization names first (on SQLite the one writer
+// does), so two racing inits with the same name cannot both find none and both insert.
 func (t *tx) organizationNamed(ctx context.Context, name string) (id, existing string, err error) {
+	if t.d == postgres {
+		if _, err := t.exec(ctx, "SELECT pg_advisory_xact_lock(hashtext('steward: organization names'))"); err != nil {
+			return "", "", err
+		}
+	}
 	rows, err := t.query(ctx, "SELECT id, name FROM accounts WHERE parent_id IS NULL ORDER BY created_at, id")
 	if err != nil {
 		return "", "", err

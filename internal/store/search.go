@@ -133,7 +133,11 @@ func search[T any](ctx context.Context, s *Store, sel selection, term string, ca
 	// assets) is walked in full when it is small enough.
 	var walked []listed[T]
 	var walkRows int
-	for _, factor := range []int{shortWalkFactor, walkFactor} {
+	factors := []int{shortWalkFactor, walkFactor}
+	if filtered {
+		factors = factors[1:] // the short walk only tells a rare term for the unfiltered plan
+	}
+	for _, factor := range factors {
 		walkRows = factor * max(sel.limit, s.limits.walkPage())
 		rows, err := r.query(ctx, sel.walk(s.d), append(append([]any{}, sel.args...), walkRows, term, sel.limit)...)
 		if err != nil {
@@ -209,11 +213,11 @@ func searchRanked[T any](ctx context.Context, s *Store, spec listSpec, account s
 	case strings.HasPrefix(c.Key, "r") && s.d == sqlite && !filtered:
 		n, err := strconv.ParseInt(c.Key[1:], 10, 64)
 		if err != nil || n <= 0 {
-			return nil, steward.Invalid("cursor", "is not a cursor this server issued")
+			return nil, notIssued()
 		}
 		afterRid = n
 	default:
-		return nil, steward.Invalid("cursor", "is not a cursor this server issued")
+		return nil, notIssued()
 	}
 	if named {
 		conds1 := append(conds[:len(conds):len(conds)], a+".name_key >= ?", a+".name_key < ?")
@@ -295,8 +299,8 @@ func searchNewestSQLite[T any](ctx context.Context, s *Store, spec listSpec, acc
 		args = append(args, afterRid)
 	}
 	rows, err := r.query(ctx, "SELECT "+spec.cols+", "+a+".rid FROM "+kind+"_fts f CROSS JOIN "+kind+" "+a+
-		" ON "+a+".rid = f.rowid WHERE f."+kind+"_fts MATCH ? AND "+strings.Join(conds, " AND ")+
-		" ORDER BY f.rowid DESC LIMIT ?", append(append([]any{match}, args...), want-len(out))...)
+		" ON "+a+".rid = f.rowid WHERE f."+kind+"_fts MATCH ? AND "+strings.Join(conds, " AND ")+" AND "+s.d.contains(a+".search")+
+		" ORDER BY f.rowid DESC LIMIT ?", append(append(append([]any{match}, args...), term), want-len(out))...)
 	if err != nil {
 		return nil, err
 	}
@@ -329,7 +333,10 @@ const minTrigramRunes = 3
 const maxShortTermTrigrams = 4000
 
 // indexedMatch returns how plan 2 finds the account's rows containing term through the index:
-// on PostgreSQL a condition on the row (alias a), on SQLite an FTS5 query. none means no row
+// on PostgreSQL a condition on the row (alias a), on SQLite an FTS5 query. The FTS5 query may
+// match more rows than hold the term (a term's private-use characters can match the account
+// markers; a very common short term falls back to all the account's documents), so every query
+// built on it keeps only the rows whose search column contains the term. none means no row
 // can match.
 func (s *Store) indexedMatch(ctx context.Context, kind, a, account, term string) (cond string, args []any, none bool, err error) {
 	short := utf8.RuneCountInString(term) < minTrigramRunes
@@ -372,7 +379,9 @@ func (s *Store) indexedMatch(ctx context.Context, kind, a, account, term string)
 		return "", nil, true, nil
 	}
 	if len(or) > maxShortTermTrigrams {
-		return "", nil, false, steward.Invalid("q", "is too common a character to search for alone; add a character")
+		// Too many to list (whatever other organizations hold): the account's documents, each
+		// checked by the caller's exact match.
+		return `"` + ftsMarker(account) + `"`, nil, false, nil
 	}
 	return `"` + ftsMarker(account) + `" AND (` + strings.Join(or, " OR ") + ")", nil, false, nil
 }
@@ -394,9 +403,9 @@ func (s *Store) searchIndexed(ctx context.Context, sel selection, term string) (
 	}
 	// CROSS JOIN makes the FTS5 index the outer loop.
 	return "SELECT " + sel.spec.cols + ", " + sel.key + " FROM " + kind + "_fts f CROSS JOIN " + kind + " " + a +
-			" ON " + a + ".rid = f.rowid WHERE f." + kind + "_fts MATCH ? AND " + sel.where() +
+			" ON " + a + ".rid = f.rowid WHERE f." + kind + "_fts MATCH ? AND " + sel.where() + " AND " + s.d.contains(a+".search") +
 			" ORDER BY " + sel.order + " LIMIT ?",
-		append(append([]any{cond}, sel.args...), sel.limit), nil
+		append(append(append([]any{cond}, sel.args...), term), sel.limit), nil
 }
 
 // searchCount returns a query counting the rows of sel that may contain term, up to max.
@@ -411,7 +420,8 @@ func (s *Store) searchCount(ctx context.Context, sel selection, term string, max
 			append(append(append([]any{}, sel.args...), cargs...), max), nil
 	}
 	return "SELECT count(*) FROM (SELECT 1 FROM " + kind + "_fts f CROSS JOIN " + kind + " " + a + " ON " + a + ".rid = f.rowid WHERE f." +
-		kind + "_fts MATCH ? AND " + sel.where() + " LIMIT ?) n", append(append([]any{cond}, sel.args...), max), nil
+			kind + "_fts MATCH ? AND " + sel.where() + " AND " + s.d.contains(a+".search") + " LIMIT ?) n",
+		append(append(append([]any{cond}, sel.args...), term), max), nil
 }
 
 // ftsMatch is the FTS5 query of term (three characters or more) in one account's documents.

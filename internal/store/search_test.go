@@ -273,3 +273,18 @@ func TestSearchFiltered(t *testing.T) {
 		}
 	})
 }
+
+// TestSearchMarkerIsNoTerm: a term made of the private-use characters that mark an account's
+// FTS5 documents finds nothing, though the index matches every document of the account.
+func TestSearchMarkerIsNoTerm(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *store.Store) {
+		a := newOrg(t, s).admin
+		must(s.CreateAsset(ctx, a, steward.AssetFields{Name: "Pumpe"}))
+		for _, sort := range []string{"", "name"} {
+			got := allAssets(t, s, a, steward.AssetFilter{ListParams: steward.ListParams{Q: store.FTSMarker(a.AccountID), Sort: sort}})
+			if len(got) != 0 {
+				t.Errorf("sort %q: the account marker as a term found %d assets", sort, len(got))
+			}
+		}
+	})
+}
