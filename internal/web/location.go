@@ -2,86 +2,31 @@ package web
 
 import (
 	"context"
-	"net/http"
+	"net/url"
 
 	"github.com/steward-fleet/steward/internal/steward"
 )
 
-func (s *Server) listLocations(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	var v steward.Violations
-	f := steward.LocationFilter{
-		ListParams: parseListParams(q, &v),
-		CustomerID: q.Get("customer_id"),
-		Own:        parseBool(q, "own", &v),
-	}
-	f.Check(&v)
-	if err := v.Err(); err != nil {
-		return err
-	}
-	page, err := s.svc.Locations(r.Context(), actorOf(r), f)
-	return writeList(w, page, err)
-}
-
-func (s *Server) getLocation(w http.ResponseWriter, r *http.Request) error {
-	o, err := s.svc.Location(r.Context(), actorOf(r), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	return writeObject(w, http.StatusOK, o, o.Version)
-}
-
-func (s *Server) createLocation(w http.ResponseWriter, r *http.Request) error {
-	body, err := readBody(r)
-	if err != nil {
-		return err
-	}
-	var f steward.LocationFields
-	order, err := decodeFields(body, &f)
-	if err != nil {
-		return err
-	}
-	a := actorOf(r)
-	return s.create(w, r, body, creator{
+// locations is what the shared handlers (entity.go) need of locations.
+func (s *Server) locations() entity[steward.Location, steward.LocationFields, *steward.LocationFields] {
+	return entity[steward.Location, steward.LocationFields, *steward.LocationFields]{
 		objectType: steward.ObjectLocation,
-		order:      order,
-		create: func(ctx context.Context) (creation, error) {
-			return locationCreation(s.svc.CreateLocation(ctx, a, f))
+		ref:        func(o *steward.Location) (string, int64) { return o.ID, o.Version },
+		read:       s.svc.Location,
+		add: func(ctx context.Context, a *steward.Actor, _ string, f steward.LocationFields) (*steward.Location, error) {
+			return s.svc.CreateLocation(ctx, a, f)
 		},
-	})
-}
-
-func locationCreation(o *steward.Location, err error) (creation, error) {
-	if err != nil {
-		return creation{}, err
-	}
-	return creation{obj: o, id: o.ID, version: o.Version}, nil
-}
-
-func (s *Server) updateLocation(w http.ResponseWriter, r *http.Request) error {
-	patch, err := readPatch(r)
-	if err != nil {
-		return err
-	}
-	var order fieldOrder
-	o, err := s.svc.UpdateLocation(r.Context(), actorOf(r), r.PathValue("id"), ifMatchOf(r),
-		patcher[steward.LocationFields](patch, &order))
-	if err != nil {
-		return order.sort(err)
-	}
-	return writeObject(w, http.StatusOK, o, o.Version)
-}
-
-func (s *Server) setLocationArchived(archived bool) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		o, err := s.svc.SetLocationArchived(r.Context(), actorOf(r), r.PathValue("id"), ifMatchOf(r), archived)
-		if err != nil {
-			return err
-		}
-		return writeObject(w, http.StatusOK, o, o.Version)
+		change:      s.svc.UpdateLocation,
+		setArchived: s.svc.SetLocationArchived,
+		remove:      s.svc.DeleteLocation,
 	}
 }
 
-func (s *Server) deleteLocation(w http.ResponseWriter, r *http.Request) error {
-	return writeNoContent(w, s.svc.DeleteLocation(r.Context(), actorOf(r), r.PathValue("id"), ifMatchOf(r)))
+// locationFilter reads the query of GET /api/v1/locations.
+func locationFilter(q url.Values, v *steward.Violations) steward.LocationFilter {
+	return steward.LocationFilter{
+		ListParams: parseListParams(q, v),
+		CustomerID: q.Get("customer_id"),
+		Own:        parseBool(q, "own", v),
+	}
 }

@@ -49,10 +49,7 @@ func readPatch(r *http.Request) ([]byte, error) {
 
 // patcher returns the change function an Update service method applies to the stored fields:
 // the merge patch, whose member order it records in order for sorting field errors.
-func patcher[T any, P interface {
-	*T
-	normalizer
-}](patch []byte, order *fieldOrder) func(*T) error {
+func patcher[T any, P fieldsPtr[T]](patch []byte, order *fieldOrder) func(*T) error {
 	return func(f *T) error {
 		o, err := mergePatch(patch, P(f))
 		*order = o
