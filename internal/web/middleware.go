@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -33,6 +34,11 @@ type requestInfo struct {
 	route   string
 	actorID string
 	account string
+	// The client's address (Server.client), worked out once: forwarded when it is the one a
+	// trusted proxy named in X-Forwarded-For.
+	client      netip.Addr
+	forwarded   bool
+	clientKnown bool
 }
 
 // infoOf returns the request's info; never nil, so code outside the middleware chain (tests)
@@ -152,6 +158,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
+		s.client(r) // the log names the client, even of a request refused before any route
 		defer func() {
 			info := infoOf(r.Context())
 			status := sw.status
@@ -169,7 +176,12 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 				slog.Int64("bytes", sw.bytes),
 				slog.Duration("duration", time.Since(start)),
 				slog.String("request_id", info.id),
-				slog.String("remote", r.RemoteAddr),
+			}
+			if info.forwarded {
+				// Behind a trusted proxy: the client it named, and the proxy itself.
+				attrs = append(attrs, slog.String("remote", info.client.String()), slog.String("proxy", r.RemoteAddr))
+			} else {
+				attrs = append(attrs, slog.String("remote", r.RemoteAddr))
 			}
 			if info.route != "" {
 				attrs = append(attrs, slog.String("route", info.route))
@@ -336,7 +348,7 @@ func bearerKey(r *http.Request) (string, error) {
 // A key that may not do perm gets 403 here, before anything of the body is read.
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request, perm steward.Permission) (*steward.Actor, error) {
 	now := time.Now()
-	addr := clientAddr(r)
+	addr := s.clientAddr(r)
 	if s.failed != nil {
 		if lim := s.failed.get(addr, now, false); lim != nil && lim.TokensAt(now) < 1 {
 			return nil, tooManyRequests(w, lim, now, "too many failed authentications from this address")
@@ -390,7 +402,7 @@ func (s *Server) limitAnonymous(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	now := time.Now()
-	lim := s.anon.get(clientAddr(r), now, true)
+	lim := s.anon.get(s.clientAddr(r), now, true)
 	if !lim.AllowN(now, 1) {
 		return tooManyRequests(w, lim, now, "too many requests from this address")
 	}

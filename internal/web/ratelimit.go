@@ -2,9 +2,7 @@ package web
 
 import (
 	"math"
-	"net"
 	"net/http"
-	"net/netip"
 	"strconv"
 	"sync"
 	"time"
@@ -131,24 +129,4 @@ func tooManyRequests(w http.ResponseWriter, lim *rate.Limiter, now time.Time, wh
 	wait := (1 - lim.TokensAt(now)) / float64(lim.Limit())
 	h.Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait)))))
 	return steward.Errorf(codeTooManyRequests, "%s; retry after %s seconds", what, h.Get("Retry-After"))
-}
-
-// clientAddr is the rate limits' idea of a client: the connection's remote address (never a
-// forwarded header, which any client can write), with IPv6 addresses grouped by their /64, the
-// block one subscriber usually holds.
-func clientAddr(r *http.Request) netip.Addr {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	a, err := netip.ParseAddr(host)
-	if err != nil {
-		return netip.Addr{}
-	}
-	a = a.Unmap().WithZone("")
-	if a.Is6() {
-		p, _ := a.Prefix(64)
-		return p.Addr()
-	}
-	return a
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -58,6 +59,12 @@ type Options struct {
 	// DefaultRateLimitEntries.
 	RateLimitEntries int
 
+	// TrustedProxies are the address ranges of reverse proxies in front of the server (see
+	// ParseTrustedProxies). Only a request whose connection comes from one of them has its
+	// client's address read from X-Forwarded-For (the right-most entry that is not itself a
+	// trusted proxy), for the rate limits and the request log; none: the connection's address.
+	TrustedProxies []netip.Prefix
+
 	// Timeouts of the http.Server HTTPServer builds; 0 means the Default* constant.
 	// WriteTimeout bounds an ordinary response; a streamed export instead gets
 	// StreamWriteTimeout for each write, so a stalled reader is cut off but a slow one is not.
@@ -84,6 +91,7 @@ func (o Options) withDefaults() Options {
 	if o.FailedAuthBurst <= 0 {
 		o.FailedAuthBurst = max(1, int(4*o.FailedAuthLimit))
 	}
+	o.TrustedProxies = slices.Clone(o.TrustedProxies) // the caller's slice may change later
 	def(&o.ReadHeaderTimeout, DefaultReadHeaderTimeout)
 	def(&o.ReadTimeout, DefaultReadTimeout)
 	def(&o.WriteTimeout, DefaultWriteTimeout)
