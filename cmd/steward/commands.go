@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"runtime/pprof"
@@ -20,8 +19,8 @@ import (
 )
 
 // openStore opens the database and brings it to the current schema, as every command does.
-func (e *env) openStore(ctx context.Context, dsn string) (*store.Store, error) {
-	s, err := store.Open(ctx, dsn, e.storeOptions())
+func (e *env) openStore(ctx context.Context, db *dbConfig) (*store.Store, error) {
+	s, err := openDB(ctx, db)
 	if err != nil {
 		return nil, err
 	}
@@ -32,24 +31,21 @@ func (e *env) openStore(ctx context.Context, dsn string) (*store.Store, error) {
 	return s, nil
 }
 
-// storeOptions reads the store's tuning from the environment.
-func (e *env) storeOptions() store.Options {
-	return store.Options{SQLiteSynchronous: e.getenv("STEWARD_SQLITE_SYNCHRONOUS")}
-}
-
-// dbFlag adds --db, which every command that opens the database takes.
-func dbFlag(fs *flag.FlagSet) *string {
-	return fs.String("db", store.DefaultSQLitePath,
-		"the `DSN` of the database: a SQLite file path, or a PostgreSQL URL like postgres://user:password@host:5432/steward?sslmode=require")
+// openDB opens the database without migrating it.
+func openDB(ctx context.Context, db *dbConfig) (*store.Store, error) {
+	if err := db.validate(); err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, db.dsn, db.storeOptions())
 }
 
 func (e *env) migrate(ctx context.Context, args []string) error {
 	fs := e.flags("migrate")
-	db := dbFlag(fs)
+	db := e.dbFlag(fs)
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
-	s, err := store.Open(ctx, *db, e.storeOptions())
+	s, err := openDB(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -64,7 +60,7 @@ func (e *env) migrate(ctx context.Context, args []string) error {
 
 func (e *env) init(ctx context.Context, args []string) error {
 	fs := e.flags("init")
-	db := dbFlag(fs)
+	db := e.dbFlag(fs)
 	org := fs.String("org", "", "the organization's `NAME`")
 	email := fs.String("email", "", "the first Admin's `EMAIL`, which signs in")
 	password := fs.String("password", "", "the first Admin's `PASSWORD` (at least 8 characters)")
@@ -75,7 +71,7 @@ func (e *env) init(ctx context.Context, args []string) error {
 	if err := e.parse(fs, args, "org", "email", "password"); err != nil {
 		return err
 	}
-	s, err := e.openStore(ctx, *db)
+	s, err := e.openStore(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -165,7 +161,7 @@ func parseDuration(s string) (time.Duration, error) {
 
 func (e *env) apikeyCreate(ctx context.Context, args []string) error {
 	fs := e.flags("apikey create")
-	db := dbFlag(fs)
+	db := e.dbFlag(fs)
 	email := fs.String("email", "", "the `EMAIL` of the user the key acts as")
 	name := fs.String("name", "", "a `NAME` for the key, to recognise it later")
 	role := fs.String("role", "", "the key's `ROLE`: admin, fleet_admin, user or technician; may only lower the user's role (default: the user's)")
@@ -183,7 +179,7 @@ func (e *env) apikeyCreate(ctx context.Context, args []string) error {
 		t := steward.TimestampOf(time.Now().Add(d))
 		f.ExpiresAt = &t
 	}
-	s, err := e.openStore(ctx, *db)
+	s, err := e.openStore(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -201,12 +197,12 @@ func (e *env) apikeyCreate(ctx context.Context, args []string) error {
 
 func (e *env) apikeyRevoke(ctx context.Context, args []string) error {
 	fs := e.flags("apikey revoke")
-	db := dbFlag(fs)
+	db := e.dbFlag(fs)
 	prefix := fs.String("prefix", "", "the key's `PREFIX` (stw_ and 8 more characters), as apikey list shows it")
 	if err := e.parse(fs, args, "prefix"); err != nil {
 		return err
 	}
-	s, err := e.openStore(ctx, *db)
+	s, err := e.openStore(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -227,7 +223,7 @@ const maxSeedAssets = 10_000_000
 
 func (e *env) devSeed(ctx context.Context, args []string) error {
 	fs := e.flags("dev seed")
-	db := dbFlag(fs)
+	db := e.dbFlag(fs)
 	assets := fs.Int("assets", 0, "the number of assets `N`, at least 10 (customers N/10, locations 3N/10, contacts N/4)")
 	history := fs.Int("history", 0, "`K` past movements per asset, 0 to 100, each with its audit row")
 	org := fs.String("org", "", "the organization's `NAME` (default: Rental Fleet N)")
@@ -259,7 +255,7 @@ func (e *env) devSeed(ctx context.Context, args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	s, err := e.openStore(ctx, *db)
+	s, err := e.openStore(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -278,7 +274,7 @@ func (e *env) devSeed(ctx context.Context, args []string) error {
 
 func (e *env) apikeyList(ctx context.Context, args []string) error {
 	fs := e.flags("apikey list")
-	db := dbFlag(fs)
+	db := e.dbFlag(fs)
 	email := fs.String("email", "", "list only the keys of the user with this `EMAIL` (default: every key of the installation)")
 	if err := e.parse(fs, args); err != nil {
 		return err
@@ -287,7 +283,7 @@ func (e *env) apikeyList(ctx context.Context, args []string) error {
 		// A blank filter is a mistake (an unset shell variable?), not a request for every key.
 		return usagef("apikey list", "--email is blank; leave it out to list every key")
 	}
-	s, err := e.openStore(ctx, *db)
+	s, err := e.openStore(ctx, db)
 	if err != nil {
 		return err
 	}

@@ -66,7 +66,7 @@ var commands []*command
 
 func init() {
 	commands = []*command{
-		{"serve", "[--db DSN] [--addr :8080] [--demo [--seed S] [--admin-name NAME]] [--log-format auto|text|json] [--rate-limit N] [--rate-limit-failed N]",
+		{"serve", "[--db DSN] [--addr :8080] [--demo [--seed S] [--admin-name NAME]] [--log-format auto|text|json] [--rate-limit N] [--rate-limit-failed N] [--trusted-proxies CIDRS]",
 			"Serves the JSON API; with --demo it first fills an empty database with a demo fleet, listens on 127.0.0.1 only, and prints how to sign in.",
 			(*env).serve},
 		{"init", "[--db DSN] --org NAME --email EMAIL --password PASSWORD [--country CC] [--admin-name NAME] [--allow-duplicate-name]",
@@ -423,28 +423,27 @@ func (e *env) printHelp(fs *flag.FlagSet, required []string) error {
 // choiceFlag is a flag that takes one of a few words; a value from the command line or the
 // environment is checked as it is set, so the error names where it came from.
 type choiceFlag struct {
-	value   string
+	value   *string
 	choices []string
 }
 
-// choice adds a flag that takes one of choices, the first being its default.
-func choice(fs *flag.FlagSet, name, usage string, choices ...string) *string {
-	c := &choiceFlag{value: choices[0], choices: choices}
-	fs.Var(c, name, usage)
-	return &c.value
+// choiceVar adds a flag that sets *p to one of choices, the first being its default.
+func choiceVar(fs *flag.FlagSet, p *string, name, usage string, choices ...string) {
+	*p = choices[0]
+	fs.Var(&choiceFlag{value: p, choices: choices}, name, usage)
 }
 
 func (c *choiceFlag) String() string {
-	if c == nil {
+	if c == nil || c.value == nil {
 		return ""
 	}
-	return c.value
+	return *c.value
 }
 
 func (c *choiceFlag) Set(v string) error {
 	if !slices.Contains(c.choices, v) {
 		return fmt.Errorf("must be %s or %s", strings.Join(c.choices[:len(c.choices)-1], ", "), c.choices[len(c.choices)-1])
 	}
-	c.value = v
+	*c.value = v
 	return nil
 }

@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net"
 	"net/http"
 	"os"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/steward-fleet/steward/internal/seed"
@@ -41,52 +41,39 @@ const (
 var listen = net.Listen
 
 func (e *env) serve(ctx context.Context, args []string) error {
-	fs := e.flags("serve")
-	db := dbFlag(fs)
-	addr := fs.String("addr", "", "the `ADDRESS` to listen on (default "+defaultAddr+", or "+defaultDemoAddr+" with --demo)")
-	demo := fs.Bool("demo", false, "fill an empty database with a demo fleet, listen on 127.0.0.1 only, and print how to sign in")
-	seedN := fs.Int64("seed", demoSeed, "with --demo: the random seed `S` of the demo fleet (the same seed, the same fleet)")
-	adminName := fs.String("admin-name", seed.DefaultAdminName, "with --demo: the demo Admin's `NAME`")
-	logFormat := choice(fs, "log-format", "the `FORMAT` of the logs on stderr: text, json, or auto (text on a terminal, JSON otherwise)",
-		"auto", "text", "json")
-	rateLimit := fs.Float64("rate-limit", web.DefaultRateLimit, "`N` requests per second one API key may make (burst twice that); 0 turns the limit off")
-	rateLimitFailed := fs.Float64("rate-limit-failed", web.DefaultFailedAuthLimit, "`N` failed authentications per second one client address may make (burst four times that); 0 turns the limit off")
-	if err := e.parse(fs, args); err != nil {
+	cfg, err := e.loadServeConfig(args)
+	if err != nil {
 		return err
 	}
-	for name, v := range map[string]float64{"rate-limit": *rateLimit, "rate-limit-failed": *rateLimitFailed} {
-		if !(v >= 0) || math.IsInf(v, 0) {
-			return usagef("serve", "--%s must be a number of requests per second, 0 (off) or more", name)
-		}
-	}
-	logger, err := newLogger(e.stderr, *logFormat)
+	return e.runServer(ctx, cfg)
+}
+
+// runServer serves until ctx ends, then shuts down gracefully. Nothing it starts outlives it:
+// the background loops stop and are waited for before the database closes, whether it returns
+// because ctx ended or because serving failed.
+func (e *env) runServer(ctx context.Context, cfg *serveConfig) error {
+	logger, err := newLogger(e.stderr, cfg.logFormat)
 	if err != nil {
-		return usagef("serve", "--log-format %q: %v", *logFormat, err)
+		return usagef("serve", "--log-format %q: %v", cfg.logFormat, err)
 	}
-	if *addr == "" {
-		*addr = defaultAddr
-		if *demo {
-			*addr = defaultDemoAddr
-		}
-	}
-	if e.getenv("GOGC") == "" {
+	if cfg.gogc == "" {
 		// The heap is small and short-lived (a page of JSON per request): collecting less often
 		// buys a third more requests per second for a few megabytes (docs/PERFORMANCE.md).
 		debug.SetGCPercent(400)
 	}
-	s, err := e.openStore(ctx, *db)
+	s, err := e.openStore(ctx, cfg.db)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 	logger.Info("database ready", "db", s.String(), "schema", store.SchemaVersion())
 	var demoKey, demoAdmin string
-	if *demo {
-		if demoKey, demoAdmin, err = e.fillDemo(ctx, s, logger, *seedN, *adminName); err != nil {
+	if cfg.demo {
+		if demoKey, demoAdmin, err = e.fillDemo(ctx, s, logger, cfg); err != nil {
 			return err
 		}
 	}
-	ln, err := listen("tcp", *addr)
+	ln, err := listen("tcp", cfg.addr)
 	if err != nil {
 		return err
 	}
@@ -94,9 +81,19 @@ func (e *env) serve(ctx context.Context, args []string) error {
 		logger.Warn("the demo listens beyond this computer: anyone who can reach it can sign in with the printed password",
 			"addr", ln.Addr().String())
 	}
-	srv := web.New(s, logger, web.Options{RateLimit: *rateLimit, FailedAuthLimit: *rateLimitFailed}).HTTPServer()
-	pruneIdempotencyKeys(ctx, s, logger) // the first pass logs before the banner, not over it
-	go pruneLoop(ctx, s, logger)
+	srv := web.New(s, logger, cfg.webOptions()).HTTPServer()
+
+	// The background loops run on a context that ends when this function returns, for any
+	// reason, and are waited for before the deferred Close of the database.
+	loopCtx, stopLoops := context.WithCancel(ctx)
+	var loops sync.WaitGroup
+	defer func() {
+		stopLoops()
+		loops.Wait()
+	}()
+	pruneIdempotencyKeys(loopCtx, s, logger) // the first pass logs before the banner, not over it
+	loops.Go(func() { pruneLoop(loopCtx, s, logger, pruneInterval) })
+
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	logger.Info("serving", "addr", ln.Addr().String())
@@ -109,13 +106,17 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	}
 	select {
 	case err := <-errc:
+		_ = srv.Close() // connections already accepted end too
 		return err
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down: finishing requests in flight")
-	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
+		// Requests still running past the timeout are cut off, so no handler outlives serve.
+		_ = srv.Close()
+		<-errc
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -124,6 +125,12 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	logger.Info("stopped")
 	return nil
 }
+
+// shutdownTimeout is how long serve waits for requests in flight when it stops.
+const shutdownTimeout = 20 * time.Second
+
+// pruneInterval is how often serve drops expired Idempotency-Key records.
+const pruneInterval = time.Hour
 
 // displayAddr turns a wildcard listen address into one a browser can open.
 func displayAddr(a net.Addr) string {
@@ -134,9 +141,10 @@ func displayAddr(a net.Addr) string {
 	return fmt.Sprintf("localhost:%d", tcp.Port)
 }
 
-// pruneLoop drops expired Idempotency-Key records every hour (serve prunes once at start).
-func pruneLoop(ctx context.Context, s *store.Store, logger *slog.Logger) {
-	t := time.NewTicker(time.Hour)
+// pruneLoop drops expired Idempotency-Key records every interval until ctx ends (serve prunes
+// once at start).
+func pruneLoop(ctx context.Context, s *store.Store, logger *slog.Logger, interval time.Duration) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
@@ -183,14 +191,14 @@ Demo fleet %q is ready. Sign in as %s:
 // fillDemo builds the demo fleet when the database has no organization yet and returns a fresh
 // API key for the demo Admin and the Admin's name ("" when the database holds other data and no
 // demo organization).
-func (e *env) fillDemo(ctx context.Context, s *store.Store, logger *slog.Logger, seedN int64, adminName string) (key, admin string, err error) {
+func (e *env) fillDemo(ctx context.Context, s *store.Store, logger *slog.Logger, cfg *serveConfig) (key, admin string, err error) {
 	empty, err := s.Empty(ctx)
 	if err != nil {
 		return "", "", err
 	}
 	if empty {
 		res, err := seed.Build(ctx, s, seed.Options{Org: demoOrg, Email: demoEmail, Password: demoPassword,
-			AdminName: adminName, Country: "DE", Assets: demoAssets, History: 3, Seed: seedN})
+			AdminName: cfg.adminName, Country: "DE", Assets: demoAssets, History: 3, Seed: cfg.demoSeed})
 		if err != nil {
 			return "", "", fmt.Errorf("demo: %w", describe("serve", err))
 		}
