@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"runtime/pprof"
@@ -79,7 +80,7 @@ func (e *env) init(ctx context.Context, args []string) error {
 	acc, u, err := s.CreateOrganization(ctx, steward.Organization{Name: *org, Email: *email, Password: *password,
 		Country: *country, AdminName: *adminName, UniqueName: !*allowDup})
 	if err != nil {
-		err = describe("init", err)
+		err = describe("init", err, flagsOf(fs, nil))
 		if hasField(err, "org") {
 			return fmt.Errorf("%w\nChoose another --org, or add --allow-duplicate-name to create a second organization with that name", err)
 		}
@@ -104,10 +105,12 @@ func hasField(err error, field string) bool {
 	return errors.As(err, &f) && slices.Contains(f.fields, field)
 }
 
-// describe turns a domain error into a message that names each bad flag (a field "admin_name"
-// is the flag --admin-name). A validation error is a usage error of cmd (exit 2): the value of a
-// flag was wrong. Other errors keep their exit status.
-func describe(cmd string, err error) error {
+// describe turns a domain error into a message that names, for each bad field, the flag of cmd
+// that set it: flags maps the service's field names to the command's flags (flagsOf), so that
+// the command line never answers in the API's words (expires_at is --expires). A field no flag
+// sets is named as it is. A validation error of fields that flags set is a usage error of cmd
+// (exit 2): the value of a flag was wrong. Other errors keep their exit status.
+func describe(cmd string, err error, flags map[string]string) error {
 	e, ok := err.(*steward.Error)
 	if !ok {
 		return err
@@ -116,15 +119,33 @@ func describe(cmd string, err error) error {
 		return fmt.Errorf("%s", e.Message)
 	}
 	var parts, names []string
+	usage := e.Code == steward.EINVALID
 	for _, f := range e.Fields {
-		parts = append(parts, "--"+strings.ReplaceAll(f.Field, "_", "-")+": "+f.Message)
+		name, ok := flags[f.Field]
+		if ok {
+			name = "--" + name
+		} else {
+			name, usage = f.Field, false
+		}
+		parts = append(parts, name+": "+f.Message)
 		names = append(names, f.Field)
 	}
 	msg := strings.Join(parts, "; ")
-	if e.Code == steward.EINVALID {
+	if usage {
 		return usagef(cmd, "%s", msg)
 	}
 	return &fieldError{msg: msg, fields: names}
+}
+
+// flagsOf maps the fields the flags of fs set to their flags: a flag sets the field of its name
+// (--admin-name sets admin_name), unless other names the flag of a field.
+func flagsOf(fs *flag.FlagSet, other map[string]string) map[string]string {
+	m := map[string]string{}
+	fs.VisitAll(func(f *flag.Flag) { m[strings.ReplaceAll(f.Name, "-", "_")] = f.Name })
+	for field, name := range other {
+		m[field] = name
+	}
+	return m
 }
 
 // maxExpiry is the longest lifetime a key may be given: API keys expire within 10 years.
@@ -189,7 +210,8 @@ func (e *env) apikeyCreate(ctx context.Context, args []string) error {
 		if steward.ErrorCode(err) == steward.ENOTFOUND {
 			return fmt.Errorf("no user has the email %s", *email)
 		}
-		return describe("apikey create", err)
+		// The key's lifetime is --expires here, expires_at in the API.
+		return describe("apikey create", err, flagsOf(fs, map[string]string{"expires_at": "expires"}))
 	}
 	fmt.Fprintln(e.stdout, k.Key)
 	return nil
@@ -264,7 +286,7 @@ func (e *env) devSeed(ctx context.Context, args []string) error {
 		History: *history, Seed: *seedN,
 		Progress: func(format string, args ...any) { fmt.Fprintf(e.stderr, "seed: "+format+"\n", args...) }})
 	if err != nil {
-		return describe("dev seed", err)
+		return describe("dev seed", err, flagsOf(fs, nil))
 	}
 	fmt.Fprintf(e.stderr, "seed: %q: %d customers, %d locations, %d contacts, %d assets, %d audit events in %s\n",
 		res.Account.Name, res.Customers, res.Locations, res.Contacts, res.Assets, res.Audit, res.Took.Round(time.Millisecond))

@@ -200,7 +200,7 @@ func (e *env) fillDemo(ctx context.Context, s *store.Store, logger *slog.Logger,
 		res, err := seed.Build(ctx, s, seed.Options{Org: demoOrg, Email: demoEmail, Password: demoPassword,
 			AdminName: cfg.adminName, Country: "DE", Assets: demoAssets, History: 3, Seed: cfg.demoSeed})
 		if err != nil {
-			return "", "", fmt.Errorf("demo: %w", describe("serve", err))
+			return "", "", fmt.Errorf("demo: %w", describe("serve", err, map[string]string{"admin_name": "admin-name"}))
 		}
 		logger.Info("demo fleet ready", "customers", res.Customers, "locations", res.Locations, "assets", res.Assets,
 			"took", res.Took.Round(time.Millisecond).String())
