@@ -59,7 +59,8 @@ func (e *env) runServer(ctx context.Context, cfg *serveConfig) error {
 	if cfg.gogc == "" {
 		// The heap is small and short-lived (a page of JSON per request): collecting less often
 		// buys a third more requests per second for a few megabytes (docs/PERFORMANCE.md).
-		debug.SetGCPercent(400)
+		// Restored when serve returns (tests run it in one process, one after another).
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
 	}
 	s, err := e.openStore(ctx, cfg.db)
 	if err != nil {

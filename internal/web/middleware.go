@@ -158,7 +158,9 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
-		s.client(r) // the log names the client, even of a request refused before any route
+		if len(s.opts.TrustedProxies) > 0 {
+			s.client(r) // the log names the client, even of a request refused before any route
+		}
 		defer func() {
 			info := infoOf(r.Context())
 			status := sw.status
