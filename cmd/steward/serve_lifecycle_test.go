@@ -1,7 +1,7 @@
 package main
 
-// Nothing serve starts outlives it: its goroutines (the HTTP server, the pruning loop, the
-// demo's loader, the database's pools) are gone once it returns, whether its context ended or
+// Nothing serve starts outlives it: its goroutines (the HTTP server and its connections, the
+// pruning loop, the database's pools) are gone once it returns, whether its context ended or
 // serving failed. Checked by comparing the goroutines' stacks before and after, with the
 // standard library only.
 
@@ -32,9 +32,10 @@ func TestServeLeavesNoGoroutinePostgres(t *testing.T) {
 func testServeLeavesNoGoroutine(t *testing.T, newDB func() string) {
 	t.Run("context ends", func(t *testing.T) {
 		db := newDB()
+		mustSteward(t, fakeEnv{}, "init", "--db", db, "--org", "Lifecycle", "--email", "l@example.com", "--password", "long enough")
+		key := createKey(t, db, "l@example.com", "lifecycle")
 		before := goroutines()
-		srv := serve(t, fakeEnv{}, "--db", db, "--demo")
-		key := createKey(t, db, "admin@demo-rentals.example", "lifecycle")
+		srv := serve(t, fakeEnv{}, "--db", db)
 		srv.call(t, "", "GET", "/healthz", nil).must(t, 200)
 		srv.call(t, "stw_wrong", "GET", "/api/v1/me", nil).must(t, 401)
 		srv.call(t, key, "GET", "/api/v1/customers?q=a", nil).must(t, 200)
