@@ -115,7 +115,8 @@ func (e *env) runServer(ctx context.Context, cfg *serveConfig) error {
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		// Requests still running past the timeout are cut off, so no handler outlives serve.
+		// Requests still running past the timeout have their connections closed; a handler that
+		// still does not return then fails on the closed database.
 		_ = srv.Close()
 		<-errc
 		return fmt.Errorf("shutdown: %w", err)
