@@ -17,6 +17,7 @@ import (
 	"github.com/steward-fleet/steward/internal/seed"
 	"github.com/steward-fleet/steward/internal/steward"
 	"github.com/steward-fleet/steward/internal/store"
+	"github.com/steward-fleet/steward/internal/ui"
 	"github.com/steward-fleet/steward/internal/web"
 )
 
@@ -51,8 +52,14 @@ func (e *env) serve(ctx context.Context, args []string) error {
 		"auto", "text", "json")
 	rateLimit := fs.Float64("rate-limit", web.DefaultRateLimit, "`N` requests per second one API key may make (burst twice that); 0 turns the limit off")
 	rateLimitFailed := fs.Float64("rate-limit-failed", web.DefaultFailedAuthLimit, "`N` failed authentications per second one client address may make (burst four times that); 0 turns the limit off")
+	sessionLifetime := fs.Duration("session-lifetime", ui.DefaultSessionLifetime, "how long a web session lasts after sign-in (`DURATION`, like 24h)")
+	sessionIdle := fs.Duration("session-idle-timeout", ui.DefaultSessionIdleTimeout, "how long a web session lasts without a request (`DURATION`, like 2h)")
+	secureCookies := fs.Bool("secure-cookies", false, "mark the web session cookie Secure with a __Host- name: set it when browsers reach Steward over HTTPS (through a TLS proxy)")
 	if err := e.parse(fs, args); err != nil {
 		return err
+	}
+	if *sessionLifetime <= 0 || *sessionIdle <= 0 {
+		return usagef("serve", "--session-lifetime and --session-idle-timeout must be positive durations, like 24h or 30m")
 	}
 	for name, v := range map[string]float64{"rate-limit": *rateLimit, "rate-limit-failed": *rateLimitFailed} {
 		if !(v >= 0) || math.IsInf(v, 0) {
@@ -94,7 +101,8 @@ func (e *env) serve(ctx context.Context, args []string) error {
 		logger.Warn("the demo listens beyond this computer: anyone who can reach it can sign in with the printed password",
 			"addr", ln.Addr().String())
 	}
-	srv := web.New(s, logger, web.Options{RateLimit: *rateLimit, FailedAuthLimit: *rateLimitFailed}).HTTPServer()
+	webUI := ui.New(s, logger, ui.Options{SessionLifetime: *sessionLifetime, SessionIdleTimeout: *sessionIdle, Secure: *secureCookies})
+	srv := web.New(s, logger, web.Options{RateLimit: *rateLimit, FailedAuthLimit: *rateLimitFailed, UI: webUI}).HTTPServer()
 	pruneIdempotencyKeys(ctx, s, logger) // the first pass logs before the banner, not over it
 	go pruneLoop(ctx, s, logger)
 	errc := make(chan error, 1)
