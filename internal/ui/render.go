@@ -26,15 +26,15 @@ type templates struct {
 }
 
 var funcs = template.FuncMap{
-	"static": func(name string) string { return assets.url(name) },
-	"num":    formatNum,
+	"static":       func(name string) string { return assets.url(name) },
+	"num":          formatNum,
 	"customerType": func(t steward.CustomerType) string { return customerTypeLabel(t) },
-	"rfc3339": func(t steward.Timestamp) string { return t.UTC().Format(time.RFC3339) },
-	"utc":     func(t steward.Timestamp) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
-	"fieldErr": fieldErrors,
-	"initials": initials,
-	"change":   changeValue,
-	"label":    fieldLabel,
+	"rfc3339":      func(t steward.Timestamp) string { return t.UTC().Format(time.RFC3339) },
+	"utc":          func(t steward.Timestamp) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"fieldErr":     fieldErrors,
+	"initials":     initials,
+	"change":       changeValue,
+	"label":        fieldLabel,
 	"deref": func(p *string) string {
 		if p == nil {
 			return ""
