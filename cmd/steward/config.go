@@ -3,11 +3,14 @@ package main
 import (
 	"flag"
 	"math"
+	"net/http"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/steward-fleet/steward/internal/seed"
 	"github.com/steward-fleet/steward/internal/store"
+	"github.com/steward-fleet/steward/internal/ui"
 	"github.com/steward-fleet/steward/internal/web"
 )
 
@@ -58,6 +61,10 @@ type serveConfig struct {
 	rateLimitFailed float64 // failed authentications per second per client address; 0: off
 	trustedProxies  []netip.Prefix
 
+	sessionLifetime    time.Duration // a web session ends this long after sign-in
+	sessionIdleTimeout time.Duration // or after this long without a request
+	secureCookies      bool          // the session cookie is Secure, with a __Host- name
+
 	// gogc is the GOGC variable: when set, the Go runtime's collector follows it, and serve does
 	// not tune it.
 	gogc string
@@ -79,6 +86,12 @@ func (e *env) serveFlags(fs *flag.FlagSet) *serveConfig {
 	fs.Var((*prefixesFlag)(&c.trustedProxies), "trusted-proxies",
 		"the address ranges `CIDRS` of reverse proxies in front of the server, comma-separated (10.0.0.0/8,2001:db8::/32): "+
 			"from them, X-Forwarded-For names the client (default: none, the connection's address is the client)")
+	fs.DurationVar(&c.sessionLifetime, "session-lifetime", ui.DefaultSessionLifetime,
+		"how long a web session lasts after sign-in (`DURATION`, like 24h)")
+	fs.DurationVar(&c.sessionIdleTimeout, "session-idle-timeout", ui.DefaultSessionIdleTimeout,
+		"how long a web session lasts without a request (`DURATION`, like 2h)")
+	fs.BoolVar(&c.secureCookies, "secure-cookies", false,
+		"mark the web session cookie Secure with a __Host- name: set it when browsers reach Steward over HTTPS (through a TLS proxy)")
 	return c
 }
 
@@ -106,6 +119,9 @@ func (c *serveConfig) validate() error {
 			return usagef("serve", "--%s must be a number of requests per second, 0 (off) or more", r.name)
 		}
 	}
+	if c.sessionLifetime <= 0 || c.sessionIdleTimeout <= 0 {
+		return usagef("serve", "--session-lifetime and --session-idle-timeout must be positive durations, like 24h or 30m")
+	}
 	if strings.TrimSpace(c.addr) == "" && c.addr != "" {
 		return usagef("serve", "--addr is blank; leave it out to listen on %s", defaultAddr)
 	}
@@ -118,9 +134,15 @@ func (c *serveConfig) validate() error {
 	return c.db.validate()
 }
 
-// webOptions are the web.Options of the configuration.
-func (c *serveConfig) webOptions() web.Options {
-	return web.Options{RateLimit: c.rateLimit, FailedAuthLimit: c.rateLimitFailed, TrustedProxies: c.trustedProxies}
+// webOptions are the web.Options of the configuration, serving the web interface userInterface.
+func (c *serveConfig) webOptions(userInterface http.Handler) web.Options {
+	return web.Options{RateLimit: c.rateLimit, FailedAuthLimit: c.rateLimitFailed, TrustedProxies: c.trustedProxies,
+		UI: userInterface}
+}
+
+// uiOptions are the ui.Options of the configuration.
+func (c *serveConfig) uiOptions() ui.Options {
+	return ui.Options{SessionLifetime: c.sessionLifetime, SessionIdleTimeout: c.sessionIdleTimeout, Secure: c.secureCookies}
 }
 
 // prefixesFlag is a flag of address ranges (web.ParseTrustedProxies); its error names the entry.

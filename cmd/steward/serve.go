@@ -17,6 +17,7 @@ import (
 	"github.com/steward-fleet/steward/internal/seed"
 	"github.com/steward-fleet/steward/internal/steward"
 	"github.com/steward-fleet/steward/internal/store"
+	"github.com/steward-fleet/steward/internal/ui"
 	"github.com/steward-fleet/steward/internal/web"
 )
 
@@ -82,7 +83,8 @@ func (e *env) runServer(ctx context.Context, cfg *serveConfig) error {
 		logger.Warn("the demo listens beyond this computer: anyone who can reach it can sign in with the printed password",
 			"addr", ln.Addr().String())
 	}
-	srv := web.New(s, logger, cfg.webOptions()).HTTPServer()
+	webUI := ui.New(s, logger, cfg.uiOptions())
+	srv := web.New(s, logger, cfg.webOptions(webUI)).HTTPServer()
 
 	// The background loops run on a context that ends when this function returns, for any
 	// reason, and are waited for before the deferred Close of the database.

@@ -199,6 +199,7 @@ type Service interface {
 	LocationService
 	AssetService
 	AuditService
+	SessionService
 	// Ping checks the database is reachable (readiness).
 	Ping(ctx context.Context) error
 }

@@ -26,3 +26,6 @@ func AuditPageQuery(a *steward.Actor, f steward.AuditFilter, limit int) (string,
 
 // FTSMarker is the account marker that starts the account's FTS5 documents on SQLite.
 var FTSMarker = ftsMarker
+
+// ResetSessionClean makes the next session commit delete expired sessions.
+func ResetSessionClean() { lastSessionClean.Store(0) }

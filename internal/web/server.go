@@ -73,6 +73,11 @@ type Options struct {
 	WriteTimeout       time.Duration
 	IdleTimeout        time.Duration
 	StreamWriteTimeout time.Duration
+
+	// UI, when set, serves every path outside /api/ that no route claims (the web interface,
+	// internal/ui), in place of the home page. It sets its own Content-Security-Policy; the
+	// request id, the other security headers, logs and panic recovery stay this server's.
+	UI http.Handler
 }
 
 // withDefaults fills in the defaults of zero fields.
@@ -141,9 +146,13 @@ func New(svc steward.Service, logger *slog.Logger, opts Options) *Server {
 		rt := &s.routes[i]
 		s.mux.Handle(rt.method+" "+rt.path, s.routeHandler(rt))
 	}
-	s.mux.HandleFunc("GET /{$}", s.home)
 	s.mux.HandleFunc(apiFallbackPattern, s.fallback)
-	s.mux.HandleFunc(rootFallbackPattern, s.fallback)
+	if opts.UI != nil {
+		s.mux.Handle(rootFallbackPattern, opts.UI)
+	} else {
+		s.mux.HandleFunc("GET /{$}", s.home)
+		s.mux.HandleFunc(rootFallbackPattern, s.fallback)
+	}
 	s.handler = withRequestID(s.logRequests(s.recoverPanics(s.limitRequest(s.mux))))
 	return s
 }

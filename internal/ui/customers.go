@@ -1,0 +1,496 @@
+package ui
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/steward-fleet/steward/internal/steward"
+)
+
+// listFilters are the customers list's state, all of it in the URL so a view can be shared.
+type listFilters struct {
+	Q, Type, Status, Sort, Cursor string
+}
+
+// parseFilters reads the filters of a query; each bad value is a field error naming it.
+func parseFilters(q url.Values) (listFilters, error) {
+	f := listFilters{Q: strings.TrimSpace(q.Get("q")), Type: q.Get("type"), Status: q.Get("status"),
+		Sort: q.Get("sort"), Cursor: q.Get("cursor")}
+	var v steward.Violations
+	if !steward.IsCleanText(f.Q) {
+		v.Add("q", "must be text without control characters")
+	} else if utf8.RuneCountInString(f.Q) > steward.MaxQuery {
+		v.Add("q", "must be at most %d characters", steward.MaxQuery)
+	}
+	if !steward.IsCleanText(f.Cursor) || len(f.Cursor) > 1000 {
+		v.Add("cursor", "is not a cursor this list gave; start again from the first page")
+	}
+	f.filter().Check(&v)
+	return f, v.Err()
+}
+
+func (f listFilters) filter() steward.CustomerFilter {
+	return steward.CustomerFilter{ListParams: steward.ListParams{Q: f.Q, Status: steward.Status(f.Status),
+		Sort: f.Sort, Cursor: f.Cursor, Limit: pageSize}, Type: steward.CustomerType(f.Type)}
+}
+
+// pageSize is the rows of one page of the list.
+const pageSize = 50
+
+// Query is the URL query of the filters (without the cursor), defaults left out.
+func (f listFilters) Query() string {
+	v := url.Values{}
+	for _, kv := range [][2]string{{"q", f.Q}, {"type", f.Type}, {"status", f.Status}, {"sort", f.Sort}} {
+		if kv[1] != "" && !(kv[0] == "status" && kv[1] == string(steward.StatusActive)) {
+			v.Set(kv[0], kv[1])
+		}
+	}
+	return v.Encode()
+}
+
+// url is path with the filters' query.
+func (f listFilters) url(path string) string {
+	if q := f.Query(); q != "" {
+		return path + "?" + q
+	}
+	return path
+}
+
+// filtersOfCurrentURL reads the list filters of the page htmx was on (HX-Current-URL), so that
+// a dialog's result can keep them; bad or foreign values are dropped.
+func filtersOfCurrentURL(r *http.Request) listFilters {
+	cu, err := url.Parse(r.Header.Get("HX-Current-URL"))
+	if err != nil {
+		return listFilters{}
+	}
+	f, err := parseFilters(cu.Query())
+	if err != nil {
+		return listFilters{}
+	}
+	f.Cursor = ""
+	return f
+}
+
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+type column struct {
+	Label, URL, Sort string // Sort: "ascending", "descending" or ""
+	Numeric          bool
+}
+
+// listView is the customers list: the filters, the header's sort links and one page of rows.
+type listView struct {
+	F         listFilters
+	URL       string // this view's URL, without the cursor
+	Types     []option
+	Statuses  []option
+	Columns   []column
+	Rows      []steward.Customer
+	NextURL   string
+	Filtered  bool
+	Err       *errorView
+	Panel     *panelView
+	CanWrite  bool
+	FirstPage bool
+}
+
+var sortColumns = []struct {
+	label, key string
+	numeric    bool
+}{
+	{"Name", "name", false}, {"Type", "type", false}, {"Locations", "location_count", true},
+	{"Assets on location", "assets_on_location_count", true}, {"Assets owned", "assets_owned_count", true},
+}
+
+func (u *UI) listView(r *http.Request, a *steward.Actor, f listFilters) (*listView, error) {
+	v := &listView{F: f, URL: f.url("/customers"), CanWrite: a.Can(steward.PermWriteFleet), FirstPage: f.Cursor == "",
+		Filtered: f.Q != "" || f.Type != "" || (f.Status != "" && f.Status != string(steward.StatusActive))}
+	v.Types = append(v.Types, option{"", "All types", f.Type == ""})
+	for _, t := range steward.CustomerType("").Values() {
+		v.Types = append(v.Types, option{string(t), customerTypeLabel(t), f.Type == string(t)})
+	}
+	for _, s := range []option{{"active", "Active", false}, {"archived", "Archived", false}, {"all", "All", false}} {
+		s.Selected = f.Status == s.Value || (f.Status == "" && s.Value == "active")
+		v.Statuses = append(v.Statuses, s)
+	}
+	for _, c := range sortColumns {
+		col := column{Label: c.label, Numeric: c.numeric}
+		next := f
+		next.Cursor = ""
+		switch f.Sort {
+		case c.key:
+			col.Sort, next.Sort = "ascending", "-"+c.key
+		case "-" + c.key:
+			col.Sort, next.Sort = "descending", c.key
+		default:
+			next.Sort = c.key
+			if c.numeric {
+				next.Sort = "-" + c.key // counts: the largest first
+			}
+		}
+		col.URL = next.url("/customers")
+		v.Columns = append(v.Columns, col)
+	}
+	page, err := u.svc.Customers(r.Context(), a, f.filter())
+	if err != nil {
+		return nil, err
+	}
+	v.Rows = page.Data
+	if page.NextCursor != nil {
+		q := f.Query()
+		if q != "" {
+			q += "&"
+		}
+		v.NextURL = "/customers?" + q + "cursor=" + url.QueryEscape(*page.NextCursor)
+	}
+	return v, nil
+}
+
+// customers serves the list: the whole page, the results (search, filters, sort), or the next
+// rows ("Load more"), depending on what htmx asks for.
+func (u *UI) customers(w http.ResponseWriter, r *http.Request) {
+	a := actorOf(r)
+	f, err := parseFilters(r.URL.Query())
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	if hxTarget(r) == "panel" { // the side window's close button
+		w.Header().Set("HX-Trigger", "panelClosed")
+		u.render(w, r, http.StatusOK, "empty", nil)
+		return
+	}
+	v, err := u.listView(r, a, f)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	switch hxTarget(r) {
+	case "results":
+		w.Header().Set("HX-Push-Url", v.URL)
+		u.render(w, r, http.StatusOK, "results", v)
+	case "more":
+		u.render(w, r, http.StatusOK, "rows", v)
+	default:
+		u.page(w, r, http.StatusOK, "customers", "Customers", "customers", v)
+	}
+}
+
+// The side window's tabs.
+var customerTabs = []struct{ key, label string }{
+	{"overview", "Overview"}, {"locations", "Locations"}, {"on-location", "Assets on location"},
+	{"owned", "Assets owned"}, {"contacts", "Contacts"}, {"audit", "Audit log"},
+}
+
+type tabView struct {
+	Key, Label, URL string
+	Count           *int64
+	Active          bool
+}
+
+// panelView is the customer side window.
+type panelView struct {
+	C         *steward.Customer
+	Tab       string
+	Tabs      []tabView
+	CloseURL  string
+	URL       string
+	CanWrite  bool
+	Locations []steward.Location
+	Assets    []steward.Asset
+	Contacts  []steward.Contact
+	Events    []steward.AuditEvent
+	More      bool // the tab shows only its first page
+}
+
+func (u *UI) panelView(r *http.Request, a *steward.Actor, id, tab string, f listFilters) (*panelView, error) {
+	if !steward.IsID(id) {
+		return nil, steward.NotFound("customer")
+	}
+	valid := false
+	for _, t := range customerTabs {
+		valid = valid || t.key == tab
+	}
+	if tab == "" {
+		tab = "overview"
+	} else if !valid {
+		return nil, steward.Invalid("tab", "must be one of overview, locations, on-location, owned, contacts, audit")
+	}
+	c, err := u.svc.Customer(r.Context(), a, id)
+	if err != nil {
+		return nil, err
+	}
+	base := "/customers/" + url.PathEscape(c.ID)
+	q := f.Query()
+	p := &panelView{C: c, Tab: tab, CloseURL: f.url("/customers"), URL: f.url(base), CanWrite: a.Can(steward.PermWriteFleet)}
+	counts := map[string]*int64{"locations": &c.LocationCount, "on-location": &c.AssetsOnLocationCount, "owned": &c.AssetsOwnedCount}
+	for _, t := range customerTabs {
+		tu := base + "?tab=" + t.key
+		if q != "" {
+			tu += "&" + q
+		}
+		p.Tabs = append(p.Tabs, tabView{Key: t.key, Label: t.label, URL: tu, Count: counts[t.key], Active: t.key == tab})
+	}
+	ctx := r.Context()
+	lp := steward.ListParams{Limit: 50}
+	switch tab {
+	case "locations":
+		pg, err := u.svc.Locations(ctx, a, steward.LocationFilter{ListParams: lp, CustomerID: c.ID})
+		if err != nil {
+			return nil, err
+		}
+		p.Locations, p.More = pg.Data, pg.NextCursor != nil
+	case "on-location", "owned":
+		af := steward.AssetFilter{ListParams: lp}
+		if tab == "owned" {
+			af.OwnerCustomerID = c.ID
+		} else {
+			af.LocationCustomerID = c.ID
+		}
+		pg, err := u.svc.Assets(ctx, a, af)
+		if err != nil {
+			return nil, err
+		}
+		p.Assets, p.More = pg.Data, pg.NextCursor != nil
+	case "contacts":
+		pg, err := u.svc.Contacts(ctx, a, steward.ContactFilter{ListParams: lp, CustomerID: c.ID})
+		if err != nil {
+			return nil, err
+		}
+		p.Contacts, p.More = pg.Data, pg.NextCursor != nil
+	case "audit":
+		pg, err := u.svc.AuditEvents(ctx, a, steward.AuditFilter{CustomerID: c.ID, Limit: 50})
+		if err != nil {
+			return nil, err
+		}
+		p.Events, p.More = pg.Data, pg.NextCursor != nil
+	}
+	return p, nil
+}
+
+// customer serves the side window: alone for htmx, or over the list for a full page (a shared
+// link, a reload, Back).
+func (u *UI) customer(w http.ResponseWriter, r *http.Request) {
+	a := actorOf(r)
+	q := r.URL.Query()
+	f, err := parseFilters(q)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	f.Cursor = ""
+	p, err := u.panelView(r, a, r.PathValue("id"), q.Get("tab"), f)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	if hxTarget(r) == "panel" {
+		u.render(w, r, http.StatusOK, "panel", p)
+		return
+	}
+	v, err := u.listView(r, a, f)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	v.Panel = p
+	u.page(w, r, http.StatusOK, "customers", p.C.Name+" · Customers", "customers", v)
+}
+
+// formView is the add or edit dialog.
+type formView struct {
+	Title, Action, Submit string
+	ID                    string
+	Version               int64
+	F                     steward.CustomerFields
+	Types                 []option
+	Errors                []steward.FieldError
+	Message               string
+}
+
+func newFormView(title, action, submit string, f steward.CustomerFields) *formView {
+	v := &formView{Title: title, Action: action, Submit: submit, F: f}
+	for _, t := range steward.CustomerType("").Values() {
+		v.Types = append(v.Types, option{string(t), customerTypeLabel(t), f.Type == t || (f.Type == "" && t == steward.CustomerOther)})
+	}
+	return v
+}
+
+// dialog renders a dialog: alone for htmx, else on a page of its own (no script needed).
+func (u *UI) dialog(w http.ResponseWriter, r *http.Request, status int, v *formView) {
+	if isHTMX(r) {
+		u.render(w, r, status, "customer_form", v)
+		return
+	}
+	u.page(w, r, status, "form", v.Title, "customers", v)
+}
+
+func (u *UI) customerNew(w http.ResponseWriter, r *http.Request) {
+	if err := actorOf(r).Require(steward.PermWriteFleet); err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	u.dialog(w, r, http.StatusOK, newFormView("Add customer", "/customers", "Add", steward.CustomerFields{}))
+}
+
+func (u *UI) customerEdit(w http.ResponseWriter, r *http.Request) {
+	a := actorOf(r)
+	if err := a.Require(steward.PermWriteFleet); err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	if !steward.IsID(id) {
+		u.fail(w, r, steward.NotFound("customer"))
+		return
+	}
+	c, err := u.svc.Customer(r.Context(), a, id)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	v := newFormView("Edit customer", "/customers/"+url.PathEscape(c.ID), "Save", c.CustomerFields)
+	v.ID, v.Version = c.ID, c.Version
+	u.dialog(w, r, http.StatusOK, v)
+}
+
+// maxFormBytes bounds a form's body.
+const maxFormBytes = 64 << 10
+
+// readCustomerForm reads the dialog's fields; names are the API's, so the domain's field errors
+// land next to the right input.
+func readCustomerForm(w http.ResponseWriter, r *http.Request) (steward.CustomerFields, int64, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		return steward.CustomerFields{}, 0, steward.Errorf(steward.EBADREQUEST, "the form could not be read")
+	}
+	p := r.PostForm
+	f := steward.CustomerFields{Name: p.Get("name"), Type: steward.CustomerType(p.Get("type")),
+		ExternalRef: p.Get("external_ref"), Email: p.Get("email"), Phone: p.Get("phone"), Website: p.Get("website"),
+		Notes: p.Get("notes"), Address: steward.Address{Street: p.Get("address.street"),
+			PostalCode: p.Get("address.postal_code"), City: p.Get("address.city"), Region: p.Get("address.region"),
+			Country: strings.ToUpper(strings.TrimSpace(p.Get("address.country")))}}
+	var version int64
+	if s := p.Get("version"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 1 {
+			return f, 0, steward.Invalid("version", "must be the version the form was opened with")
+		}
+		version = n
+	}
+	return f, version, nil
+}
+
+// saved answers a successful add or edit: the side window shows the customer, the dialog
+// closes and the list reloads, all without leaving the page.
+func (u *UI) saved(w http.ResponseWriter, r *http.Request, c *steward.Customer) {
+	if !isHTMX(r) {
+		http.Redirect(w, r, "/customers/"+url.PathEscape(c.ID), http.StatusSeeOther)
+		return
+	}
+	f := filtersOfCurrentURL(r)
+	p, err := u.panelView(r, actorOf(r), c.ID, "overview", f)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("HX-Retarget", "#panel")
+	h.Set("HX-Reswap", "innerHTML")
+	h.Set("HX-Push-Url", p.URL)
+	h.Set("HX-Trigger", "closeDialog, listChanged")
+	u.render(w, r, http.StatusOK, "panel", p)
+}
+
+// formFailed shows the dialog again with the domain's field errors next to the fields; other
+// errors go to the flash area.
+func (u *UI) formFailed(w http.ResponseWriter, r *http.Request, v *formView, err error) {
+	se, ok := err.(*steward.Error)
+	if !ok || len(se.Fields) == 0 {
+		u.fail(w, r, err)
+		return
+	}
+	v.Errors = se.Fields
+	v.Message = "Check the fields marked below."
+	u.dialog(w, r, statusOf(err), v)
+}
+
+func (u *UI) customerCreate(w http.ResponseWriter, r *http.Request) {
+	f, _, err := readCustomerForm(w, r)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	c, err := u.svc.CreateCustomer(r.Context(), actorOf(r), f)
+	if err != nil {
+		u.formFailed(w, r, newFormView("Add customer", "/customers", "Add", f), err)
+		return
+	}
+	u.saved(w, r, c)
+}
+
+func (u *UI) customerUpdate(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if !steward.IsID(id) {
+		u.fail(w, r, steward.NotFound("customer"))
+		return
+	}
+	f, version, err := readCustomerForm(w, r)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	c, err := u.svc.UpdateCustomer(r.Context(), actorOf(r), id, version, func(cf *steward.CustomerFields) error {
+		*cf = f
+		return nil
+	})
+	if steward.ErrorCode(err) == steward.EPRECONDITION {
+		err = steward.Errorf(steward.EPRECONDITION, "Someone else changed this customer since you opened it. Close the dialog, and edit again to see their change.")
+	}
+	if err != nil {
+		v := newFormView("Edit customer", "/customers/"+url.PathEscape(id), "Save", f)
+		v.ID, v.Version = id, version
+		u.formFailed(w, r, v, err)
+		return
+	}
+	u.saved(w, r, c)
+}
+
+func (u *UI) customerArchive(archived bool) func(http.ResponseWriter, *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		if !steward.IsID(id) {
+			u.fail(w, r, steward.NotFound("customer"))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		_ = r.ParseForm()
+		version, _ := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
+		c, err := u.svc.SetCustomerArchived(r.Context(), actorOf(r), id, max(version, 0), archived)
+		if steward.ErrorCode(err) == steward.EPRECONDITION {
+			err = steward.Errorf(steward.EPRECONDITION, "Someone else changed this customer meanwhile; it is shown as it is now. Try again.")
+		}
+		if err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		if !isHTMX(r) {
+			http.Redirect(w, r, "/customers/"+url.PathEscape(c.ID), http.StatusSeeOther)
+			return
+		}
+		f := filtersOfCurrentURL(r)
+		p, err := u.panelView(r, actorOf(r), c.ID, "overview", f)
+		if err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		w.Header().Set("HX-Trigger", "listChanged")
+		u.render(w, r, http.StatusOK, "panel", p)
+	}
+}

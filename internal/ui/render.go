@@ -1,0 +1,214 @@
+package ui
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/steward-fleet/steward/internal/steward"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// templates holds the shared set (layout and fragments, files starting with "_") and, per page,
+// a clone of it with the page's own "main".
+type templates struct {
+	base  *template.Template
+	pages map[string]*template.Template
+}
+
+var funcs = template.FuncMap{
+	"static":       func(name string) string { return assets.url(name) },
+	"num":          formatNum,
+	"customerType": func(t steward.CustomerType) string { return customerTypeLabel(t) },
+	"rfc3339":      func(t steward.Timestamp) string { return t.UTC().Format(time.RFC3339) },
+	"utc":          func(t steward.Timestamp) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"fieldErr":     fieldErrors,
+	"initials":     initials,
+	"change":       changeValue,
+	"label":        fieldLabel,
+	"deref": func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	},
+	"field": func(name, label, value, typ string, required bool, errs []steward.FieldError) fieldView {
+		return fieldView{Name: name, Label: label, Value: value, Type: typ, Required: required,
+			Error: fieldErrors(errs, name)}
+	},
+}
+
+// fieldView is one input of a form with its error.
+type fieldView struct {
+	Name, Label, Value, Type, Error string
+	Required                        bool
+}
+
+func fieldErrors(fields []steward.FieldError, name string) string {
+	var msgs []string
+	for _, f := range fields {
+		if f.Field == name {
+			msgs = append(msgs, f.Message)
+		}
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func mustParseTemplates() *templates {
+	base := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/_*.html"))
+	t := &templates{base: base, pages: map[string]*template.Template{}}
+	files, err := fs.Glob(templateFS, "templates/page_*.html")
+	if err != nil {
+		panic(err)
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(strings.TrimPrefix(f, "templates/page_"), ".html")
+		t.pages[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, f))
+	}
+	return t
+}
+
+// pageView is what the layout shows around a page's main content.
+type pageView struct {
+	Title     string
+	Nav       string // the active navigation entry
+	User      string
+	Role      steward.Role
+	Account   string
+	SignedIn  bool
+	RequestID string
+	Nav_      []navItem
+	Body      any
+}
+
+type navItem struct {
+	Key, Label, Path string
+}
+
+// navigation is the header's menu, in order.
+var navigation = []navItem{
+	{"customers", "Customers", "/customers"},
+	{"assets", "Assets", "/assets"},
+	{"locations", "Locations", "/locations"},
+	{"audit", "Audit log", "/audit"},
+	{"api-keys", "API keys", "/api-keys"},
+}
+
+// page renders a full page: the layout with the page's main template.
+func (u *UI) page(w http.ResponseWriter, r *http.Request, status int, name, title, nav string, body any) {
+	v := pageView{Title: title, Nav: nav, Body: body, RequestID: requestID(w), Nav_: navigation}
+	if a, ok := r.Context().Value(actorKey).(*steward.Actor); ok {
+		v.SignedIn, v.User, v.Role = true, a.Name, a.Role
+		if acc, err := u.svc.Account(r.Context(), a); err == nil {
+			v.Account = acc.Name
+		}
+	}
+	t := u.pages.pages[name]
+	if t == nil {
+		panic("ui: no page " + name)
+	}
+	u.write(w, status, t, "layout", v)
+}
+
+// render renders one fragment of the shared set (for htmx swaps).
+func (u *UI) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	u.write(w, status, u.pages.base, name, data)
+}
+
+func (u *UI) write(w http.ResponseWriter, status int, t *template.Template, name string, data any) {
+	var b bytes.Buffer
+	if err := t.ExecuteTemplate(&b, name, data); err != nil {
+		u.log.Error("ui: template", "template", name, "err", err, "request_id", requestID(w))
+		http.Error(w, "internal error (request id "+requestID(w)+")", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
+	w.WriteHeader(status)
+	_, _ = w.Write(b.Bytes())
+}
+
+// formatNum writes an integer with thin thousands separators: 12 345.
+func formatNum(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteString("\u202f")
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+var customerTypeLabels = map[steward.CustomerType]string{
+	steward.CustomerContractor: "Contractor", steward.CustomerDealer: "Dealer",
+	steward.CustomerDistributor: "Distributor", steward.CustomerOEM: "OEM", steward.CustomerRental: "Rental",
+	steward.CustomerServiceProvider: "Service provider", steward.CustomerEndUser: "End user",
+	steward.CustomerOther: "Other",
+}
+
+func customerTypeLabel(t steward.CustomerType) string {
+	if l, ok := customerTypeLabels[t]; ok {
+		return l
+	}
+	return string(t)
+}
+
+// initials are the avatar's letters: the first letters of the first two words.
+func initials(name string) string {
+	var out []rune
+	for _, w := range strings.Fields(name) {
+		for _, r := range w {
+			out = append(out, r)
+			break
+		}
+		if len(out) == 2 {
+			break
+		}
+	}
+	return strings.ToUpper(string(out))
+}
+
+// changeValue shows one side of an audit change: the referenced object's name when known.
+func changeValue(v any, label *string) string {
+	if label != nil {
+		return *label
+	}
+	switch x := v.(type) {
+	case nil:
+		return "—"
+	case string:
+		if x == "" {
+			return "—"
+		}
+		return x
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+// fieldLabel turns a field name (external_ref, address.city) into words.
+func fieldLabel(f string) string {
+	f = strings.NewReplacer("_id", "", "_", " ", ".", " ").Replace(f)
+	if f == "" {
+		return f
+	}
+	return strings.ToUpper(f[:1]) + f[1:]
+}
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }

@@ -1,0 +1,66 @@
+// Steward's few behaviours on top of htmx: dialogs, local times, dismissible messages.
+// No inline scripts anywhere (the pages' CSP forbids them); htmx is configured by a meta tag.
+(function () {
+  "use strict";
+  var opener = null;
+
+  function localTimes(root) {
+    if (!root || !root.querySelectorAll) return;
+    root.querySelectorAll("time[datetime]").forEach(function (t) {
+      var d = new Date(t.getAttribute("datetime"));
+      if (isNaN(d.getTime())) return;
+      t.title = t.getAttribute("datetime");
+      t.textContent = d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+    });
+  }
+
+  function dialog() { return document.getElementById("dialog"); }
+
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var t = e.detail.target;
+    if (t && t.id === "dialog-body" && !(dialog() && dialog().open)) opener = document.activeElement;
+  });
+
+  document.addEventListener("htmx:afterSwap", function (e) {
+    var t = e.detail.target;
+    localTimes(t);
+    if (t && t.id === "dialog-body") {
+      var d = dialog();
+      if (d && !d.open) d.showModal();
+      var f = t.querySelector("[aria-invalid=true]") ||
+        t.querySelector("input:not([type=hidden]), select, textarea");
+      if (f) f.focus();
+    }
+    if (t && t.id === "panel") {
+      var p = t.querySelector(".panel-inner");
+      if (p && !(dialog() && dialog().open) && !t.contains(document.activeElement)) p.focus();
+    }
+  });
+
+  document.addEventListener("closeDialog", function () {
+    var d = dialog();
+    if (d && d.open) d.close();
+  });
+
+  document.addEventListener("close", function (e) {
+    if (e.target.id !== "dialog") return;
+    document.getElementById("dialog-body").textContent = "";
+    if (opener && document.contains(opener)) opener.focus();
+    opener = null;
+  }, true);
+
+  document.addEventListener("click", function (e) {
+    var c = e.target.closest("[data-close-dialog]");
+    if (c) { var d = c.closest("dialog"); if (d) d.close(); return; }
+    var x = e.target.closest("[data-dismiss]");
+    if (x) { var m = x.closest(".flash"); if (m) m.remove(); }
+  });
+
+  // A click on the dialog's backdrop closes it, as Escape does.
+  document.addEventListener("mousedown", function (e) {
+    var d = dialog();
+    if (d && d.open && e.target === d) d.close();
+  });
+
+  localTimes(document);
+})();

@@ -1,0 +1,285 @@
+// Package ui is Steward's web interface: server-rendered pages (html/template, embedded) with
+// htmx and Pico.css vendored as static files. It calls the domain's steward.Service, as the API
+// does, and never the API over HTTP nor SQL. Sessions (scs) live in the database through the
+// service's SessionStore; every state-changing request passes http.CrossOriginProtection.
+package ui
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+
+	"github.com/steward-fleet/steward/internal/steward"
+)
+
+// The defaults of Options.
+const (
+	DefaultSessionLifetime    = 24 * time.Hour // a session ends this long after sign-in
+	DefaultSessionIdleTimeout = 2 * time.Hour  // or after this long without a request
+	// Failed sign-ins: per account (email), a burst of 5 and then one a minute; per client
+	// address, a burst of 20 and then one every 6 seconds.
+	DefaultSignInFailuresPerEmail = 1.0 / 60
+	DefaultSignInBurstPerEmail    = 5
+	DefaultSignInFailuresPerAddr  = 1.0 / 6
+	DefaultSignInBurstPerAddr     = 20
+)
+
+// Options configure the web interface. The zero value is valid: the defaults above, cookies
+// without Secure.
+type Options struct {
+	// SessionLifetime and SessionIdleTimeout bound a session; 0 means the default.
+	SessionLifetime    time.Duration
+	SessionIdleTimeout time.Duration
+	// Secure marks the session cookie Secure and names it with the __Host- prefix: set it when
+	// the interface is served over TLS (directly or behind a proxy that terminates TLS).
+	Secure bool
+	// Failed sign-ins allowed per second, and their bursts, per email and per client address;
+	// 0 means the default, a negative rate turns that limit off.
+	SignInFailuresPerEmail float64
+	SignInBurstPerEmail    int
+	SignInFailuresPerAddr  float64
+	SignInBurstPerAddr     int
+}
+
+func (o Options) withDefaults() Options {
+	if o.SessionLifetime <= 0 {
+		o.SessionLifetime = DefaultSessionLifetime
+	}
+	if o.SessionIdleTimeout <= 0 {
+		o.SessionIdleTimeout = DefaultSessionIdleTimeout
+	}
+	if o.SignInFailuresPerEmail == 0 {
+		o.SignInFailuresPerEmail = DefaultSignInFailuresPerEmail
+	}
+	if o.SignInBurstPerEmail <= 0 {
+		o.SignInBurstPerEmail = DefaultSignInBurstPerEmail
+	}
+	if o.SignInFailuresPerAddr == 0 {
+		o.SignInFailuresPerAddr = DefaultSignInFailuresPerAddr
+	}
+	if o.SignInBurstPerAddr <= 0 {
+		o.SignInBurstPerAddr = DefaultSignInBurstPerAddr
+	}
+	return o
+}
+
+// CookieName is the session cookie's name over plain HTTP; over TLS it is "__Host-" + CookieName.
+const CookieName = "steward_session"
+
+// sessionUserKey is the session's one value: the signed-in user's id.
+const sessionUserKey = "user_id"
+
+// csp is the Content-Security-Policy of every page: only this server's own files, no inline
+// script or style, no framing, forms posting only here.
+const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// UI is the web interface's http.Handler.
+type UI struct {
+	svc     steward.Service
+	log     *slog.Logger
+	sm      *scs.SessionManager
+	pages   *templates
+	static  *staticFiles
+	byEmail *limiter[string]
+	byAddr  *limiter[string]
+	handler http.Handler
+}
+
+// New returns the web interface over svc. A nil logger discards logs.
+func New(svc steward.Service, logger *slog.Logger, opts Options) *UI {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	opts = opts.withDefaults()
+	// Not scs.New: it starts an in-memory store whose cleanup goroutine nothing stops (and its
+	// StopCleanup races with the goroutine's start). The literal leaves scs's private context key
+	// at its zero value, which is unique to the package and enough for the one manager a request
+	// passes through; ErrorFunc is set below.
+	sm := &scs.SessionManager{
+		Store:            svc.Sessions(),
+		Codec:            scs.GobCodec{},
+		HashTokenInStore: true, // the database holds SHA-256 of tokens, never a usable token
+		Lifetime:         opts.SessionLifetime,
+		IdleTimeout:      opts.SessionIdleTimeout,
+		Cookie: scs.SessionCookie{Name: CookieName, HttpOnly: true, SameSite: http.SameSiteLaxMode, Path: "/",
+			Persist: true},
+	}
+	if opts.Secure {
+		sm.Cookie.Secure = true
+		sm.Cookie.Name = "__Host-" + CookieName
+	}
+	u := &UI{svc: svc, log: logger, sm: sm, pages: mustParseTemplates(), static: newStaticFiles(),
+		byEmail: newLimiter[string](opts.SignInFailuresPerEmail, opts.SignInBurstPerEmail),
+		byAddr:  newLimiter[string](opts.SignInFailuresPerAddr, opts.SignInBurstPerAddr),
+	}
+	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) { u.fail(w, r, err) }
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /signin", u.signInPage)
+	mux.HandleFunc("POST /signin", u.signIn)
+	mux.HandleFunc("POST /signout", u.signOut)
+	mux.Handle("GET /{$}", u.auth(u.home))
+	mux.Handle("GET /customers", u.auth(u.customers))
+	mux.Handle("GET /customers/new", u.auth(u.customerNew))
+	mux.Handle("POST /customers", u.auth(u.customerCreate))
+	mux.Handle("GET /customers/{id}", u.auth(u.customer))
+	mux.Handle("GET /customers/{id}/edit", u.auth(u.customerEdit))
+	mux.Handle("POST /customers/{id}", u.auth(u.customerUpdate))
+	mux.Handle("POST /customers/{id}/archive", u.auth(u.customerArchive(true)))
+	mux.Handle("POST /customers/{id}/unarchive", u.auth(u.customerArchive(false)))
+	for _, c := range comingPages {
+		mux.Handle("GET "+c.Path, u.auth(u.coming))
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		u.fail(w, r, steward.NotFound("page"))
+	})
+
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u.fail(w, r, steward.Errorf(steward.EFORBIDDEN,
+			"this request came from another site, so it was refused; reload the page and try again"))
+	}))
+	pages := cop.Handler(sm.LoadAndSave(mux))
+	u.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("Referrer-Policy", "same-origin")
+		if strings.HasPrefix(r.URL.Path, staticPrefix) {
+			u.static.ServeHTTP(w, r) // no session: static files are public and cached
+			return
+		}
+		h.Set("Cache-Control", "no-store")
+		h.Add("Vary", "HX-Request, HX-Target")
+		pages.ServeHTTP(w, r)
+	})
+	return u
+}
+
+// ServeHTTP serves the web interface.
+func (u *UI) ServeHTTP(w http.ResponseWriter, r *http.Request) { u.handler.ServeHTTP(w, r) }
+
+type ctxKey int
+
+const actorKey ctxKey = iota
+
+// actorOf returns the signed-in user of a request that passed auth.
+func actorOf(r *http.Request) *steward.Actor { return r.Context().Value(actorKey).(*steward.Actor) }
+
+// auth lets only signed-in users through: the session's user is loaded again on every request,
+// so a deactivated user stops at once. Others go to the sign-in page, which brings them back.
+func (u *UI) auth(next func(http.ResponseWriter, *http.Request)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := u.sm.GetString(r.Context(), sessionUserKey)
+		var a *steward.Actor
+		var err error
+		if id != "" {
+			a, err = u.svc.UserActor(r.Context(), id)
+		}
+		if id == "" || steward.ErrorCode(err) == steward.EUNAUTHORIZED {
+			if id != "" {
+				_ = u.sm.Destroy(r.Context())
+			}
+			target := "/signin"
+			if r.Method == http.MethodGet && r.URL.Path != "/" {
+				target += "?next=" + urlQueryEscape(r.URL.RequestURI())
+			}
+			redirect(w, r, target)
+			return
+		}
+		if err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		actor := *a
+		actor.RequestID = requestID(w)
+		next(w, r.WithContext(context.WithValue(r.Context(), actorKey, &actor)))
+	})
+}
+
+// requestID is the id the web layer gave the request (its X-Request-Id response header).
+func requestID(w http.ResponseWriter) string { return w.Header().Get("X-Request-Id") }
+
+// isHTMX reports whether htmx sent the request (not a history restore, which wants the page).
+func isHTMX(r *http.Request) bool {
+	return r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-History-Restore-Request") != "true"
+}
+
+// hxTarget is the id of the element an htmx request will swap, "" for a full page.
+func hxTarget(r *http.Request) string {
+	if !isHTMX(r) {
+		return ""
+	}
+	return r.Header.Get("HX-Target")
+}
+
+// redirect sends the browser to target: HX-Redirect for htmx (a full navigation), 303 else.
+func redirect(w http.ResponseWriter, r *http.Request, target string) {
+	if isHTMX(r) {
+		w.Header().Set("HX-Redirect", target)
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// statusOf maps a domain error code to the HTTP status of its page.
+func statusOf(err error) int {
+	switch steward.ErrorCode(err) {
+	case steward.EINVALID:
+		return http.StatusUnprocessableEntity
+	case steward.EBADREQUEST:
+		return http.StatusBadRequest
+	case steward.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case steward.EFORBIDDEN:
+		return http.StatusForbidden
+	case steward.ENOTFOUND:
+		return http.StatusNotFound
+	case steward.ECONFLICT:
+		return http.StatusConflict
+	case steward.EPRECONDITION:
+		return http.StatusPreconditionFailed
+	case codeTooMany:
+		return http.StatusTooManyRequests
+	}
+	return http.StatusInternalServerError
+}
+
+// errorView is what an error page or message shows.
+type errorView struct {
+	Status    int
+	Title     string
+	Message   string
+	Fields    []steward.FieldError
+	RequestID string
+}
+
+// fail shows err: as a message in the page's flash area for htmx, else as an error page. The
+// message of an internal error is never shown; the request id lets an operator find it in logs.
+func (u *UI) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status := statusOf(err)
+	v := errorView{Status: status, Title: http.StatusText(status), RequestID: requestID(w)}
+	var se *steward.Error
+	if errors.As(err, &se) && status < 500 {
+		v.Message, v.Fields = se.Message, se.Fields
+	} else {
+		u.log.ErrorContext(r.Context(), "ui", "request_id", v.RequestID, "method", r.Method, "path", r.URL.Path, "err", err)
+		v.Message = "Something went wrong on our side. It was logged; try again, and if it persists, tell your administrator the request id."
+	}
+	if status == http.StatusNotFound {
+		v.Title = "Not found"
+	}
+	if isHTMX(r) {
+		w.Header().Set("HX-Retarget", "#flash")
+		w.Header().Set("HX-Reswap", "innerHTML")
+		u.render(w, r, status, "flash", v)
+		return
+	}
+	u.page(w, r, status, "error", v.Title, "", v)
+}
