@@ -41,10 +41,20 @@ var funcs = template.FuncMap{
 		}
 		return *p
 	},
+	"contactKind": contactKindLabel,
+	"selectField": func(name, label string, opts []option, errs []steward.FieldError) selectView {
+		return selectView{Name: name, Label: label, Options: opts, Error: fieldErrors(errs, name)}
+	},
 	"field": func(name, label, value, typ string, required bool, errs []steward.FieldError) fieldView {
 		return fieldView{Name: name, Label: label, Value: value, Type: typ, Required: required,
 			Error: fieldErrors(errs, name)}
 	},
+}
+
+// selectView is one select of a form with its error.
+type selectView struct {
+	Name, Label, Error string
+	Options            []option
 }
 
 // fieldView is one input of a form with its error.

@@ -130,6 +130,12 @@ func New(svc steward.Service, logger *slog.Logger, opts Options) *UI {
 	mux.Handle("POST /customers/{id}", u.auth(u.customerUpdate))
 	mux.Handle("POST /customers/{id}/archive", u.auth(u.customerArchive(true)))
 	mux.Handle("POST /customers/{id}/unarchive", u.auth(u.customerArchive(false)))
+	mux.Handle("GET /customers/{id}/contacts/new", u.auth(u.contactNew))
+	mux.Handle("POST /customers/{id}/contacts", u.auth(u.contactCreate))
+	mux.Handle("GET /contacts/{id}/edit", u.auth(u.contactEdit))
+	mux.Handle("POST /contacts/{id}", u.auth(u.contactUpdate))
+	mux.Handle("POST /contacts/{id}/archive", u.auth(u.contactArchive(true)))
+	mux.Handle("POST /contacts/{id}/unarchive", u.auth(u.contactArchive(false)))
 	for _, c := range comingPages {
 		mux.Handle("GET "+c.Path, u.auth(u.coming))
 	}
