@@ -17,6 +17,11 @@ type listFilters struct {
 
 // parseFilters reads the filters of a query; each bad value is a field error naming it.
 func parseFilters(q url.Values) (listFilters, error) {
+	return parseFiltersWith(q, func(f listFilters, v *steward.Violations) { f.filter().Check(v) })
+}
+
+// parseFiltersWith reads the filters of a query, checked by check (the list's own filter).
+func parseFiltersWith(q url.Values, check func(listFilters, *steward.Violations)) (listFilters, error) {
 	f := listFilters{Q: strings.TrimSpace(q.Get("q")), Type: q.Get("type"), Status: q.Get("status"),
 		Sort: q.Get("sort"), Cursor: q.Get("cursor")}
 	var v steward.Violations
@@ -28,7 +33,7 @@ func parseFilters(q url.Values) (listFilters, error) {
 	if !steward.IsCleanText(f.Cursor) || len(f.Cursor) > 1000 {
 		v.Add("cursor", "is not a cursor this list gave; start again from the first page")
 	}
-	f.filter().Check(&v)
+	check(f, &v)
 	return f, v.Err()
 }
 
@@ -62,11 +67,16 @@ func (f listFilters) url(path string) string {
 // filtersOfCurrentURL reads the list filters of the page htmx was on (HX-Current-URL), so that
 // a dialog's result can keep them; bad or foreign values are dropped.
 func filtersOfCurrentURL(r *http.Request) listFilters {
+	return currentFilters(r, func(f listFilters, v *steward.Violations) { f.filter().Check(v) })
+}
+
+// currentFilters is filtersOfCurrentURL for any list, checked by check.
+func currentFilters(r *http.Request, check func(listFilters, *steward.Violations)) listFilters {
 	cu, err := url.Parse(r.Header.Get("HX-Current-URL"))
 	if err != nil {
 		return listFilters{}
 	}
-	f, err := parseFilters(cu.Query())
+	f, err := parseFiltersWith(cu.Query(), check)
 	if err != nil {
 		return listFilters{}
 	}

@@ -143,3 +143,91 @@ func TestContacts(t *testing.T) {
 		})
 	}
 }
+
+// TestLocationsAndAssets: the locations and assets pages, their windows and dialogs, the
+// pickers (archived customers found by name only) and an asset's movements.
+func TestLocationsAndAssets(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			st := startSite(t, engine)
+			c := newClient(t, st, st.email, st.password)
+			ctx := context.Background()
+			cu, err := st.s.CreateCustomer(ctx, st.admin, steward.CustomerFields{Name: "Kran AG"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustContain(t, "empty locations", c.get("/locations", "", 200), "No locations yet", `id="add-location"`)
+			mustContain(t, "add location dialog", c.get("/locations/new", "dialog-body", 200), `name="customer_id"`, "Your own location")
+
+			// A latitude that is not a number is a field error; so is a missing longitude.
+			_, body := c.post("/locations", url.Values{"name": {"Yard"}, "latitude": {"north"}}, "dialog-body", 422)
+			mustContain(t, "bad latitude", body, `id="e-latitude"`, `value="north"`)
+			_, body = c.post("/locations", url.Values{"name": {"Yard"}, "latitude": {"52.5"}}, "dialog-body", 422)
+			mustContain(t, "missing longitude", body, `id="e-longitude"`)
+			res, body := c.post("/locations", url.Values{"name": {"Kran Site North"}, "customer_id": {cu.ID}, "address.city": {"Hamburg"},
+				"latitude": {"53,55"}, "longitude": {"9.99"}}, "dialog-body", 200)
+			mustContain(t, "location window", body, "Kran Site North", "Kran AG", "53.55, 9.99")
+			if res.Header.Get("HX-Retarget") != "#panel" || !strings.HasPrefix(res.Header.Get("HX-Push-Url"), "/locations/") {
+				t.Errorf("location saved: retarget %q push %q", res.Header.Get("HX-Retarget"), res.Header.Get("HX-Push-Url"))
+			}
+			locs, err := st.s.Locations(ctx, st.admin, steward.LocationFilter{})
+			if err != nil || len(locs.Data) != 1 {
+				t.Fatalf("locations: %v", err)
+			}
+			loc := locs.Data[0]
+			mustContain(t, "locations list", c.get("/locations", "results", 200), "Kran Site North", "Kran AG", "Hamburg")
+
+			// Assets: one at the location owned by nobody, one owned by the customer elsewhere.
+			_, body = c.post("/assets", url.Values{"name": {"Crane 1"}, "location_id": {loc.ID}, "year": {"20x5"}}, "dialog-body", 422)
+			mustContain(t, "bad year", body, `id="e-year"`, "Kran Site North")
+			c.post("/assets", url.Values{"name": {"Crane 1"}, "serial_number": {"CR-1"}, "location_id": {loc.ID}}, "dialog-body", 200)
+			_, body = c.post("/assets", url.Values{"name": {"Crane 2"}, "owner_customer_id": {cu.ID}}, "dialog-body", 200)
+			mustContain(t, "asset window", body, "Crane 2", "Kran AG", "Not at a location")
+			body = c.get("/customers?q=kran", "results", 200)
+			mustContain(t, "customer counts", body, `<td class="num">1</td>`, "1 elsewhere")
+			mustContain(t, "assets list", c.get("/assets?sort=name", "", 200), "Crane 1", "CR-1", "Kran Site North", "Crane 2")
+			mustContain(t, "location's assets", c.get("/locations/"+loc.ID+"?tab=assets", "panel", 200), "Crane 1")
+
+			// Move Crane 2 to the site: the movements tab shows it by name.
+			as, err := st.s.Assets(ctx, st.admin, steward.AssetFilter{ListParams: steward.ListParams{Q: "Crane 2"}})
+			if err != nil || len(as.Data) != 1 {
+				t.Fatalf("assets: %v", err)
+			}
+			a2 := as.Data[0]
+			edit := c.get("/assets/"+a2.ID+"/edit", "dialog-body", 200)
+			mustContain(t, "asset edit dialog", edit, `value="`+cu.ID+`"`, "Kran AG")
+			c.post("/assets/"+a2.ID, url.Values{"name": {"Crane 2"}, "owner_customer_id": {cu.ID}, "location_id": {loc.ID}, "version": {"1"}}, "dialog-body", 200)
+			mustContain(t, "movements", c.get("/assets/"+a2.ID+"?tab=movements", "panel", 200), "Moved by", "Ada Lovelace", "Kran Site North")
+			mustContain(t, "asset audit", c.get("/assets/"+a2.ID+"?tab=audit", "panel", 200), "updated", "Crane 2")
+
+			// Archive the customer: the picker does not list it, but finds it by name, with its badge.
+			if _, err := st.s.SetCustomerArchived(ctx, st.admin, cu.ID, 0, true); err != nil {
+				t.Fatal(err)
+			}
+			if body = c.get("/pick/customers?field=owner_customer_id&none=Nobody", "opts-owner_customer_id", 200); strings.Contains(body, "Kran AG") {
+				t.Error("the picker lists an archived customer without a search")
+			}
+			mustContain(t, "picker search", c.get("/pick/customers?field=owner_customer_id&pick=kran", "opts-owner_customer_id", 200),
+				"Kran AG", "badge-archived", `data-pick="`+cu.ID+`"`)
+			mustContain(t, "location picker", c.get("/pick/locations?field=location_id&pick=site", "opts-location_id", 200), "Kran Site North")
+			c.get("/pick/users?field=x", "opts-x", 404)
+			c.get("/pick/customers?field=a%20b", "opts-x", 422)
+
+			// Archive and unarchive an asset from its window; the list filters follow.
+			c.post("/assets/"+a2.ID+"/archive", url.Values{"version": {"2"}}, "panel", 200)
+			if body = c.get("/assets", "results", 200); strings.Contains(body, "Crane 2") {
+				t.Error("an archived asset is in the active list")
+			}
+			mustContain(t, "archived assets", c.get("/assets?status=archived", "results", 200), "Crane 2", "badge-archived")
+			c.post("/assets/"+a2.ID+"/unarchive", url.Values{"version": {"3"}}, "panel", 200)
+			c.post("/locations/"+loc.ID+"/archive", url.Values{"version": {"1"}}, "panel", 200)
+
+			// Bad filters are field errors; a full-page window renders over its list.
+			c.get("/assets?sort=bogus", "", 422)
+			c.get("/locations?type=dealer", "", 422)
+			mustContain(t, "full page window", c.get("/locations/"+loc.ID+"?status=all", "", 200), `id="location-panel"`, "Kran Site North")
+			c.get("/assets/"+loc.ID, "", 404)
+			c.get("/assets/"+a2.ID+"?tab=contacts", "", 422)
+		})
+	}
+}

@@ -42,6 +42,15 @@ var funcs = template.FuncMap{
 		return *p
 	},
 	"contactKind": contactKindLabel,
+	"actionPast":  actionPast,
+	"objectType":  objectTypeLabel,
+	"openLink":    func(url, name string) map[string]string { return map[string]string{"URL": url, "Name": name} },
+	"fnum":        func(x *float64) string { return fmtNum(x) },
+	"inum":        func(x *int) string { return fmtNum(x) },
+	"picker": func(p pickerView, errs []steward.FieldError) pickerView {
+		p.Error = fieldErrors(errs, p.Name)
+		return p
+	},
 	"selectField": func(name, label string, opts []option, errs []steward.FieldError) selectView {
 		return selectView{Name: name, Label: label, Options: opts, Error: fieldErrors(errs, name)}
 	},
@@ -222,3 +231,19 @@ func fieldLabel(f string) string {
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// actionPast is an audit action in the past tense: "archive" → "archived".
+func actionPast(action string) string {
+	if strings.HasSuffix(action, "e") {
+		return action + "d"
+	}
+	return action + "ed"
+}
+
+// objectTypeLabel is an audit object type in words.
+func objectTypeLabel(t string) string {
+	if t == steward.ObjectAPIKey {
+		return "API key"
+	}
+	return strings.ReplaceAll(t, "_", " ")
+}

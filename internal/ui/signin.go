@@ -88,8 +88,6 @@ func (u *UI) home(w http.ResponseWriter, r *http.Request) {
 
 // comingPages are the sections whose screens come next (issue 11).
 var comingPages = []navItem{
-	{"assets", "Assets", "/assets"},
-	{"locations", "Locations", "/locations"},
 	{"audit", "Audit log", "/audit"},
 	{"api-keys", "API keys", "/api-keys"},
 }

@@ -136,6 +136,18 @@ func New(svc steward.Service, logger *slog.Logger, opts Options) *UI {
 	mux.Handle("POST /contacts/{id}", u.auth(u.contactUpdate))
 	mux.Handle("POST /contacts/{id}/archive", u.auth(u.contactArchive(true)))
 	mux.Handle("POST /contacts/{id}/unarchive", u.auth(u.contactArchive(false)))
+	for _, k := range []*fleetKind{locationsKind, assetsKind} {
+		p := "/" + k.Key
+		mux.Handle("GET "+p, u.auth(u.fleetList(k)))
+		mux.Handle("GET "+p+"/new", u.auth(u.fleetNew(k)))
+		mux.Handle("POST "+p, u.auth(u.fleetSave(k)))
+		mux.Handle("GET "+p+"/{id}", u.auth(u.fleetObject(k)))
+		mux.Handle("GET "+p+"/{id}/edit", u.auth(u.fleetEdit(k)))
+		mux.Handle("POST "+p+"/{id}", u.auth(u.fleetSave(k)))
+		mux.Handle("POST "+p+"/{id}/archive", u.auth(u.fleetArchive(k, true)))
+		mux.Handle("POST "+p+"/{id}/unarchive", u.auth(u.fleetArchive(k, false)))
+	}
+	mux.Handle("GET /pick/{kind}", u.auth(u.pick))
 	for _, c := range comingPages {
 		mux.Handle("GET "+c.Path, u.auth(u.coming))
 	}
