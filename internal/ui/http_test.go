@@ -2,12 +2,15 @@ package ui_test
 
 import (
 	"context"
+	"database/sql"
+	"encoding/csv"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/steward-fleet/steward/internal/steward"
 	"github.com/steward-fleet/steward/internal/store/storetest"
@@ -228,6 +231,143 @@ func TestLocationsAndAssets(t *testing.T) {
 			mustContain(t, "full page window", c.get("/locations/"+loc.ID+"?status=all", "", 200), `id="location-panel"`, "Kran Site North")
 			c.get("/assets/"+loc.ID, "", 404)
 			c.get("/assets/"+a2.ID+"?tab=contacts", "", 422)
+		})
+	}
+}
+
+// addUser adds a user of role to another organization (the store creates Admins only; the
+// role is lowered in the database) and returns a client signed in as them.
+func addUser(t *testing.T, st *site, role steward.Role) *client {
+	t.Helper()
+	email := string(role) + "@example.com"
+	if _, _, err := st.s.CreateOrganization(context.Background(), steward.Organization{Name: "Other " + string(role), Country: "DE",
+		Email: email, AdminName: "Someone", Password: st.password}); err != nil {
+		t.Fatal(err)
+	}
+	driver, dsn, query := "sqlite", "file:"+st.dsn, "UPDATE users SET role = ? WHERE email = ?"
+	if st.engine == "postgres" {
+		driver, dsn, query = "pgx", st.dsn, "UPDATE users SET role = $1 WHERE email = $2"
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(query, string(role), email); err != nil {
+		t.Fatal(err)
+	}
+	return newClient(t, st, email, st.password)
+}
+
+// TestAuditAndAPIKeys: the audit log page with its filters and CSV export through the
+// session, and the API keys page, for Admins only.
+func TestAuditAndAPIKeys(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			st := startSite(t, engine)
+			c := newClient(t, st, st.email, st.password)
+			ctx := context.Background()
+			cu, err := st.s.CreateCustomer(ctx, st.admin, steward.CustomerFields{Name: "=Hostile \"Quote\" Co"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.post("/customers/"+cu.ID, url.Values{"name": {"Renamed Co"}, "version": {"1"}}, "dialog-body", 200)
+
+			body := c.get("/audit", "", 200)
+			mustContain(t, "audit page", body, "Renamed Co", "Ada Lovelace", "updated", `href="/audit.csv"`, "<time datetime=")
+			body = c.get("/audit?action=update&object_type=customer&source=web", "results", 200)
+			mustContain(t, "filtered audit", body, "Renamed Co", `hx-swap-oob="true"`, "/audit.csv?action=update")
+			if strings.Contains(body, "created") {
+				t.Error("the action filter let a create through")
+			}
+			body = c.get("/audit?object_id="+cu.ID+"&object_name=Renamed+Co", "", 200)
+			mustContain(t, "object chip", body, "Object: Renamed Co")
+			today := time.Now().UTC().Format("2006-01-02")
+			mustContain(t, "date range", c.get("/audit?from="+today+"&to="+today, "results", 200), "Renamed Co")
+			if body = c.get("/audit?to=2001-01-01", "results", 200); strings.Contains(body, "Renamed Co") {
+				t.Error("the date filter let a later event through")
+			}
+			c.get("/audit?from=yesterday", "", 422)
+			c.get("/audit?source=carrier-pigeon", "", 422)
+			c.get("/audit?from=2025-02-02&to=2025-01-01", "", 422)
+
+			res, csvBody := c.do("GET", "/audit.csv?object_type=customer", nil, "")
+			if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") ||
+				!strings.Contains(res.Header.Get("Content-Disposition"), "audit.csv") {
+				t.Fatalf("audit.csv: %d %v", res.StatusCode, res.Header)
+			}
+			rows, err := csv.NewReader(strings.NewReader(csvBody)).ReadAll()
+			if err != nil || len(rows) != 3 || rows[0][0] != "id" || len(rows[0]) != 15 {
+				t.Fatalf("audit.csv rows = %q, %v", rows, err)
+			}
+			if !strings.Contains(csvBody, `'=Hostile`) {
+				t.Errorf("a formula-like cell is not neutralised:\n%s", csvBody)
+			}
+			// The export answers what the API's does, column for column.
+			key, err := st.s.CreateAPIKeyForEmail(ctx, st.email, steward.APIKeyFields{Name: "csv"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			req, _ := http.NewRequest("GET", st.base+"/api/v1/audit.csv?object_type=customer", nil)
+			req.Header.Set("Authorization", "Bearer "+key.Key)
+			ares, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			apiBody, _ := io.ReadAll(ares.Body)
+			ares.Body.Close()
+			if string(apiBody) != csvBody {
+				t.Errorf("the UI's export differs from the API's:\nui:  %s\napi: %s", csvBody, apiBody)
+			}
+
+			// API keys: create (the secret once), list, revoke.
+			body = c.get("/api-keys", "", 200)
+			mustContain(t, "keys page", body, `id="add-apikey"`, "csv")
+			mustContain(t, "key dialog", c.get("/api-keys/new", "dialog-body", 200), `id="save-apikey"`, "Fleet admin")
+			_, body = c.post("/api-keys", url.Values{"name": {""}}, "dialog-body", 422)
+			mustContain(t, "key name error", body, `id="e-name"`)
+			_, body = c.post("/api-keys", url.Values{"name": {"Old"}, "expires_at": {"2001-01-01"}}, "dialog-body", 422)
+			mustContain(t, "key expiry error", body, `id="e-expires_at"`)
+			res, body = c.post("/api-keys", url.Values{"name": {"Nightly sync"}, "role": {"user"}}, "dialog-body", 200)
+			if res.Header.Get("HX-Retarget") != "#keys" {
+				t.Errorf("created key retarget %q", res.Header.Get("HX-Retarget"))
+			}
+			mustContain(t, "created key", body, `id="new-key"`, "shown only this once", "Nightly sync", `data-copy="#new-key"`)
+			keys, err := st.s.APIKeys(ctx, st.admin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var created steward.APIKey
+			for _, k := range keys {
+				if k.Name == "Nightly sync" {
+					created = k
+				}
+			}
+			if created.ID == "" || created.Role != steward.RoleUser || !strings.Contains(body, created.Prefix) {
+				t.Fatalf("created key %+v", created)
+			}
+			if body = c.get("/api-keys", "", 200); strings.Contains(body, `id="new-key"`) {
+				t.Error("the secret is shown again")
+			}
+			_, body = c.post("/api-keys/"+created.ID+"/revoke", url.Values{}, "keys", 200)
+			mustContain(t, "revoked key", body, "Revoked")
+			c.post("/api-keys/"+created.ID+"/revoke", url.Values{}, "keys", 200) // revoking twice is harmless
+			c.post("/api-keys/nope/revoke", url.Values{}, "keys", 404)
+
+			// Others do not see the links and are refused.
+			for _, role := range []steward.Role{steward.RoleFleetAdmin, steward.RoleUser} {
+				o := addUser(t, st, role)
+				body = o.get("/customers", "", 200)
+				if strings.Contains(body, `href="/audit"`) || strings.Contains(body, `href="/api-keys"`) {
+					t.Errorf("%s sees the admin links", role)
+				}
+				o.get("/audit", "", 403)
+				o.get("/audit.csv", "", 403)
+				o.get("/api-keys", "", 403)
+				o.get("/api-keys/new", "dialog-body", 403)
+				o.post("/api-keys", url.Values{"name": {"x"}}, "dialog-body", 403)
+				o.post("/api-keys/"+created.ID+"/revoke", url.Values{}, "keys", 403)
+			}
 		})
 	}
 }

@@ -43,6 +43,10 @@ var funcs = template.FuncMap{
 	},
 	"contactKind": contactKindLabel,
 	"actionPast":  actionPast,
+	"objectURL":   objectURL,
+	"role":        roleLabel,
+	"rfc3339p":    func(t *steward.Timestamp) string { return t.UTC().Format(time.RFC3339) },
+	"utcp":        func(t *steward.Timestamp) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 	"objectType":  objectTypeLabel,
 	"openLink":    func(url, name string) map[string]string { return map[string]string{"URL": url, "Name": name} },
 	"fnum":        func(x *float64) string { return fmtNum(x) },
@@ -111,22 +115,28 @@ type pageView struct {
 
 type navItem struct {
 	Key, Label, Path string
+	Admin            bool // shown to Admins only
 }
 
 // navigation is the header's menu, in order.
 var navigation = []navItem{
-	{"customers", "Customers", "/customers"},
-	{"assets", "Assets", "/assets"},
-	{"locations", "Locations", "/locations"},
-	{"audit", "Audit log", "/audit"},
-	{"api-keys", "API keys", "/api-keys"},
+	{"customers", "Customers", "/customers", false},
+	{"assets", "Assets", "/assets", false},
+	{"locations", "Locations", "/locations", false},
+	{"audit", "Audit log", "/audit", true},
+	{"api-keys", "API keys", "/api-keys", true},
 }
 
 // page renders a full page: the layout with the page's main template.
 func (u *UI) page(w http.ResponseWriter, r *http.Request, status int, name, title, nav string, body any) {
-	v := pageView{Title: title, Nav: nav, Body: body, RequestID: requestID(w), Nav_: navigation}
+	v := pageView{Title: title, Nav: nav, Body: body, RequestID: requestID(w)}
 	if a, ok := r.Context().Value(actorKey).(*steward.Actor); ok {
 		v.SignedIn, v.User, v.Role = true, a.Name, a.Role
+		for _, n := range navigation {
+			if !n.Admin || a.Can(steward.PermAdminister) {
+				v.Nav_ = append(v.Nav_, n)
+			}
+		}
 		if acc, err := u.svc.Account(r.Context(), a); err == nil {
 			v.Account = acc.Name
 		}

@@ -148,9 +148,12 @@ func New(svc steward.Service, logger *slog.Logger, opts Options) *UI {
 		mux.Handle("POST "+p+"/{id}/unarchive", u.auth(u.fleetArchive(k, false)))
 	}
 	mux.Handle("GET /pick/{kind}", u.auth(u.pick))
-	for _, c := range comingPages {
-		mux.Handle("GET "+c.Path, u.auth(u.coming))
-	}
+	mux.Handle("GET /audit", u.auth(u.audit))
+	mux.Handle("GET /api-keys", u.auth(u.apiKeys))
+	mux.Handle("GET /api-keys/new", u.auth(u.apiKeyNew))
+	mux.Handle("POST /api-keys", u.auth(u.apiKeyCreate))
+	mux.Handle("POST /api-keys/{id}/revoke", u.auth(u.apiKeyRevoke))
+	mux.Handle("GET /audit.csv", u.auth(u.auditCSV))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, steward.NotFound("page"))
 	})

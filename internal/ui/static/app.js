@@ -52,11 +52,28 @@
   document.addEventListener("click", function (e) {
     var c = e.target.closest("[data-close-dialog]");
     if (c) { var d = c.closest("dialog"); if (d) d.close(); return; }
+    var cp = e.target.closest("[data-copy]");
+    if (cp) { copy(cp); return; }
     var pk = e.target.closest("[data-pick]");
     if (pk) { pick(pk); return; }
     var x = e.target.closest("[data-dismiss]");
     if (x) { var m = x.closest(".flash"); if (m) m.remove(); }
   });
+
+  // The copy button of a new API key's secret.
+  function copy(b) {
+    var src = document.querySelector(b.getAttribute("data-copy"));
+    if (!src) return;
+    var label = b.querySelector("span") || b;
+    var done = function () { label.textContent = "Copied"; };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(src.textContent).then(done, function () { select(src); label.textContent = "Press Ctrl+C"; });
+    } else { select(src); label.textContent = "Press Ctrl+C"; }
+  }
+  function select(el) {
+    var r = document.createRange(); r.selectNodeContents(el);
+    var s = window.getSelection(); s.removeAllRanges(); s.addRange(r);
+  }
 
   // A picker's choice: the hidden input takes its id, the line above the search its name.
   function pick(b) {
@@ -103,6 +120,13 @@
     var d = dialog();
     if (d && d.open && e.target === d) d.close();
   });
+
+  // The viewer's time zone, for the dates the audit log's filters take (times are shown in
+  // it by localTimes already).
+  try {
+    var tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (tz) document.cookie = "tz=" + encodeURIComponent(tz) + "; path=/; max-age=31536000; SameSite=Lax";
+  } catch (err) { /* an old browser: dates are UTC days */ }
 
   localTimes(document);
 })();
