@@ -89,15 +89,24 @@ func newTab(t *testing.T) context.Context {
 // fresh database.
 type site struct {
 	base, email, password string
+	engine, dsn           string
 	s                     *store.Store
 	admin                 *steward.Actor
 }
 
 func startSite(t *testing.T, engine string) *site {
 	t.Helper()
-	s := storetest.Open(t, engine)
+	dsn := storetest.DSN(t, engine)
 	ctx := context.Background()
-	st := &site{s: s, email: "ada@example.com", password: "correct horse battery"}
+	s, err := store.Open(ctx, dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st := &site{s: s, engine: engine, dsn: dsn, email: "ada@example.com", password: "correct horse battery"}
 	if _, _, err := s.CreateOrganization(ctx, steward.Organization{Name: "Acme Rentals", Country: "DE",
 		Email: st.email, AdminName: "Ada Lovelace", Password: st.password}); err != nil {
 		t.Fatal(err)

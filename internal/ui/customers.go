@@ -17,6 +17,11 @@ type listFilters struct {
 
 // parseFilters reads the filters of a query; each bad value is a field error naming it.
 func parseFilters(q url.Values) (listFilters, error) {
+	return parseFiltersWith(q, func(f listFilters, v *steward.Violations) { f.filter().Check(v) })
+}
+
+// parseFiltersWith reads the filters of a query, checked by check (the list's own filter).
+func parseFiltersWith(q url.Values, check func(listFilters, *steward.Violations)) (listFilters, error) {
 	f := listFilters{Q: strings.TrimSpace(q.Get("q")), Type: q.Get("type"), Status: q.Get("status"),
 		Sort: q.Get("sort"), Cursor: q.Get("cursor")}
 	var v steward.Violations
@@ -28,7 +33,7 @@ func parseFilters(q url.Values) (listFilters, error) {
 	if !steward.IsCleanText(f.Cursor) || len(f.Cursor) > 1000 {
 		v.Add("cursor", "is not a cursor this list gave; start again from the first page")
 	}
-	f.filter().Check(&v)
+	check(f, &v)
 	return f, v.Err()
 }
 
@@ -62,11 +67,16 @@ func (f listFilters) url(path string) string {
 // filtersOfCurrentURL reads the list filters of the page htmx was on (HX-Current-URL), so that
 // a dialog's result can keep them; bad or foreign values are dropped.
 func filtersOfCurrentURL(r *http.Request) listFilters {
+	return currentFilters(r, func(f listFilters, v *steward.Violations) { f.filter().Check(v) })
+}
+
+// currentFilters is filtersOfCurrentURL for any list, checked by check.
+func currentFilters(r *http.Request, check func(listFilters, *steward.Violations)) listFilters {
 	cu, err := url.Parse(r.Header.Get("HX-Current-URL"))
 	if err != nil {
 		return listFilters{}
 	}
-	f, err := parseFilters(cu.Query())
+	f, err := parseFiltersWith(cu.Query(), check)
 	if err != nil {
 		return listFilters{}
 	}
@@ -207,6 +217,9 @@ type panelView struct {
 	Contacts  []steward.Contact
 	Events    []steward.AuditEvent
 	More      bool // the tab shows only its first page
+	// ArchivedContacts: the Contacts tab shows the archived ones (?contacts=archived).
+	ArchivedContacts bool
+	ContactsURL      string // the Contacts tab's URL (the archived ones: + "&contacts=archived")
 }
 
 func (u *UI) panelView(r *http.Request, a *steward.Actor, id, tab string, f listFilters) (*panelView, error) {
@@ -236,6 +249,9 @@ func (u *UI) panelView(r *http.Request, a *steward.Actor, id, tab string, f list
 			tu += "&" + q
 		}
 		p.Tabs = append(p.Tabs, tabView{Key: t.key, Label: t.label, URL: tu, Count: counts[t.key], Active: t.key == tab})
+		if t.key == "contacts" {
+			p.ContactsURL = tu
+		}
 	}
 	ctx := r.Context()
 	lp := steward.ListParams{Limit: 50}
@@ -259,7 +275,13 @@ func (u *UI) panelView(r *http.Request, a *steward.Actor, id, tab string, f list
 		}
 		p.Assets, p.More = pg.Data, pg.NextCursor != nil
 	case "contacts":
-		pg, err := u.svc.Contacts(ctx, a, steward.ContactFilter{ListParams: lp, CustomerID: c.ID})
+		p.ArchivedContacts = r.URL.Query().Get("contacts") == "archived"
+		clp := lp
+		clp.Sort = "name"
+		if p.ArchivedContacts {
+			clp.Status = steward.StatusArchived
+		}
+		pg, err := u.svc.Contacts(ctx, a, steward.ContactFilter{ListParams: clp, CustomerID: c.ID})
 		if err != nil {
 			return nil, err
 		}
@@ -305,6 +327,7 @@ func (u *UI) customer(w http.ResponseWriter, r *http.Request) {
 
 // formView is the add or edit dialog.
 type formView struct {
+	Kind                  string // which form: customer, contact, location, asset, apikey
 	Title, Action, Submit string
 	ID                    string
 	Version               int64
@@ -312,10 +335,17 @@ type formView struct {
 	Types                 []option
 	Errors                []steward.FieldError
 	Message               string
+	Contact               steward.ContactFields
+	Kinds                 []option
+	Location              steward.LocationFields
+	Asset                 steward.AssetFields
+	Raw                   map[string]string // numbers as typed, shown again when they do not parse
+	Pickers               map[string]pickerView
+	Roles                 []option
 }
 
 func newFormView(title, action, submit string, f steward.CustomerFields) *formView {
-	v := &formView{Title: title, Action: action, Submit: submit, F: f}
+	v := &formView{Kind: "customer", Title: title, Action: action, Submit: submit, F: f}
 	for _, t := range steward.CustomerType("").Values() {
 		v.Types = append(v.Types, option{string(t), customerTypeLabel(t), f.Type == t || (f.Type == "" && t == steward.CustomerOther)})
 	}
@@ -325,10 +355,12 @@ func newFormView(title, action, submit string, f steward.CustomerFields) *formVi
 // dialog renders a dialog: alone for htmx, else on a page of its own (no script needed).
 func (u *UI) dialog(w http.ResponseWriter, r *http.Request, status int, v *formView) {
 	if isHTMX(r) {
-		u.render(w, r, status, "customer_form", v)
+		u.render(w, r, status, v.Kind+"_form", v)
 		return
 	}
-	u.page(w, r, status, "form", v.Title, "customers", v)
+	nav := map[string]string{"customer": "customers", "contact": "customers", "location": "locations",
+		"asset": "assets", "apikey": "api-keys"}[v.Kind]
+	u.page(w, r, status, "form", v.Title, nav, v)
 }
 
 func (u *UI) customerNew(w http.ResponseWriter, r *http.Request) {

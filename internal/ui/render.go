@@ -41,10 +41,33 @@ var funcs = template.FuncMap{
 		}
 		return *p
 	},
+	"contactKind": contactKindLabel,
+	"actionPast":  actionPast,
+	"objectURL":   objectURL,
+	"role":        roleLabel,
+	"rfc3339p":    func(t *steward.Timestamp) string { return t.UTC().Format(time.RFC3339) },
+	"utcp":        func(t *steward.Timestamp) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"objectType":  objectTypeLabel,
+	"openLink":    func(url, name string) map[string]string { return map[string]string{"URL": url, "Name": name} },
+	"fnum":        func(x *float64) string { return fmtNum(x) },
+	"inum":        func(x *int) string { return fmtNum(x) },
+	"picker": func(p pickerView, errs []steward.FieldError) pickerView {
+		p.Error = fieldErrors(errs, p.Name)
+		return p
+	},
+	"selectField": func(name, label string, opts []option, errs []steward.FieldError) selectView {
+		return selectView{Name: name, Label: label, Options: opts, Error: fieldErrors(errs, name)}
+	},
 	"field": func(name, label, value, typ string, required bool, errs []steward.FieldError) fieldView {
 		return fieldView{Name: name, Label: label, Value: value, Type: typ, Required: required,
 			Error: fieldErrors(errs, name)}
 	},
+}
+
+// selectView is one select of a form with its error.
+type selectView struct {
+	Name, Label, Error string
+	Options            []option
 }
 
 // fieldView is one input of a form with its error.
@@ -92,22 +115,28 @@ type pageView struct {
 
 type navItem struct {
 	Key, Label, Path string
+	Admin            bool // shown to Admins only
 }
 
 // navigation is the header's menu, in order.
 var navigation = []navItem{
-	{"customers", "Customers", "/customers"},
-	{"assets", "Assets", "/assets"},
-	{"locations", "Locations", "/locations"},
-	{"audit", "Audit log", "/audit"},
-	{"api-keys", "API keys", "/api-keys"},
+	{"customers", "Customers", "/customers", false},
+	{"assets", "Assets", "/assets", false},
+	{"locations", "Locations", "/locations", false},
+	{"audit", "Audit log", "/audit", true},
+	{"api-keys", "API keys", "/api-keys", true},
 }
 
 // page renders a full page: the layout with the page's main template.
 func (u *UI) page(w http.ResponseWriter, r *http.Request, status int, name, title, nav string, body any) {
-	v := pageView{Title: title, Nav: nav, Body: body, RequestID: requestID(w), Nav_: navigation}
+	v := pageView{Title: title, Nav: nav, Body: body, RequestID: requestID(w)}
 	if a, ok := r.Context().Value(actorKey).(*steward.Actor); ok {
 		v.SignedIn, v.User, v.Role = true, a.Name, a.Role
+		for _, n := range navigation {
+			if !n.Admin || a.Can(steward.PermAdminister) {
+				v.Nav_ = append(v.Nav_, n)
+			}
+		}
 		if acc, err := u.svc.Account(r.Context(), a); err == nil {
 			v.Account = acc.Name
 		}
@@ -212,3 +241,19 @@ func fieldLabel(f string) string {
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// actionPast is an audit action in the past tense: "archive" → "archived".
+func actionPast(action string) string {
+	if strings.HasSuffix(action, "e") {
+		return action + "d"
+	}
+	return action + "ed"
+}
+
+// objectTypeLabel is an audit object type in words.
+func objectTypeLabel(t string) string {
+	if t == steward.ObjectAPIKey {
+		return "API key"
+	}
+	return strings.ReplaceAll(t, "_", " ")
+}

@@ -85,21 +85,3 @@ func (u *UI) signOut(w http.ResponseWriter, r *http.Request) {
 func (u *UI) home(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/customers", http.StatusSeeOther)
 }
-
-// comingPages are the sections whose screens come next (issue 11).
-var comingPages = []navItem{
-	{"assets", "Assets", "/assets"},
-	{"locations", "Locations", "/locations"},
-	{"audit", "Audit log", "/audit"},
-	{"api-keys", "API keys", "/api-keys"},
-}
-
-func (u *UI) coming(w http.ResponseWriter, r *http.Request) {
-	for _, c := range comingPages {
-		if c.Path == r.URL.Path {
-			u.page(w, r, http.StatusOK, "coming", c.Label, c.Key, c)
-			return
-		}
-	}
-	u.fail(w, r, steward.NotFound("page"))
-}

@@ -133,9 +133,30 @@ func New(svc steward.Service, logger *slog.Logger, opts Options) *UI {
 	mux.Handle("POST /customers/{id}", u.auth(u.customerUpdate))
 	mux.Handle("POST /customers/{id}/archive", u.auth(u.customerArchive(true)))
 	mux.Handle("POST /customers/{id}/unarchive", u.auth(u.customerArchive(false)))
-	for _, c := range comingPages {
-		mux.Handle("GET "+c.Path, u.auth(u.coming))
+	mux.Handle("GET /customers/{id}/contacts/new", u.auth(u.contactNew))
+	mux.Handle("POST /customers/{id}/contacts", u.auth(u.contactCreate))
+	mux.Handle("GET /contacts/{id}/edit", u.auth(u.contactEdit))
+	mux.Handle("POST /contacts/{id}", u.auth(u.contactUpdate))
+	mux.Handle("POST /contacts/{id}/archive", u.auth(u.contactArchive(true)))
+	mux.Handle("POST /contacts/{id}/unarchive", u.auth(u.contactArchive(false)))
+	for _, k := range []*fleetKind{locationsKind, assetsKind} {
+		p := "/" + k.Key
+		mux.Handle("GET "+p, u.auth(u.fleetList(k)))
+		mux.Handle("GET "+p+"/new", u.auth(u.fleetNew(k)))
+		mux.Handle("POST "+p, u.auth(u.fleetSave(k)))
+		mux.Handle("GET "+p+"/{id}", u.auth(u.fleetObject(k)))
+		mux.Handle("GET "+p+"/{id}/edit", u.auth(u.fleetEdit(k)))
+		mux.Handle("POST "+p+"/{id}", u.auth(u.fleetSave(k)))
+		mux.Handle("POST "+p+"/{id}/archive", u.auth(u.fleetArchive(k, true)))
+		mux.Handle("POST "+p+"/{id}/unarchive", u.auth(u.fleetArchive(k, false)))
 	}
+	mux.Handle("GET /pick/{kind}", u.auth(u.pick))
+	mux.Handle("GET /audit", u.auth(u.audit))
+	mux.Handle("GET /api-keys", u.auth(u.apiKeys))
+	mux.Handle("GET /api-keys/new", u.auth(u.apiKeyNew))
+	mux.Handle("POST /api-keys", u.auth(u.apiKeyCreate))
+	mux.Handle("POST /api-keys/{id}/revoke", u.auth(u.apiKeyRevoke))
+	mux.Handle("GET /audit.csv", u.auth(u.auditCSV))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, steward.NotFound("page"))
 	})

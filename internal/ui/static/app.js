@@ -52,8 +52,67 @@
   document.addEventListener("click", function (e) {
     var c = e.target.closest("[data-close-dialog]");
     if (c) { var d = c.closest("dialog"); if (d) d.close(); return; }
+    var cp = e.target.closest("[data-copy]");
+    if (cp) { copy(cp); return; }
+    var pk = e.target.closest("[data-pick]");
+    if (pk) { pick(pk); return; }
     var x = e.target.closest("[data-dismiss]");
     if (x) { var m = x.closest(".flash"); if (m) m.remove(); }
+  });
+
+  // The copy button of a new API key's secret.
+  function copy(b) {
+    var src = document.querySelector(b.getAttribute("data-copy"));
+    if (!src) return;
+    var label = b.querySelector("span") || b;
+    var done = function () { label.textContent = "Copied"; };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(src.textContent).then(done, function () { select(src); label.textContent = "Press Ctrl+C"; });
+    } else { select(src); label.textContent = "Press Ctrl+C"; }
+  }
+  function select(el) {
+    var r = document.createRange(); r.selectNodeContents(el);
+    var s = window.getSelection(); s.removeAllRanges(); s.addRange(r);
+  }
+
+  // A picker's choice: the hidden input takes its id, the line above the search its name.
+  function pick(b) {
+    var box = b.closest("[data-picker]");
+    if (!box) return;
+    box.querySelector("[data-pick-value]").value = b.getAttribute("data-pick");
+    var chosen = box.querySelector("[data-pick-chosen]");
+    chosen.textContent = "";
+    var name = document.createElement("span");
+    name.textContent = b.getAttribute("data-pick-name");
+    if (!b.getAttribute("data-pick")) name.className = "muted";
+    chosen.appendChild(name);
+    if (b.hasAttribute("data-pick-archived")) {
+      var badge = document.createElement("span");
+      badge.className = "badge badge-archived";
+      badge.textContent = "Archived";
+      chosen.appendChild(document.createTextNode(" "));
+      chosen.appendChild(badge);
+    }
+    var s = box.querySelector("input[type=search]");
+    box.querySelector(".picker-options").textContent = "";
+    if (s) { s.value = ""; s.focus(); }
+  }
+
+  // Enter in a picker's search does not submit the dialog; Arrow keys walk its choices.
+  document.addEventListener("keydown", function (e) {
+    var box = e.target.closest && e.target.closest("[data-picker]");
+    if (!box) return;
+    var opts = [].slice.call(box.querySelectorAll("[data-pick]"));
+    if (e.key === "Enter" && e.target.matches("input[type=search]")) {
+      e.preventDefault();
+      if (opts.length === 1 || (opts.length > 1 && !e.target.value)) return;
+      if (opts.length) opts[0].focus();
+    } else if ((e.key === "ArrowDown" || e.key === "ArrowUp") && opts.length) {
+      e.preventDefault();
+      var i = opts.indexOf(document.activeElement);
+      i = e.key === "ArrowDown" ? Math.min(i + 1, opts.length - 1) : i - 1;
+      if (i < 0) box.querySelector("input[type=search]").focus(); else opts[i].focus();
+    }
   });
 
   // A click on the dialog's backdrop closes it, as Escape does.
@@ -61,6 +120,13 @@
     var d = dialog();
     if (d && d.open && e.target === d) d.close();
   });
+
+  // The viewer's time zone, for the dates the audit log's filters take (times are shown in
+  // it by localTimes already).
+  try {
+    var tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (tz) document.cookie = "tz=" + encodeURIComponent(tz) + "; path=/; max-age=31536000; SameSite=Lax";
+  } catch (err) { /* an old browser: dates are UTC days */ }
 
   localTimes(document);
 })();

@@ -1,0 +1,194 @@
+package ui
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/steward-fleet/steward/internal/steward"
+)
+
+// Contacts live inside the customer window's Contacts tab: added, edited and archived there,
+// each change answered with the window again, on that tab.
+
+var contactKindLabels = map[steward.ContactKind]string{
+	steward.ContactPerson: "Person", steward.ContactDepartment: "Department", steward.ContactCallCentre: "Call centre",
+}
+
+func contactKindLabel(k steward.ContactKind) string {
+	if l, ok := contactKindLabels[k]; ok {
+		return l
+	}
+	return string(k)
+}
+
+func newContactForm(title, action, submit string, f steward.ContactFields) *formView {
+	v := &formView{Kind: "contact", Title: title, Action: action, Submit: submit, Contact: f}
+	for _, k := range steward.ContactKind("").Values() {
+		v.Kinds = append(v.Kinds, option{string(k), contactKindLabel(k), f.Kind == k || (f.Kind == "" && k == steward.ContactPerson)})
+	}
+	return v
+}
+
+// readForm parses a dialog's body (at most maxFormBytes) and its version field.
+func readForm(w http.ResponseWriter, r *http.Request) (url.Values, int64, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		return nil, 0, steward.Errorf(steward.EBADREQUEST, "the form could not be read")
+	}
+	var version int64
+	if s := r.PostForm.Get("version"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 1 {
+			return r.PostForm, 0, steward.Invalid("version", "must be the version the form was opened with")
+		}
+		version = n
+	}
+	return r.PostForm, version, nil
+}
+
+func readContactForm(p url.Values) steward.ContactFields {
+	return steward.ContactFields{Name: p.Get("name"), Kind: steward.ContactKind(p.Get("kind")), Email: p.Get("email"),
+		Phone: p.Get("phone"), Title: p.Get("title"), ExternalRef: p.Get("external_ref")}
+}
+
+// pathID is the request's {id}, or a not-found error naming kind.
+func pathID(r *http.Request, kind string) (string, error) {
+	id := r.PathValue("id")
+	if !steward.IsID(id) {
+		return "", steward.NotFound(kind)
+	}
+	return id, nil
+}
+
+func (u *UI) contactNew(w http.ResponseWriter, r *http.Request) {
+	a := actorOf(r)
+	id, err := pathID(r, "customer")
+	if err == nil {
+		err = a.Require(steward.PermWriteFleet)
+	}
+	var c *steward.Customer
+	if err == nil {
+		c, err = u.svc.Customer(r.Context(), a, id)
+	}
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	u.dialog(w, r, http.StatusOK, newContactForm("Add a contact to "+c.Name, "/customers/"+url.PathEscape(c.ID)+"/contacts", "Add", steward.ContactFields{}))
+}
+
+func (u *UI) contactCreate(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "customer")
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	p, _, err := readForm(w, r)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	f := readContactForm(p)
+	c, err := u.svc.CreateContact(r.Context(), actorOf(r), id, f)
+	if err != nil {
+		u.formFailed(w, r, newContactForm("Add a contact", "/customers/"+url.PathEscape(id)+"/contacts", "Add", f), err)
+		return
+	}
+	u.contactSaved(w, r, c)
+}
+
+func (u *UI) contactEdit(w http.ResponseWriter, r *http.Request) {
+	a := actorOf(r)
+	id, err := pathID(r, "contact")
+	if err == nil {
+		err = a.Require(steward.PermWriteFleet)
+	}
+	var c *steward.Contact
+	if err == nil {
+		c, err = u.svc.Contact(r.Context(), a, id)
+	}
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	v := newContactForm("Edit contact", "/contacts/"+url.PathEscape(c.ID), "Save", c.ContactFields)
+	v.ID, v.Version = c.ID, c.Version
+	u.dialog(w, r, http.StatusOK, v)
+}
+
+func (u *UI) contactUpdate(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "contact")
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	p, version, err := readForm(w, r)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	f := readContactForm(p)
+	c, err := u.svc.UpdateContact(r.Context(), actorOf(r), id, version, func(cf *steward.ContactFields) error {
+		*cf = f
+		return nil
+	})
+	if steward.ErrorCode(err) == steward.EPRECONDITION {
+		err = changedMeanwhile("contact")
+	}
+	if err != nil {
+		v := newContactForm("Edit contact", "/contacts/"+url.PathEscape(id), "Save", f)
+		v.ID, v.Version = id, version
+		u.formFailed(w, r, v, err)
+		return
+	}
+	u.contactSaved(w, r, c)
+}
+
+func (u *UI) contactArchive(archived bool) func(http.ResponseWriter, *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "contact")
+		if err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		_, version, err := readForm(w, r)
+		if err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		c, err := u.svc.SetContactArchived(r.Context(), actorOf(r), id, version, archived)
+		if steward.ErrorCode(err) == steward.EPRECONDITION {
+			err = steward.Errorf(steward.EPRECONDITION, "Someone else changed this contact meanwhile. Reload the tab and try again.")
+		}
+		if err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		u.contactSaved(w, r, c)
+	}
+}
+
+// changedMeanwhile is the message of a stale edit.
+func changedMeanwhile(kind string) error {
+	return steward.Errorf(steward.EPRECONDITION, "Someone else changed this %s since you opened it. Close the dialog, and edit again to see their change.", kind)
+}
+
+// contactSaved shows the customer window's Contacts tab again (and closes the dialog).
+func (u *UI) contactSaved(w http.ResponseWriter, r *http.Request, c *steward.Contact) {
+	target := "/customers/" + url.PathEscape(c.CustomerID) + "?tab=contacts"
+	if !isHTMX(r) {
+		http.Redirect(w, r, target, http.StatusSeeOther)
+		return
+	}
+	p, err := u.panelView(r, actorOf(r), c.CustomerID, "contacts", filtersOfCurrentURL(r))
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("HX-Retarget", "#panel")
+	h.Set("HX-Reswap", "innerHTML")
+	h.Set("HX-Trigger", "closeDialog")
+	u.render(w, r, http.StatusOK, "panel", p)
+}
