@@ -19,8 +19,6 @@ type apiKey = steward.APIKey
 var apiKeys = (&entity[apiKey]{
 	table: &table{name: "api_keys", alias: "k", noun: "api key", objectType: steward.ObjectAPIKey},
 	id:    func(k *apiKey) string { return k.ID },
-	// The secret is stored only as its hash; Key holds it in the response that creates it.
-	keys: func(k *apiKey) derived { return derived{hash: keyHash(k.Key)} },
 	cols: []column[apiKey]{
 		{name: "id", kind: colInsert, ptr: func(k *apiKey) any { return &k.ID }, val: func(k *apiKey) any { return k.ID }},
 		{name: "account_id", kind: colInsert, ptr: func(k *apiKey) any { return &k.AccountID }, val: func(k *apiKey) any { return k.AccountID }},
@@ -34,7 +32,8 @@ var apiKeys = (&entity[apiKey]{
 		{name: "last_used_at", kind: colReadOnly, ptr: func(k *apiKey) any { return nullable[steward.Timestamp]{&k.LastUsedAt} }},
 		{name: "revoked_at", kind: colReadOnly, ptr: func(k *apiKey) any { return nullable[steward.Timestamp]{&k.RevokedAt} }},
 		{name: "created_at", kind: colInsert, ptr: func(k *apiKey) any { return &k.CreatedAt }, val: func(k *apiKey) any { return k.CreatedAt }},
-		{name: "hash", kind: colDerived, key: func(d derived) any { return d.hash }},
+		// The secret is stored only as its hash; Key holds it in the response that creates it.
+		{name: "hash", kind: colWriteOnly, val: func(k *apiKey) any { return keyHash(k.Key) }},
 	},
 }).build()
 

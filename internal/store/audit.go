@@ -58,10 +58,10 @@ func (t *tx) audit(ctx context.Context, a *steward.Actor, accountID string, e au
 }
 
 // refTables names the table each reference field points into, for labels.
-var refTables = map[string]string{
-	"customer_id":       "customers",
-	"owner_customer_id": "customers",
-	"location_id":       "locations",
+var refTables = map[string]*table{
+	"customer_id":       customers.table,
+	"owner_customer_id": customers.table,
+	"location_id":       locations.table,
 }
 
 // labelChanges fills old_label/new_label of reference fields with the names at this time.
@@ -80,7 +80,7 @@ func (t *tx) labelChanges(ctx context.Context, accountID string, changes []stewa
 				continue
 			}
 			var name string
-			err := t.row(ctx, "SELECT name FROM "+table+" WHERE account_id = ? AND id = ?", accountID, id).Scan(&name)
+			err := t.row(ctx, "SELECT name FROM "+table.name+" WHERE account_id = ? AND id = ?", accountID, id).Scan(&name)
 			if err != nil && err != sql.ErrNoRows {
 				return err
 			}

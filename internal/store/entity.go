@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/steward-fleet/steward/internal/steward"
@@ -36,9 +37,8 @@ type column[T any] struct {
 }
 
 // derived holds the columns computed from an entity's fields: the folded sort key, the search
-// text and, for assets, the serial number's key; for users the email's key and for API keys
-// the secret's hash.
-type derived struct{ nameKey, search, serialKey, emailKey, hash string }
+// text and, for assets, the serial number's key; for users the email's key.
+type derived struct{ nameKey, search, serialKey, emailKey string }
 
 // table is what the shared rules (rules.go) need of an entity: where it lives, what it is
 // called, and how one row is named.
@@ -64,7 +64,7 @@ type entity[T any] struct {
 	selectList string   // "c.id, c.account_id, …", in cols' order (derived columns left out)
 	written    []string // the INSERT's columns, in the order row writes them
 	insertSQL  string
-	updateSQL  string // the SET of colStored and derived columns; WHERE [account_id = ? AND] id = ?
+	updateSQL  string // the SET of colStored and derived columns; WHERE [account_id = ? AND] id = ?; "" if none
 	updated    []int  // indexes into cols of the UPDATE's values
 	inserted   []int
 	nScan      int
@@ -94,6 +94,9 @@ func (e *entity[T]) build() *entity[T] {
 	e.selectList = strings.Join(sel, ", ")
 	e.insertSQL = "INSERT INTO " + e.name + " (" + strings.Join(e.written, ", ") + ") VALUES (" +
 		strings.TrimSuffix(strings.Repeat("?, ", len(e.written)), ", ") + ")"
+	if len(set) == 0 {
+		return e // never updated: API keys, audit events
+	}
 	if e.versioned {
 		set = append(set, "version = version + 1")
 	}
@@ -185,6 +188,9 @@ func (e *entity[T]) insert(ctx context.Context, t *tx, v *T) error {
 // update writes v's stored and derived columns over the row (accountID, id), bumping its
 // version; v carries its new updated_at.
 func (e *entity[T]) update(ctx context.Context, t *tx, accountID string, v *T) error {
+	if e.updateSQL == "" {
+		return fmt.Errorf("store: %s are never updated", e.name)
+	}
 	var d derived
 	if e.keys != nil {
 		d = e.keys(v)
