@@ -1,6 +1,7 @@
 package steward
 
 import (
+	"database/sql/driver"
 	"fmt"
 	"time"
 )
@@ -48,20 +49,18 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// MicrosPtr returns the stored form of an optional time.
-func MicrosPtr(t *Timestamp) *int64 {
-	if t == nil {
-		return nil
-	}
-	us := t.Micros()
-	return &us
-}
+// Value is the stored form of t: Unix microseconds (database/sql's driver.Valuer).
+func (t Timestamp) Value() (driver.Value, error) { return t.Micros(), nil }
 
-// TimestampPtr converts optional Unix microseconds to an optional Timestamp.
-func TimestampPtr(us *int64) *Timestamp {
-	if us == nil {
+// Scan reads the stored form, Unix microseconds (database/sql's Scanner). NULL is an error: an
+// optional time is a *Timestamp, scanned through sql.Null.
+func (t *Timestamp) Scan(src any) error {
+	switch v := src.(type) {
+	case int64:
+		*t = FromMicros(v)
 		return nil
+	case nil:
+		return fmt.Errorf("steward: NULL cannot be scanned into a Timestamp")
 	}
-	t := FromMicros(*us)
-	return &t
+	return fmt.Errorf("steward: cannot scan %T into a Timestamp (Unix microseconds)", src)
 }

@@ -4,45 +4,51 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/steward-fleet/steward/internal/steward"
 )
 
-const assetCols = `x.id, x.account_id, x.name, x.serial_number, x.external_ref, x.make, x.model, x.category, x.year,
-	x.owner_customer_id, x.location_id, x.location_customer_id, x.created_at, x.updated_at, x.archived_at, x.version`
+type asset = steward.Asset
 
-func scanAsset(row interface{ Scan(...any) error }, extra ...any) (*steward.Asset, error) {
-	var x steward.Asset
-	var year sql.NullInt64
-	var owner, loc, locCust sql.NullString
-	var created, updated int64
-	var archived sql.NullInt64
-	dest := []any{&x.ID, &x.OwnerAccountID, &x.Name, &x.SerialNumber, &x.ExternalRef, &x.Make, &x.Model, &x.Category,
-		&year, &owner, &loc, &locCust, &created, &updated, &archived, &x.Version}
-	if err := row.Scan(append(dest, extra...)...); err != nil {
-		return nil, err
-	}
-	x.Year, x.OwnerCustomerID, x.LocationID, x.LocationCustomerID = intPtr(year), strPtr(owner), strPtr(loc), strPtr(locCust)
-	x.CreatedAt, x.UpdatedAt, x.ArchivedAt = steward.FromMicros(created), steward.FromMicros(updated), steward.TimestampPtr(int64Ptr(archived))
-	return &x, nil
-}
+// assets describes the assets table.
+var assets = (&entity[asset]{
+	table: &table{name: "assets", alias: "x", noun: "asset", objectType: steward.ObjectAsset, tenant: true, versioned: true},
+	id:    func(x *asset) string { return x.ID },
+	keys: func(x *asset) derived {
+		return derived{nameKey: fold(x.Name), search: searchText(x.Name, x.SerialNumber, x.ExternalRef), serialKey: serialKey(x.SerialNumber)}
+	},
+	cols: append(append([]column[asset]{
+		{name: "id", kind: colInsert, ptr: func(x *asset) any { return &x.ID }, val: func(x *asset) any { return x.ID }},
+		{name: "account_id", kind: colInsert, ptr: func(x *asset) any { return &x.OwnerAccountID }, val: func(x *asset) any { return x.OwnerAccountID }},
+		{name: "name", ptr: func(x *asset) any { return &x.Name }, val: func(x *asset) any { return x.Name }},
+		{name: "serial_number", ptr: func(x *asset) any { return &x.SerialNumber }, val: func(x *asset) any { return x.SerialNumber }},
+		{name: "external_ref", ptr: func(x *asset) any { return &x.ExternalRef }, val: func(x *asset) any { return x.ExternalRef }},
+		{name: "make", ptr: func(x *asset) any { return &x.Make }, val: func(x *asset) any { return x.Make }},
+		{name: "model", ptr: func(x *asset) any { return &x.Model }, val: func(x *asset) any { return x.Model }},
+		{name: "category", ptr: func(x *asset) any { return &x.Category }, val: func(x *asset) any { return x.Category }},
+		{name: "year", ptr: func(x *asset) any { return nullableInt{&x.Year} }, val: func(x *asset) any { return null(x.Year) }},
+		{name: "owner_customer_id", ptr: func(x *asset) any { return nullable[string]{&x.OwnerCustomerID} },
+			val: func(x *asset) any { return nullText(x.OwnerCustomerID) }},
+		{name: "location_id", ptr: func(x *asset) any { return nullable[string]{&x.LocationID} }, val: func(x *asset) any { return nullText(x.LocationID) }},
+		{name: "location_customer_id", ptr: func(x *asset) any { return nullable[string]{&x.LocationCustomerID} },
+			val: func(x *asset) any { return nullText(x.LocationCustomerID) }},
+	}, metaCols(func(x *asset) *steward.Meta { return &x.Meta })...), append(derivedCols[asset](),
+		column[asset]{name: "serial_key", kind: colDerived, key: func(d derived) any { return d.serialKey }})...),
+}).build()
 
 // stateOf is what the asset contributes to counts.
 func stateOf(x *steward.Asset) *assetState {
 	return &assetState{archived: x.ArchivedAt != nil, owner: x.OwnerCustomerID, location: x.LocationID, locCustomer: x.LocationCustomerID}
 }
 
-var assetList = listSpec{kind: "assets", alias: "x", cols: assetCols, def: "name",
-	sorts: sortKeys(steward.AssetSorts), names: steward.AssetSorts}
+var assetList = assets.listSpec(steward.AssetSorts)
 
 // Assets returns one page of the account's assets.
 func (s *Store) Assets(ctx context.Context, a *steward.Actor, f steward.AssetFilter) (*steward.Page[steward.Asset], error) {
-	lq := listQuery{check: f.Check, refs: []filterRef{{"owner_customer_id", "customers", f.OwnerCustomerID},
-		{"location_id", "locations", f.LocationID}, {"location_customer_id", "customers", f.LocationCustomerID}}}
+	lq := listQuery{check: f.Check, refs: []filterRef{{"owner_customer_id", customers.table, f.OwnerCustomerID},
+		{"location_id", locations.table, f.LocationID}, {"location_customer_id", customers.table, f.LocationCustomerID}}}
 	if f.OwnerCustomerID != "" {
 		lq.where("x.owner_customer_id = ?", f.OwnerCustomerID)
 	}
@@ -57,13 +63,7 @@ func (s *Store) Assets(ctx context.Context, a *steward.Actor, f steward.AssetFil
 		return nil, steward.Invalid("group_id", "names no group of this account")
 	}
 	lq.sigExt = []any{f.OwnerCustomerID, f.LocationID, f.LocationCustomerID, f.GroupID}
-	return list(ctx, s, assetList, a, f.ListParams, lq, func(rows *sql.Rows, key *any) (steward.Asset, string, error) {
-		x, err := scanAsset(rows, key)
-		if err != nil {
-			return steward.Asset{}, "", err
-		}
-		return *x, x.ID, nil
-	})
+	return list(ctx, s, assetList, a, f.ListParams, lq, assets.lister())
 }
 
 // Asset returns one asset.
@@ -71,37 +71,25 @@ func (s *Store) Asset(ctx context.Context, a *steward.Actor, id string) (*stewar
 	if err := a.Require(steward.PermRead); err != nil {
 		return nil, err
 	}
-	return getAsset(ctx, s.reader(), a.AccountID, id, "")
-}
-
-func getAsset(ctx context.Context, r q, accountID, id, lock string) (*steward.Asset, error) {
-	x, err := scanAsset(r.row(ctx, "SELECT "+assetCols+" FROM assets x WHERE x.account_id = ? AND x.id = ?"+lock, accountID, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, steward.NotFound("asset")
-	}
-	return x, err
+	return assets.get(ctx, s.reader(), a.AccountID, id, noLock)
 }
 
 func serialKey(serial string) string { return strings.ToLower(serial) }
 
-func assetKeys(f *steward.AssetFields) (nameKey, search string) {
-	return fold(f.Name), searchText(f.Name, f.SerialNumber, f.ExternalRef)
-}
-
 // resolveLocation checks an asset's references and returns the customer of its location.
 func (t *tx) resolveAssetRefs(ctx context.Context, accountID string, f *steward.AssetFields) (locCustomer *string, err error) {
-	if err := t.requireRef(ctx, "customers", accountID, "owner_customer_id", f.OwnerCustomerID, ""); err != nil {
+	if err := t.requireRef(ctx, customers.table, accountID, "owner_customer_id", f.OwnerCustomerID, noLock); err != nil {
 		return nil, err
 	}
 	if f.LocationID == nil {
 		return nil, nil
 	}
-	var cust sql.NullString
-	err = t.row(ctx, "SELECT customer_id FROM locations WHERE account_id = ? AND id = ?", accountID, *f.LocationID).Scan(&cust)
+	err = t.row(ctx, "SELECT customer_id FROM locations WHERE account_id = ? AND id = ?", accountID, *f.LocationID).
+		Scan(nullable[string]{&locCustomer})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, steward.Invalid("location_id", "names no location of this account")
 	}
-	return strPtr(cust), err
+	return locCustomer, err
 }
 
 // lockLocations locks location rows in id order. Writes that touch an asset lock its locations
@@ -120,7 +108,7 @@ func (t *tx) lockLocations(ctx context.Context, accountID string, ids ...*string
 	slices.Sort(list)
 	for _, id := range list {
 		var got string
-		err := t.row(ctx, "SELECT id FROM locations WHERE account_id = ? AND id = ?"+t.d.forUpdate(), accountID, id).Scan(&got)
+		err := t.row(ctx, "SELECT id FROM locations WHERE account_id = ? AND id = ?"+t.d.lock(lockWrite), accountID, id).Scan(&got)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
@@ -132,11 +120,11 @@ func (t *tx) lockLocations(ctx context.Context, accountID string, ids ...*string
 // now and where next (given the unlocked asset) says it goes.
 func (t *tx) lockAsset(ctx context.Context, accountID, id string, next func(*steward.Asset) *string) (*steward.Asset, error) {
 	if t.d != postgres {
-		return getAsset(ctx, t.q, accountID, id, "")
+		return assets.get(ctx, t.q, accountID, id, noLock)
 	}
 	var cur *steward.Asset
 	for round := 0; round < 3; round++ {
-		peek, err := getAsset(ctx, t.q, accountID, id, "")
+		peek, err := assets.get(ctx, t.q, accountID, id, noLock)
 		if err != nil {
 			return nil, err
 		}
@@ -147,7 +135,7 @@ func (t *tx) lockAsset(ctx context.Context, accountID, id string, next func(*ste
 		if err := t.lockLocations(ctx, accountID, peek.LocationID, to); err != nil {
 			return nil, err
 		}
-		if cur, err = getAsset(ctx, t.q, accountID, id, t.d.forUpdate()); err != nil {
+		if cur, err = assets.get(ctx, t.q, accountID, id, lockWrite); err != nil {
 			return nil, err
 		}
 		if sameRef(cur.LocationID, peek.LocationID) {
@@ -173,43 +161,44 @@ func (s *Store) CreateAsset(ctx context.Context, a *steward.Actor, f steward.Ass
 		if err := t.claimIdempotency(ctx); err != nil {
 			return err
 		}
-		if err := t.lockLocations(ctx, a.AccountID, f.LocationID); err != nil {
+		if err := t.createAsset(ctx, a, x); err != nil {
 			return err
 		}
-		locCust, err := t.resolveAssetRefs(ctx, a.AccountID, &f)
-		if err != nil {
-			return err
-		}
-		if err := t.requireUnique(ctx, "assets", a.AccountID, "serial_key", serialKey(f.SerialNumber), ""); err != nil {
-			return err
-		}
-		if err := t.requireUnique(ctx, "assets", a.AccountID, "external_ref", f.ExternalRef, ""); err != nil {
-			return err
-		}
-		x.LocationCustomerID = locCust
-		x.Meta = steward.Meta{CreatedAt: t.now, UpdatedAt: t.now, Version: 1}
-		nameKey, search := assetKeys(&f)
-		if _, err := t.exec(ctx, `INSERT INTO assets (account_id, id, name, name_key, search, serial_number, serial_key,
-			external_ref, make, model, category, year, owner_customer_id, location_id, location_customer_id,
-			created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-			a.AccountID, x.ID, f.Name, nameKey, search, f.SerialNumber, serialKey(f.SerialNumber), f.ExternalRef,
-			f.Make, f.Model, f.Category, nullInt(f.Year), nullStr(f.OwnerCustomerID), nullStr(f.LocationID), nullStr(locCust),
-			t.now.Micros(), t.now.Micros()); err != nil {
-			return err
-		}
-		if err := t.moveAssetCounts(ctx, a.AccountID, nil, stateOf(x)); err != nil {
-			return err
-		}
-		if err := t.recordIdempotency(ctx, steward.ObjectAsset, x.ID, x); err != nil {
-			return err
-		}
-		return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionCreate, objectType: steward.ObjectAsset,
-			objectID: x.ID, objectName: x.Name, changes: diff(nil, f)})
+		return t.recordIdempotency(ctx, steward.ObjectAsset, x.ID, x)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return x, nil
+}
+
+// createAsset stores x, whose fields are normalized, as a new asset of a's account, with the
+// counts it moves and its audit row; it sets the customer of its location.
+func (t *tx) createAsset(ctx context.Context, a *steward.Actor, x *steward.Asset) error {
+	f := &x.AssetFields
+	if err := t.lockLocations(ctx, a.AccountID, f.LocationID); err != nil {
+		return err
+	}
+	locCust, err := t.resolveAssetRefs(ctx, a.AccountID, f)
+	if err != nil {
+		return err
+	}
+	if err := t.requireUnique(ctx, assets.table, a.AccountID, "serial_key", serialKey(f.SerialNumber), ""); err != nil {
+		return err
+	}
+	if err := t.requireUnique(ctx, assets.table, a.AccountID, "external_ref", f.ExternalRef, ""); err != nil {
+		return err
+	}
+	x.OwnerAccountID, x.LocationCustomerID = a.AccountID, locCust
+	x.Meta = steward.Meta{CreatedAt: t.now, UpdatedAt: t.now, Version: 1}
+	if err := assets.insert(ctx, t, x); err != nil {
+		return err
+	}
+	if err := t.moveAssetCounts(ctx, a.AccountID, nil, stateOf(x)); err != nil {
+		return err
+	}
+	return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionCreate, objectType: steward.ObjectAsset,
+		objectID: x.ID, objectName: x.Name, changes: diff(nil, x.AssetFields)})
 }
 
 // UpdateAsset edits an asset; a technician may change its location only.
@@ -218,70 +207,69 @@ func (s *Store) UpdateAsset(ctx context.Context, a *steward.Actor, id string, if
 		return nil, err
 	}
 	var out *steward.Asset
-	err := s.write(ctx, func(t *tx) error {
-		cur, err := t.lockAsset(ctx, a.AccountID, id, func(peek *steward.Asset) *string {
-			f := peek.AssetFields
-			if change(&f) != nil || f.Normalize() != nil {
-				return nil
-			}
-			return f.LocationID
-		})
-		if err != nil {
-			return err
-		}
-		if ifMatch != 0 && ifMatch != cur.Version {
-			return preconditionFailed()
-		}
-		f := cur.AssetFields
-		if err := change(&f); err != nil {
-			return err
-		}
-		if err := f.Normalize(); err != nil {
-			return err
-		}
-		out = cur
-		changes := diff(cur.AssetFields, f)
-		if len(changes) == 0 {
-			return nil
-		}
-		if !a.Can(steward.PermWriteFleet) {
-			for _, c := range changes {
-				if c.Field != "location_id" {
-					return steward.Errorf(steward.EFORBIDDEN, "the %s role may change an asset's location_id only, not %s", a.Role, c.Field)
-				}
-			}
-		}
-		locCust, err := t.resolveAssetRefs(ctx, a.AccountID, &f)
-		if err != nil {
-			return err
-		}
-		if serialKey(f.SerialNumber) != serialKey(cur.SerialNumber) {
-			if err := t.requireUnique(ctx, "assets", a.AccountID, "serial_key", serialKey(f.SerialNumber), id); err != nil {
-				return err
-			}
-		}
-		if f.ExternalRef != cur.ExternalRef {
-			if err := t.requireUnique(ctx, "assets", a.AccountID, "external_ref", f.ExternalRef, id); err != nil {
-				return err
-			}
-		}
-		nameKey, search := assetKeys(&f)
-		if _, err := t.exec(ctx, `UPDATE assets SET name = ?, name_key = ?, search = ?, serial_number = ?, serial_key = ?,
-			external_ref = ?, make = ?, model = ?, category = ?, year = ?, owner_customer_id = ?, location_id = ?,
-			location_customer_id = ?, updated_at = ?, version = version + 1 WHERE account_id = ? AND id = ?`,
-			f.Name, nameKey, search, f.SerialNumber, serialKey(f.SerialNumber), f.ExternalRef, f.Make, f.Model, f.Category,
-			nullInt(f.Year), nullStr(f.OwnerCustomerID), nullStr(f.LocationID), nullStr(locCust), t.now.Micros(), a.AccountID, id); err != nil {
-			return err
-		}
-		before := stateOf(cur)
-		out.AssetFields, out.LocationCustomerID, out.UpdatedAt, out.Version = f, locCust, t.now, cur.Version+1
-		if err := t.moveAssetCounts(ctx, a.AccountID, before, stateOf(out)); err != nil {
-			return err
-		}
-		return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionUpdate, objectType: steward.ObjectAsset,
-			objectID: id, objectName: f.Name, changes: changes})
+	err := s.write(ctx, func(t *tx) (err error) {
+		out, err = t.updateAsset(ctx, a, id, ifMatch, change)
+		return err
 	})
 	return out, err
+}
+
+func (t *tx) updateAsset(ctx context.Context, a *steward.Actor, id string, ifMatch int64, change func(*steward.AssetFields) error) (*steward.Asset, error) {
+	cur, err := t.lockAsset(ctx, a.AccountID, id, func(peek *steward.Asset) *string {
+		f := peek.AssetFields
+		if change(&f) != nil || f.Normalize() != nil {
+			return nil
+		}
+		return f.LocationID
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := checkIfMatch(ifMatch, cur.Version); err != nil {
+		return nil, err
+	}
+	f := cur.AssetFields
+	if err := change(&f); err != nil {
+		return nil, err
+	}
+	if err := f.Normalize(); err != nil {
+		return nil, err
+	}
+	changes := diff(cur.AssetFields, f)
+	if len(changes) == 0 {
+		return cur, nil
+	}
+	if !a.Can(steward.PermWriteFleet) {
+		for _, c := range changes {
+			if c.Field != "location_id" {
+				return nil, steward.Errorf(steward.EFORBIDDEN, "the %s role may change an asset's location_id only, not %s", a.Role, c.Field)
+			}
+		}
+	}
+	locCust, err := t.resolveAssetRefs(ctx, a.AccountID, &f)
+	if err != nil {
+		return nil, err
+	}
+	if serialKey(f.SerialNumber) != serialKey(cur.SerialNumber) {
+		if err := t.requireUnique(ctx, assets.table, a.AccountID, "serial_key", serialKey(f.SerialNumber), id); err != nil {
+			return nil, err
+		}
+	}
+	if f.ExternalRef != cur.ExternalRef {
+		if err := t.requireUnique(ctx, assets.table, a.AccountID, "external_ref", f.ExternalRef, id); err != nil {
+			return nil, err
+		}
+	}
+	out := *cur
+	out.AssetFields, out.LocationCustomerID, out.UpdatedAt, out.Version = f, locCust, t.now, cur.Version+1
+	if err := assets.update(ctx, t, a.AccountID, &out); err != nil {
+		return nil, err
+	}
+	if err := t.moveAssetCounts(ctx, a.AccountID, stateOf(cur), stateOf(&out)); err != nil {
+		return nil, err
+	}
+	return &out, t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionUpdate, objectType: steward.ObjectAsset,
+		objectID: id, objectName: f.Name, changes: changes})
 }
 
 // SetAssetArchived archives or unarchives an asset; its owner and location stay.
@@ -290,19 +278,26 @@ func (s *Store) SetAssetArchived(ctx context.Context, a *steward.Actor, id strin
 		return nil, err
 	}
 	var out *steward.Asset
-	err := s.write(ctx, func(t *tx) error {
-		cur, err := t.lockAsset(ctx, a.AccountID, id, nil)
-		if err != nil {
-			return err
-		}
-		before := stateOf(cur)
-		out = cur
-		if err := t.setArchived(ctx, a, "assets", steward.ObjectAsset, &cur.Meta, id, cur.Name, nil, ifMatch, archived); err != nil {
-			return err
-		}
-		return t.moveAssetCounts(ctx, a.AccountID, before, stateOf(cur))
+	err := s.write(ctx, func(t *tx) (err error) {
+		out, err = t.setAssetArchived(ctx, a, id, ifMatch, archived)
+		return err
 	})
 	return out, err
+}
+
+func (t *tx) setAssetArchived(ctx context.Context, a *steward.Actor, id string, ifMatch int64, archived bool) (*steward.Asset, error) {
+	cur, err := t.lockAsset(ctx, a.AccountID, id, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkIfMatch(ifMatch, cur.Version); err != nil {
+		return nil, err
+	}
+	before := stateOf(cur)
+	if err := t.setArchived(ctx, a, assets.table, &cur.Meta, subject{id: id, name: cur.Name}, archived); err != nil {
+		return nil, err
+	}
+	return cur, t.moveAssetCounts(ctx, a.AccountID, before, stateOf(cur))
 }
 
 // DeleteAsset deletes an asset and its counts; its audit history stays.
@@ -310,97 +305,23 @@ func (s *Store) DeleteAsset(ctx context.Context, a *steward.Actor, id string, if
 	if err := a.Require(steward.PermWriteFleet); err != nil {
 		return err
 	}
-	return s.write(ctx, func(t *tx) error {
-		cur, err := t.lockAsset(ctx, a.AccountID, id, nil)
-		if err != nil {
-			return err
-		}
-		if ifMatch != 0 && ifMatch != cur.Version {
-			return preconditionFailed()
-		}
-		if _, err := t.exec(ctx, "DELETE FROM assets WHERE account_id = ? AND id = ?", a.AccountID, id); err != nil {
-			return err
-		}
-		if err := t.moveAssetCounts(ctx, a.AccountID, stateOf(cur), nil); err != nil {
-			return err
-		}
-		return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionDelete, objectType: steward.ObjectAsset,
-			objectID: id, objectName: cur.Name, changes: diff(cur.AssetFields, nil)})
-	})
+	return s.write(ctx, func(t *tx) error { return t.deleteAsset(ctx, a, id, ifMatch) })
 }
 
-// AssetMovements returns the asset's changes of owning customer and location, newest first,
-// read from its audit history. Pages hold exactly limit movements; the cursor names the event and
-// how many of its movements were already returned, so an event that changed both is never split
-// wrongly or repeated.
-func (s *Store) AssetMovements(ctx context.Context, a *steward.Actor, id string, p steward.ListParams) (*steward.Page[steward.Movement], error) {
-	if _, err := s.Asset(ctx, a, id); err != nil {
-		return nil, err
-	}
-	limit, err := pageLimit(p.Limit)
+func (t *tx) deleteAsset(ctx context.Context, a *steward.Actor, id string, ifMatch int64) error {
+	cur, err := t.lockAsset(ctx, a.AccountID, id, nil)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	sig := signature("movements", id)
-	bound, args := "", []any{a.AccountID, id}
-	resumeID, skip := "", 0
-	if p.Cursor != "" {
-		c, err := decodeCursor(p.Cursor, sig)
-		if err != nil {
-			return nil, err
-		}
-		at, n, ok := strings.Cut(c.Key, "/")
-		atUS, err1 := strconv.ParseInt(at, 10, 64)
-		k, err2 := strconv.Atoi(n)
-		if !ok || err1 != nil || err2 != nil || k < 0 {
-			return nil, notIssued()
-		}
-		bound, args, resumeID, skip = " AND (at, id) <= (?, ?)", append(args, atUS, c.ID), c.ID, k
+	if err := checkIfMatch(ifMatch, cur.Version); err != nil {
+		return err
 	}
-	out := &steward.Page[steward.Movement]{Data: []steward.Movement{}}
-	const batch = 200
-	for {
-		rows, err := s.reader().query(ctx, "SELECT "+auditCols+" FROM audit_events WHERE account_id = ? AND object_id = ?"+
-			bound+" ORDER BY at DESC, id DESC LIMIT ?", append(args, batch)...)
-		if err != nil {
-			return nil, err
-		}
-		var events []*steward.AuditEvent
-		for rows.Next() {
-			e, err := scanAudit(rows)
-			if err != nil {
-				rows.Close()
-				return nil, err
-			}
-			events = append(events, e)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-		for _, e := range events {
-			k := 0
-			for _, c := range e.Changes {
-				if c.Field != "owner_customer_id" && c.Field != "location_id" {
-					continue
-				}
-				k++
-				if e.ID == resumeID && k <= skip {
-					continue
-				}
-				if len(out.Data) == limit {
-					next := encodeCursor(sig, fmt.Sprintf("%d/%d", e.At.Micros(), k-1), e.ID)
-					out.NextCursor = &next
-					return out, nil
-				}
-				out.Data = append(out.Data, steward.Movement{At: e.At, Actor: e.Actor, Field: c.Field,
-					Old: c.Old, New: c.New, OldLabel: c.OldLabel, NewLabel: c.NewLabel})
-			}
-		}
-		if len(events) < batch {
-			return out, nil
-		}
-		last := events[len(events)-1]
-		bound, args = " AND (at, id) < (?, ?)", []any{a.AccountID, id, last.At.Micros(), last.ID}
+	if err := t.deleteRow(ctx, assets.table, a.AccountID, id); err != nil {
+		return err
 	}
+	if err := t.moveAssetCounts(ctx, a.AccountID, stateOf(cur), nil); err != nil {
+		return err
+	}
+	return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionDelete, objectType: steward.ObjectAsset,
+		objectID: id, objectName: cur.Name, changes: diff(cur.AssetFields, nil)})
 }

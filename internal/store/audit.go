@@ -46,22 +46,22 @@ func (t *tx) audit(ctx context.Context, a *steward.Actor, accountID string, e au
 	if home == "" {
 		home = a.AccountID
 	}
-	_, err = t.exec(ctx, `INSERT INTO audit_events (account_id, id, at, actor_type, actor_id, actor_name,
-		actor_account_id, request_id, source, action, object_type, object_id, object_name, customer_id,
-		previous_customer_id, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		accountID, newID(), t.now.Micros(), string(a.Type), a.ID, a.Name, home, a.RequestID, string(a.Source),
-		e.action, e.objectType, e.objectID, e.objectName, nullStr(e.customerID), nullStr(e.previousCustomerID), string(changes))
-	if err != nil {
+	row := auditRow{AuditEvent: steward.AuditEvent{ID: newID(), At: t.now,
+		Actor:     steward.AuditActor{Type: a.Type, ID: a.ID, Name: a.Name},
+		AccountID: accountID, ActorAccountID: home, RequestID: a.RequestID, Source: a.Source, Action: e.action,
+		ObjectType: e.objectType, ObjectID: e.objectID, ObjectName: e.objectName, CustomerID: e.customerID},
+		previousCustomerID: e.previousCustomerID, changes: string(changes)}
+	if err := audits.insert(ctx, t, &row); err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
 	return nil
 }
 
 // refTables names the table each reference field points into, for labels.
-var refTables = map[string]string{
-	"customer_id":       "customers",
-	"owner_customer_id": "customers",
-	"location_id":       "locations",
+var refTables = map[string]*table{
+	"customer_id":       customers.table,
+	"owner_customer_id": customers.table,
+	"location_id":       locations.table,
 }
 
 // labelChanges fills old_label/new_label of reference fields with the names at this time.
@@ -80,7 +80,7 @@ func (t *tx) labelChanges(ctx context.Context, accountID string, changes []stewa
 				continue
 			}
 			var name string
-			err := t.row(ctx, "SELECT name FROM "+table+" WHERE account_id = ? AND id = ?", accountID, id).Scan(&name)
+			err := t.row(ctx, "SELECT name FROM "+table.name+" WHERE account_id = ? AND id = ?", accountID, id).Scan(&name)
 			if err != nil && err != sql.ErrNoRows {
 				return err
 			}
@@ -165,24 +165,65 @@ func archiveChange(before *steward.Timestamp, after *steward.Timestamp) []stewar
 	return []steward.Change{{Field: "archived_at", Old: o, New: n}}
 }
 
-const auditCols = `id, at, actor_type, actor_id, actor_name, account_id, actor_account_id, request_id,
-	source, action, object_type, object_id, object_name, customer_id, changes`
+// auditRow is an audit event as stored: its changes as JSON, and the customer a location left.
+type auditRow struct {
+	steward.AuditEvent
+	previousCustomerID *string
+	changes            string
+}
+
+// audits describes the audit_events table. Events are only ever inserted.
+var audits = (&entity[auditRow]{
+	table: &table{name: "audit_events", noun: "audit event", tenant: true},
+	id:    func(e *auditRow) string { return e.ID },
+	cols: []column[auditRow]{
+		{name: "id", kind: colInsert, ptr: func(e *auditRow) any { return &e.ID }, val: func(e *auditRow) any { return e.ID }},
+		{name: "at", kind: colInsert, ptr: func(e *auditRow) any { return &e.At }, val: func(e *auditRow) any { return e.At }},
+		{name: "actor_type", kind: colInsert, ptr: func(e *auditRow) any { return &e.Actor.Type }, val: func(e *auditRow) any { return string(e.Actor.Type) }},
+		{name: "actor_id", kind: colInsert, ptr: func(e *auditRow) any { return &e.Actor.ID }, val: func(e *auditRow) any { return e.Actor.ID }},
+		{name: "actor_name", kind: colInsert, ptr: func(e *auditRow) any { return &e.Actor.Name }, val: func(e *auditRow) any { return e.Actor.Name }},
+		{name: "account_id", kind: colInsert, ptr: func(e *auditRow) any { return &e.AccountID }, val: func(e *auditRow) any { return e.AccountID }},
+		{name: "actor_account_id", kind: colInsert, ptr: func(e *auditRow) any { return &e.ActorAccountID }, val: func(e *auditRow) any { return e.ActorAccountID }},
+		{name: "request_id", kind: colInsert, ptr: func(e *auditRow) any { return &e.RequestID }, val: func(e *auditRow) any { return e.RequestID }},
+		{name: "source", kind: colInsert, ptr: func(e *auditRow) any { return &e.Source }, val: func(e *auditRow) any { return string(e.Source) }},
+		{name: "action", kind: colInsert, ptr: func(e *auditRow) any { return &e.Action }, val: func(e *auditRow) any { return e.Action }},
+		{name: "object_type", kind: colInsert, ptr: func(e *auditRow) any { return &e.ObjectType }, val: func(e *auditRow) any { return e.ObjectType }},
+		{name: "object_id", kind: colInsert, ptr: func(e *auditRow) any { return &e.ObjectID }, val: func(e *auditRow) any { return e.ObjectID }},
+		{name: "object_name", kind: colInsert, ptr: func(e *auditRow) any { return &e.ObjectName }, val: func(e *auditRow) any { return e.ObjectName }},
+		{name: "customer_id", kind: colInsert, ptr: func(e *auditRow) any { return nullable[string]{&e.CustomerID} },
+			val: func(e *auditRow) any { return nullText(e.CustomerID) }},
+		{name: "changes", kind: colInsert, ptr: func(e *auditRow) any { return &e.changes }, val: func(e *auditRow) any { return e.changes }},
+		{name: "previous_customer_id", kind: colWriteOnly, val: func(e *auditRow) any { return nullText(e.previousCustomerID) }},
+	},
+}).build()
+
+// auditCols is the select list of an event.
+var auditCols = audits.selectList
 
 func scanAudit(rows *sql.Rows) (*steward.AuditEvent, error) {
-	var e steward.AuditEvent
-	var at int64
-	var cust sql.NullString
-	var changes string
-	if err := rows.Scan(&e.ID, &at, &e.Actor.Type, &e.Actor.ID, &e.Actor.Name, &e.AccountID, &e.ActorAccountID,
-		&e.RequestID, &e.Source, &e.Action, &e.ObjectType, &e.ObjectID, &e.ObjectName, &cust, &changes); err != nil {
+	r, err := audits.scan(rows)
+	if err != nil {
 		return nil, err
 	}
-	e.At = steward.FromMicros(at)
-	e.CustomerID = strPtr(cust)
-	if err := json.Unmarshal([]byte(changes), &e.Changes); err != nil {
-		return nil, fmt.Errorf("audit %s: changes: %w", e.ID, err)
+	if err := json.Unmarshal([]byte(r.changes), &r.Changes); err != nil {
+		return nil, fmt.Errorf("audit %s: changes: %w", r.ID, err)
 	}
-	return &e, nil
+	return &r.AuditEvent, nil
+}
+
+// previousCustomer is the customer a location's update event says it left for another one (the
+// old value of its customer_id change, when the event belongs to another customer), as the
+// service records it and migration 0003 derived it for older events; nil for every other event.
+func previousCustomer(e *steward.AuditEvent) *string {
+	if e.ObjectType != steward.ObjectLocation || e.Action != steward.ActionUpdate {
+		return nil
+	}
+	for _, c := range e.Changes {
+		if old, _ := c.Old.(string); c.Field == "customer_id" && old != "" && (e.CustomerID == nil || *e.CustomerID != old) {
+			return &old
+		}
+	}
+	return nil
 }
 
 // auditQuery builds the WHERE clause of an audit filter, except its customer (see AuditEvents),

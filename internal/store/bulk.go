@@ -2,18 +2,11 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"regexp"
-	"runtime"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/steward-fleet/steward/internal/steward"
@@ -224,7 +217,7 @@ func (st *bulkStats) describe() string {
 }
 
 // add queues one row; vals are in the order of the table's column list.
-func (b *BulkLoader) add(t bulkTable, vals ...any) error {
+func (b *BulkLoader) add(t bulkTable, vals []any) error {
 	if b.failed != nil {
 		return b.failed
 	}
@@ -290,501 +283,43 @@ func (b *BulkLoader) recycle(c *bulkChunk) {
 	}
 }
 
-// writeSQLite stores chunks through one prepared single-row INSERT per table and transaction:
-// in-process SQLite gains nothing from multi-row statements and pays for their statement
-// journal.
-func (b *BulkLoader) writeSQLite(ctx context.Context, db *sql.DB, st *bulkStats) (err error) {
-	var t *sql.Tx
-	var stmts [bulkTables]*sql.Stmt
-	defer func() {
-		if t != nil {
-			t.Rollback()
-		}
-	}()
-	for c := range b.work {
-		start := time.Now()
-		if t == nil {
-			if t, err = db.BeginTx(ctx, nil); err != nil {
-				return err
-			}
-			stmts = [bulkTables]*sql.Stmt{}
-		}
-		for tb, rows := range c.rows {
-			if len(rows) == 0 {
-				continue
-			}
-			if stmts[tb] == nil {
-				cols := bulkColumns[tb]
-				insert := "INSERT INTO " + bulkTableNames[tb] + " (" + strings.Join(cols, ", ") + ") VALUES (" +
-					strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
-				if stmts[tb], err = t.PrepareContext(ctx, insert); err != nil {
-					return err
-				}
-			}
-			t0 := time.Now()
-			for _, r := range rows {
-				if _, err := stmts[tb].ExecContext(ctx, r...); err != nil {
-					return fmt.Errorf("bulk %s: %w", bulkTableNames[tb], err)
-				}
-			}
-			st.rows[tb] += len(rows)
-			st.took[tb] += time.Since(t0)
-		}
-		if c.commit {
-			t0 := time.Now()
-			err = t.Commit()
-			t = nil
-			if err != nil {
-				return err
-			}
-			st.other += time.Since(t0)
-		}
-		b.recycle(c)
-		st.busy += time.Since(start)
-	}
-	return nil
+// bulkColumns lists each loaded table's columns in the order its rows hold values: the
+// entities' INSERT columns.
+var bulkColumns = [bulkTables][]string{customers.written, locations.written, assets.written, contacts.written, audits.written}
+
+// bulkInserts are the entities' INSERT statements, in the same order.
+var bulkInserts = [bulkTables]string{customers.insertSQL, locations.insertSQL, assets.insertSQL, contacts.insertSQL, audits.insertSQL}
+
+// bulkRow queues v as a row of table t, written by its entity's mapping with the derived columns
+// computed as the service computes them.
+func bulkRow[T any](b *BulkLoader, t bulkTable, e *entity[T], v *T) error {
+	return b.add(t, e.row(v, make([]any, 0, len(e.written))))
 }
-
-// writePostgres stores chunks with COPY, one per table and chunk. With constraints (a new
-// database, see bulkConstraints) each transaction drops them and adds them back, in reverse
-// order, just before it commits: one sorted index build instead of millions of random inserts
-// into an index far larger than shared_buffers, and one join instead of a trigger per row, while
-// every committed state keeps its keys (a duplicate or dangling reference fails the ADD and rolls
-// the whole transaction back).
-func (b *BulkLoader) writePostgres(ctx context.Context, conn *pgx.Conn, constraints []schemaObject, st *bulkStats) (err error) {
-	var t pgx.Tx
-	defer func() {
-		if t != nil {
-			t.Rollback(context.WithoutCancel(ctx))
-		}
-	}()
-	for c := range b.work {
-		start := time.Now()
-		if t == nil {
-			if t, err = conn.Begin(ctx); err != nil {
-				return err
-			}
-			// Losing the last commits of a crashed load is harmless (it is not all-or-nothing
-			// anyway) and does not touch other sessions' durability; not waiting for the WAL
-			// flush at each commit is.
-			if _, err = t.Exec(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
-				return err
-			}
-			for _, c := range constraints {
-				if _, err = t.Exec(ctx, "ALTER TABLE "+c.table+" DROP CONSTRAINT "+c.name); err != nil {
-					return fmt.Errorf("bulk: drop %s: %w", c.name, err)
-				}
-			}
-		}
-		for tb, rows := range c.rows {
-			if len(rows) == 0 {
-				continue
-			}
-			t0 := time.Now()
-			if _, err := t.CopyFrom(ctx, pgx.Identifier{bulkTableNames[tb]}, bulkColumns[tb], pgx.CopyFromRows(rows)); err != nil {
-				return fmt.Errorf("bulk %s: %w", bulkTableNames[tb], err)
-			}
-			st.rows[tb] += len(rows)
-			st.took[tb] += time.Since(t0)
-		}
-		if c.commit {
-			t0 := time.Now()
-			if len(constraints) > 0 {
-				if _, err = t.Exec(ctx, "SET LOCAL maintenance_work_mem = '512MB'"); err != nil {
-					return err
-				}
-			}
-			for i := len(constraints) - 1; i >= 0; i-- {
-				c := constraints[i]
-				if _, err = t.Exec(ctx, "ALTER TABLE "+c.table+" ADD CONSTRAINT "+c.name+" "+c.sql); err != nil {
-					return fmt.Errorf("bulk: restore %s: %w", c.name, err)
-				}
-			}
-			err = t.Commit(ctx)
-			t = nil
-			if err != nil {
-				return err
-			}
-			st.other += time.Since(t0)
-		}
-		b.recycle(c)
-		st.busy += time.Since(start)
-	}
-	return nil
-}
-
-// bulkConstraints returns what a load into a new PostgreSQL database drops for its transaction:
-// the foreign keys of the loaded tables (checked row by row through triggers, they cost more than
-// the rows; added back, they are checked by one join), then the primary keys of loaded tables
-// that no foreign key references. Adding them back in this order restores the schema.
-func (s *Store) bulkConstraints(ctx context.Context) ([]schemaObject, error) {
-	var fks, pks []schemaObject
-	for _, t := range bulkTableNames {
-		rows, err := s.wdb.QueryContext(ctx, `SELECT c.conname, c.contype, pg_get_constraintdef(c.oid) FROM pg_constraint c
-			WHERE c.conrelid = $1::regclass AND (c.contype = 'f' OR c.contype = 'p'
-			AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.confrelid = c.conrelid))
-			ORDER BY c.conname`, t)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var typ string
-			d := schemaObject{table: t}
-			if err := rows.Scan(&d.name, &typ, &d.sql); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			if typ == "f" {
-				fks = append(fks, d)
-			} else {
-				pks = append(pks, d)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-	}
-	return append(fks, pks...), nil
-}
-
-// sqliteBulkSession tunes the single write connection for the load and returns what puts it
-// back. Random-order index inserts over millions of rows need the indexes in memory, so the page
-// cache grows. With unsynced (a new database whose indexes are rebuilt afterwards) the rows go in
-// without fsync; synced puts the durable setting back once the rows are in, before the FTS and
-// index rebuilds: their large commits checkpoint with fsync of the database file, which makes
-// the unsynced pages written before durable too.
-func (s *Store) sqliteBulkSession(ctx context.Context, unsynced bool) (restore, synced func(), err error) {
-	var cache, syncMode, threads int64
-	for p, v := range map[string]*int64{"cache_size": &cache, "synchronous": &syncMode, "threads": &threads} {
-		if err := s.wdb.QueryRowContext(ctx, "PRAGMA "+p).Scan(v); err != nil {
-			return nil, nil, err
-		}
-	}
-	// Helper threads sort for CREATE INDEX in parallel.
-	set := []string{"PRAGMA cache_size = -1048576", fmt.Sprintf("PRAGMA threads = %d", min(runtime.GOMAXPROCS(0), 4))}
-	if unsynced {
-		set = append(set, "PRAGMA cache_size = -2097152", "PRAGMA synchronous = OFF")
-	}
-	var once sync.Once
-	synced = func() {
-		once.Do(func() {
-			s.wdb.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = "+strconv.FormatInt(syncMode, 10))
-		})
-	}
-	restore = func() {
-		c := context.WithoutCancel(ctx)
-		synced()
-		s.wdb.ExecContext(c, "PRAGMA cache_size = "+strconv.FormatInt(cache, 10))
-		s.wdb.ExecContext(c, "PRAGMA threads = "+strconv.FormatInt(threads, 10))
-	}
-	for _, p := range set {
-		if _, err := s.wdb.ExecContext(ctx, p); err != nil {
-			restore()
-			return nil, nil, err
-		}
-	}
-	return restore, synced, nil
-}
-
-// bulkDefs is what a load with RebuildIndexes dropped and must put back.
-type bulkDefs struct {
-	indexes  []schemaObject
-	triggers []schemaObject // SQLite: triggers feeding full-text tables
-	fts      []string       // SQLite: full-text tables over the loaded tables, rebuilt afterwards
-}
-
-type schemaObject struct{ name, table, sql string }
-
-// bulkDropIndexes drops the non-unique indexes of every loaded table, whatever the migrations
-// made them (unique ones guard the data being loaded and stay). On SQLite it also drops the
-// insert triggers that feed a full-text table over a loaded table: FTS5 flushes its pending terms
-// at every statement's savepoint, so a row-by-row trigger costs more than one rebuild at the end.
-func (s *Store) bulkDropIndexes(ctx context.Context) (*bulkDefs, error) {
-	defs := &bulkDefs{}
-	var err error
-	if defs.indexes, err = s.secondaryIndexes(ctx, bulkTableNames[:]); err != nil {
-		return nil, err
-	}
-	if s.d == sqlite {
-		if err := s.ftsFeeds(ctx, defs); err != nil {
-			return nil, err
-		}
-	}
-	for i, d := range defs.triggers {
-		if _, err := s.wdb.ExecContext(ctx, "DROP TRIGGER "+d.name); err != nil {
-			// Put back the triggers already dropped (and nothing else), as for indexes below.
-			defs.triggers, defs.indexes, defs.fts = defs.triggers[:i], nil, nil
-			return nil, errors.Join(fmt.Errorf("bulk: drop trigger %s: %w", d.name, err),
-				s.bulkRestoreIndexes(ctx, defs, func(string, ...any) {}))
-		}
-	}
-	for i, d := range defs.indexes {
-		if _, err := s.wdb.ExecContext(ctx, "DROP INDEX "+d.name); err != nil {
-			// Put back what was already dropped.
-			defs.indexes = defs.indexes[:i]
-			return nil, errors.Join(fmt.Errorf("bulk: drop index %s: %w", d.name, err),
-				s.bulkRestoreIndexes(ctx, defs, func(string, ...any) {}))
-		}
-	}
-	return defs, nil
-}
-
-// ftsFeeds finds the FTS5 tables whose content is a loaded table and the insert triggers that
-// feed them.
-func (s *Store) ftsFeeds(ctx context.Context, defs *bulkDefs) error {
-	loaded := map[string]bool{}
-	for _, t := range bulkTableNames {
-		loaded[t] = true
-	}
-	// An FTS5 table's content is a loaded table, or a view over one (the search documents).
-	rows, err := s.wdb.QueryContext(ctx, "SELECT type, name, sql FROM sqlite_master WHERE type = 'view' OR (type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%') ORDER BY type DESC")
-	if err != nil {
-		return err
-	}
-	viewOf := map[string]string{}  // view → the table it selects from
-	ftsOf := map[string][]string{} // content table → its fts tables
-	for rows.Next() {
-		var typ, name, q string
-		if err := rows.Scan(&typ, &name, &q); err != nil {
-			rows.Close()
-			return err
-		}
-		if typ == "view" { // listed first
-			if m := viewFrom.FindStringSubmatch(q); m != nil {
-				viewOf[name] = m[1]
-			}
-			continue
-		}
-		m := ftsContent.FindStringSubmatch(q)
-		if m == nil {
-			continue
-		}
-		content := m[1]
-		if t, ok := viewOf[content]; ok {
-			content = t
-		}
-		if loaded[content] {
-			ftsOf[content] = append(ftsOf[content], name)
-			defs.fts = append(defs.fts, name)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	rows, err = s.wdb.QueryContext(ctx, "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var d schemaObject
-		if err := rows.Scan(&d.name, &d.table, &d.sql); err != nil {
-			return err
-		}
-		if !strings.Contains(strings.ToUpper(d.sql), "AFTER INSERT ON") {
-			continue
-		}
-		for _, f := range ftsOf[d.table] {
-			if strings.Contains(d.sql, "INSERT INTO "+f+" ") {
-				defs.triggers = append(defs.triggers, d)
-				break
-			}
-		}
-	}
-	return rows.Err()
-}
-
-// ftsContent reads the content table of an FTS5 declaration; viewFrom the table a simple view
-// selects from.
-var (
-	ftsContent = regexp.MustCompile(`(?i)USING\s+fts5\s*\(.*content\s*=\s*'([a-z_0-9]+)'`)
-	viewFrom   = regexp.MustCompile(`(?is)\bFROM\s+([a-z_0-9]+)\s*$`)
-)
-
-// bulkRestoreIndexes rebuilds the full-text tables, puts their triggers back and builds the
-// indexes again. PostgreSQL builds two indexes at a time (each with a larger sort memory), the
-// largest tables first; SQLite has one writer.
-func (s *Store) bulkRestoreIndexes(ctx context.Context, defs *bulkDefs, progress func(string, ...any)) error {
-	var errs []error
-	for _, f := range defs.fts {
-		start := time.Now()
-		if _, err := s.wdb.ExecContext(ctx, "INSERT INTO "+f+" ("+f+") VALUES ('rebuild')"); err != nil {
-			errs = append(errs, fmt.Errorf("bulk: rebuild %s: %w", f, err))
-			continue
-		}
-		progress("rebuilt %s in %s", f, since(start))
-	}
-	for _, d := range defs.triggers {
-		if _, err := s.wdb.ExecContext(ctx, d.sql); err != nil {
-			errs = append(errs, fmt.Errorf("bulk: restore trigger %s: %w", d.name, err))
-		}
-	}
-	start := time.Now()
-	workers := 1
-	if s.d == postgres {
-		workers = 2
-	}
-	queue := make(chan schemaObject)
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for d := range queue {
-				t0 := time.Now()
-				err := s.createIndex(ctx, d)
-				mu.Lock()
-				if err != nil {
-					errs = append(errs, fmt.Errorf("bulk: rebuild index %s: %w", d.name, err))
-				} else {
-					progress("built index %s in %s", d.name, since(t0))
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	// Largest tables first, so the last index built is a small one.
-	for _, t := range []string{"audit_events", "assets", "locations", "contacts", "customers"} {
-		for _, d := range defs.indexes {
-			if d.table == t {
-				queue <- d
-			}
-		}
-	}
-	close(queue)
-	wg.Wait()
-	if len(defs.indexes) > 0 {
-		progress("built %d indexes in %s", len(defs.indexes), since(start))
-	}
-	if s.d == sqlite {
-		// With the connection's durable setting back, a checkpoint copies what is left in the
-		// WAL and fsyncs the database file (see sqliteBulkSession).
-		if _, err := s.wdb.ExecContext(ctx, "PRAGMA wal_checkpoint(FULL)"); err != nil {
-			errs = append(errs, fmt.Errorf("bulk: checkpoint: %w", err))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// createIndex runs one index definition; on PostgreSQL with a larger sort memory than a
-// session's default, set for its transaction only.
-func (s *Store) createIndex(ctx context.Context, d schemaObject) error {
-	if s.d != postgres {
-		_, err := s.wdb.ExecContext(ctx, d.sql)
-		return err
-	}
-	t, err := s.wdb.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer t.Rollback()
-	if _, err := t.ExecContext(ctx, "SET LOCAL maintenance_work_mem = '512MB'"); err != nil {
-		return err
-	}
-	if _, err := t.ExecContext(ctx, d.sql); err != nil {
-		return err
-	}
-	return t.Commit()
-}
-
-// secondaryIndexes returns the definitions of the tables' indexes that are not constraints.
-func (s *Store) secondaryIndexes(ctx context.Context, tables []string) ([]schemaObject, error) {
-	query := "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name = ? ORDER BY name"
-	if s.d == postgres {
-		query = `SELECT i.indexname, i.tablename, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() AND i.tablename = ?
-			AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname) ORDER BY i.indexname`
-	}
-	var out []schemaObject
-	for _, t := range tables {
-		rows, err := s.wdb.QueryContext(ctx, s.d.rebind(query), t)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var d schemaObject
-			if err := rows.Scan(&d.name, &d.table, &d.sql); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			// Unique indexes guard the data being loaded; they stay.
-			if !strings.Contains(strings.ToUpper(d.sql), "UNIQUE") {
-				out = append(out, d)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-// bulkColumns lists each loaded table's columns in the order its loader method passes values.
-var bulkColumns = [bulkTables][]string{bulkCustomerCols, bulkLocationCols, bulkAssetCols, bulkContactCols, bulkAuditCols}
-
-var bulkCustomerCols = []string{"account_id", "id", "name", "name_key", "search", "type", "external_ref", "email", "phone",
-	"website", "street", "postal_code", "city", "region", "country", "notes", "created_at", "updated_at", "archived_at", "version"}
 
 // Customer queues a customer row.
 func (b *BulkLoader) Customer(c *steward.Customer) error {
-	f := &c.CustomerFields
-	nameKey, search := customerKeys(f)
-	return b.add(bulkCustomers, c.AccountID, c.ID, f.Name, nameKey, search, string(f.Type), f.ExternalRef,
-		f.Email, f.Phone, f.Website, f.Address.Street, f.Address.PostalCode, f.Address.City, f.Address.Region,
-		f.Address.Country, f.Notes, c.CreatedAt.Micros(), c.UpdatedAt.Micros(), steward.MicrosPtr(c.ArchivedAt), max(c.Version, 1))
+	return bulkRow(b, bulkCustomers, customers, c)
 }
-
-var bulkLocationCols = []string{"account_id", "id", "customer_id", "name", "name_key", "search", "external_ref", "street",
-	"postal_code", "city", "region", "country", "latitude", "longitude", "radius_m", "created_at", "updated_at", "archived_at", "version"}
 
 // Location queues a location row.
 func (b *BulkLoader) Location(l *steward.Location) error {
-	f := &l.LocationFields
-	return b.add(bulkLocations, l.AccountID, l.ID, nullStr(f.CustomerID), f.Name, fold(f.Name), locationSearch(f),
-		f.ExternalRef, f.Address.Street, f.Address.PostalCode, f.Address.City, f.Address.Region, f.Address.Country,
-		nullFloat(f.Latitude), nullFloat(f.Longitude), nullInt(f.RadiusM), l.CreatedAt.Micros(), l.UpdatedAt.Micros(),
-		steward.MicrosPtr(l.ArchivedAt), max(l.Version, 1))
+	return bulkRow(b, bulkLocations, locations, l)
 }
-
-var bulkAssetCols = []string{"account_id", "id", "name", "name_key", "search", "serial_number", "serial_key", "external_ref",
-	"make", "model", "category", "year", "owner_customer_id", "location_id", "location_customer_id", "created_at",
-	"updated_at", "archived_at", "version"}
 
 // Asset queues an asset row; LocationCustomerID must be the customer of its location.
-func (b *BulkLoader) Asset(x *steward.Asset) error {
-	f := &x.AssetFields
-	nameKey, search := assetKeys(f)
-	return b.add(bulkAssets, x.OwnerAccountID, x.ID, f.Name, nameKey, search, f.SerialNumber, serialKey(f.SerialNumber),
-		f.ExternalRef, f.Make, f.Model, f.Category, nullInt(f.Year), nullStr(f.OwnerCustomerID), nullStr(f.LocationID),
-		nullStr(x.LocationCustomerID), x.CreatedAt.Micros(), x.UpdatedAt.Micros(), steward.MicrosPtr(x.ArchivedAt), max(x.Version, 1))
-}
-
-var bulkContactCols = []string{"account_id", "id", "customer_id", "name", "name_key", "search", "kind", "email", "phone",
-	"title", "external_ref", "created_at", "updated_at", "archived_at", "version"}
+func (b *BulkLoader) Asset(x *steward.Asset) error { return bulkRow(b, bulkAssets, assets, x) }
 
 // Contact queues a contact row.
-func (b *BulkLoader) Contact(c *steward.Contact) error {
-	f := &c.ContactFields
-	return b.add(bulkContacts, c.AccountID, c.ID, c.CustomerID, f.Name, fold(f.Name),
-		searchText(f.Name, f.Email, f.ExternalRef), string(f.Kind), f.Email, f.Phone, f.Title, f.ExternalRef,
-		c.CreatedAt.Micros(), c.UpdatedAt.Micros(), steward.MicrosPtr(c.ArchivedAt), max(c.Version, 1))
-}
+func (b *BulkLoader) Contact(c *steward.Contact) error { return bulkRow(b, bulkContacts, contacts, c) }
 
-var bulkAuditCols = []string{"account_id", "id", "at", "actor_type", "actor_id", "actor_name", "actor_account_id",
-	"request_id", "source", "action", "object_type", "object_id", "object_name", "customer_id", "changes"}
-
-// Audit queues an audit event as given (labels included).
+// Audit queues an audit event as given (labels included). A location's move from one customer to
+// another also names the customer it left, as the service records it.
 func (b *BulkLoader) Audit(e *steward.AuditEvent) error {
 	changes, err := json.Marshal(e.Changes)
 	if err != nil {
 		return err
 	}
-	return b.add(bulkAudit, e.AccountID, e.ID, e.At.Micros(), string(e.Actor.Type), e.Actor.ID,
-		e.Actor.Name, e.ActorAccountID, e.RequestID, string(e.Source), e.Action, e.ObjectType, e.ObjectID, e.ObjectName,
-		nullStr(e.CustomerID), string(changes))
+	return bulkRow(b, bulkAudit, audits, &auditRow{AuditEvent: *e, previousCustomerID: previousCustomer(e), changes: string(changes)})
 }
 
 // Diff lists the changes between two fields structs as the audit log records them (nil old: a

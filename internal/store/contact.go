@@ -2,45 +2,42 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 
 	"github.com/steward-fleet/steward/internal/steward"
 )
 
-const contactCols = `k.id, k.account_id, k.customer_id, k.name, k.kind, k.email, k.phone, k.title, k.external_ref,
-	k.created_at, k.updated_at, k.archived_at, k.version`
+type contact = steward.Contact
 
-func scanContact(row interface{ Scan(...any) error }, extra ...any) (*steward.Contact, error) {
-	var c steward.Contact
-	var created, updated int64
-	var archived sql.NullInt64
-	dest := []any{&c.ID, &c.AccountID, &c.CustomerID, &c.Name, &c.Kind, &c.Email, &c.Phone, &c.Title, &c.ExternalRef,
-		&created, &updated, &archived, &c.Version}
-	if err := row.Scan(append(dest, extra...)...); err != nil {
-		return nil, err
-	}
-	c.CreatedAt, c.UpdatedAt, c.ArchivedAt = steward.FromMicros(created), steward.FromMicros(updated), steward.TimestampPtr(int64Ptr(archived))
-	return &c, nil
-}
+// contacts describes the contacts table.
+var contacts = (&entity[contact]{
+	table: &table{name: "contacts", alias: "k", noun: "contact", objectType: steward.ObjectContact, tenant: true, versioned: true},
+	id:    func(k *contact) string { return k.ID },
+	keys: func(k *contact) derived {
+		return derived{nameKey: fold(k.Name), search: searchText(k.Name, k.Email, k.ExternalRef)}
+	},
+	cols: append(append([]column[contact]{
+		{name: "id", kind: colInsert, ptr: func(k *contact) any { return &k.ID }, val: func(k *contact) any { return k.ID }},
+		{name: "account_id", kind: colInsert, ptr: func(k *contact) any { return &k.AccountID }, val: func(k *contact) any { return k.AccountID }},
+		{name: "customer_id", kind: colInsert, ptr: func(k *contact) any { return &k.CustomerID }, val: func(k *contact) any { return k.CustomerID }},
+		{name: "name", ptr: func(k *contact) any { return &k.Name }, val: func(k *contact) any { return k.Name }},
+		{name: "kind", ptr: func(k *contact) any { return &k.Kind }, val: func(k *contact) any { return string(k.Kind) }},
+		{name: "email", ptr: func(k *contact) any { return &k.Email }, val: func(k *contact) any { return k.Email }},
+		{name: "phone", ptr: func(k *contact) any { return &k.Phone }, val: func(k *contact) any { return k.Phone }},
+		{name: "title", ptr: func(k *contact) any { return &k.Title }, val: func(k *contact) any { return k.Title }},
+		{name: "external_ref", ptr: func(k *contact) any { return &k.ExternalRef }, val: func(k *contact) any { return k.ExternalRef }},
+	}, metaCols(func(k *contact) *steward.Meta { return &k.Meta })...), derivedCols[contact]()...),
+}).build()
 
-var contactList = listSpec{kind: "contacts", alias: "k", cols: contactCols, def: "name",
-	sorts: sortKeys(steward.ContactSorts), names: steward.ContactSorts}
+var contactList = contacts.listSpec(steward.ContactSorts)
 
 // Contacts returns one page of contacts, of one customer or of all.
 func (s *Store) Contacts(ctx context.Context, a *steward.Actor, f steward.ContactFilter) (*steward.Page[steward.Contact], error) {
-	lq := listQuery{check: f.Check, refs: []filterRef{{"customer_id", "customers", f.CustomerID}}}
+	lq := listQuery{check: f.Check, refs: []filterRef{{"customer_id", customers.table, f.CustomerID}}}
 	if f.CustomerID != "" {
 		lq.where("k.customer_id = ?", f.CustomerID)
 	}
 	lq.sigExt = []any{f.CustomerID}
-	return list(ctx, s, contactList, a, f.ListParams, lq, func(rows *sql.Rows, key *any) (steward.Contact, string, error) {
-		c, err := scanContact(rows, key)
-		if err != nil {
-			return steward.Contact{}, "", err
-		}
-		return *c, c.ID, nil
-	})
+	return list(ctx, s, contactList, a, f.ListParams, lq, contacts.lister())
 }
 
 // Contact returns one contact.
@@ -48,15 +45,7 @@ func (s *Store) Contact(ctx context.Context, a *steward.Actor, id string) (*stew
 	if err := a.Require(steward.PermRead); err != nil {
 		return nil, err
 	}
-	return getContact(ctx, s.reader(), a.AccountID, id, "")
-}
-
-func getContact(ctx context.Context, r q, accountID, id, lock string) (*steward.Contact, error) {
-	c, err := scanContact(r.row(ctx, "SELECT "+contactCols+" FROM contacts k WHERE k.account_id = ? AND k.id = ?"+lock, accountID, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, steward.NotFound("contact")
-	}
-	return c, err
+	return contacts.get(ctx, s.reader(), a.AccountID, id, noLock)
 }
 
 // CreateContact adds a contact to a customer.
@@ -64,44 +53,48 @@ func (s *Store) CreateContact(ctx context.Context, a *steward.Actor, customerID 
 	if err := a.Require(steward.PermWriteFleet); err != nil {
 		return nil, err
 	}
-	var c *steward.Contact
+	c := &steward.Contact{ID: newID(), AccountID: a.AccountID, CustomerID: customerID, ContactFields: f}
 	err := s.write(ctx, func(t *tx) error {
 		// The key first: a replay must not meet the conflicts its first create caused.
 		if err := t.claimIdempotency(ctx); err != nil {
 			return err
 		}
-		// The customer is the URL's subject: absent or invisible is 404, before validation.
-		if _, err := getCustomer(ctx, t.q, a.AccountID, customerID, s.d.forUpdate()); err != nil {
+		c.ContactFields = f // as given: a retried transaction normalizes again
+		if err := t.createContact(ctx, a, c); err != nil {
 			return err
 		}
-		if err := t.requireCustomersWritable(ctx, a); err != nil {
-			return err
-		}
-		if err := f.Normalize(); err != nil {
-			return err
-		}
-		if err := t.requireUnique(ctx, "contacts", a.AccountID, "external_ref", f.ExternalRef, ""); err != nil {
-			return err
-		}
-		c = &steward.Contact{ID: newID(), AccountID: a.AccountID, CustomerID: customerID, ContactFields: f,
-			Meta: steward.Meta{CreatedAt: t.now, UpdatedAt: t.now, Version: 1}}
-		if _, err := t.exec(ctx, `INSERT INTO contacts (account_id, id, customer_id, name, name_key, search, kind, email,
-			phone, title, external_ref, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-			a.AccountID, c.ID, customerID, f.Name, fold(f.Name), searchText(f.Name, f.Email, f.ExternalRef), string(f.Kind),
-			f.Email, f.Phone, f.Title, f.ExternalRef, t.now.Micros(), t.now.Micros()); err != nil {
-			return err
-		}
-		if err := t.recordIdempotency(ctx, steward.ObjectContact, c.ID, c); err != nil {
-			return err
-		}
-		changes := append(diff(nil, f), steward.Change{Field: "customer_id", New: customerID})
-		return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionCreate, objectType: steward.ObjectContact,
-			objectID: c.ID, objectName: c.Name, customerID: &c.CustomerID, changes: changes})
+		return t.recordIdempotency(ctx, steward.ObjectContact, c.ID, c)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// createContact stores c as a new contact of its customer, with its audit row: the customer is
+// the URL's subject, so an absent or invisible one is ENOTFOUND, before the fields (which it
+// normalizes) are checked.
+func (t *tx) createContact(ctx context.Context, a *steward.Actor, c *steward.Contact) error {
+	if _, err := customers.get(ctx, t.q, a.AccountID, c.CustomerID, lockWrite); err != nil {
+		return err
+	}
+	if err := t.requireCustomersWritable(ctx, a); err != nil {
+		return err
+	}
+	if err := c.ContactFields.Normalize(); err != nil {
+		return err
+	}
+	if err := t.requireUnique(ctx, contacts.table, a.AccountID, "external_ref", c.ExternalRef, ""); err != nil {
+		return err
+	}
+	c.AccountID = a.AccountID
+	c.Meta = steward.Meta{CreatedAt: t.now, UpdatedAt: t.now, Version: 1}
+	if err := contacts.insert(ctx, t, c); err != nil {
+		return err
+	}
+	changes := append(diff(nil, c.ContactFields), steward.Change{Field: "customer_id", New: c.CustomerID})
+	return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionCreate, objectType: steward.ObjectContact,
+		objectID: c.ID, objectName: c.Name, customerID: &c.CustomerID, changes: changes})
 }
 
 // UpdateContact edits a contact.
@@ -110,45 +103,47 @@ func (s *Store) UpdateContact(ctx context.Context, a *steward.Actor, id string, 
 		return nil, err
 	}
 	var out *steward.Contact
-	err := s.write(ctx, func(t *tx) error {
-		cur, err := getContact(ctx, t.q, a.AccountID, id, s.d.forUpdate())
-		if err != nil {
-			return err
-		}
-		if err := t.requireCustomersWritable(ctx, a); err != nil {
-			return err
-		}
-		if ifMatch != 0 && ifMatch != cur.Version {
-			return preconditionFailed()
-		}
-		f := cur.ContactFields
-		if err := change(&f); err != nil {
-			return err
-		}
-		if err := f.Normalize(); err != nil {
-			return err
-		}
-		out = cur
-		changes := diff(cur.ContactFields, f)
-		if len(changes) == 0 {
-			return nil
-		}
-		if f.ExternalRef != cur.ExternalRef {
-			if err := t.requireUnique(ctx, "contacts", a.AccountID, "external_ref", f.ExternalRef, id); err != nil {
-				return err
-			}
-		}
-		if _, err := t.exec(ctx, `UPDATE contacts SET name = ?, name_key = ?, search = ?, kind = ?, email = ?, phone = ?,
-			title = ?, external_ref = ?, updated_at = ?, version = version + 1 WHERE account_id = ? AND id = ?`,
-			f.Name, fold(f.Name), searchText(f.Name, f.Email, f.ExternalRef), string(f.Kind), f.Email, f.Phone, f.Title,
-			f.ExternalRef, t.now.Micros(), a.AccountID, id); err != nil {
-			return err
-		}
-		out.ContactFields, out.UpdatedAt, out.Version = f, t.now, cur.Version+1
-		return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionUpdate, objectType: steward.ObjectContact,
-			objectID: id, objectName: f.Name, customerID: &out.CustomerID, changes: changes})
+	err := s.write(ctx, func(t *tx) (err error) {
+		out, err = t.updateContact(ctx, a, id, ifMatch, change)
+		return err
 	})
 	return out, err
+}
+
+func (t *tx) updateContact(ctx context.Context, a *steward.Actor, id string, ifMatch int64, change func(*steward.ContactFields) error) (*steward.Contact, error) {
+	cur, err := contacts.get(ctx, t.q, a.AccountID, id, lockWrite)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.requireCustomersWritable(ctx, a); err != nil {
+		return nil, err
+	}
+	if err := checkIfMatch(ifMatch, cur.Version); err != nil {
+		return nil, err
+	}
+	f := cur.ContactFields
+	if err := change(&f); err != nil {
+		return nil, err
+	}
+	if err := f.Normalize(); err != nil {
+		return nil, err
+	}
+	changes := diff(cur.ContactFields, f)
+	if len(changes) == 0 {
+		return cur, nil
+	}
+	if f.ExternalRef != cur.ExternalRef {
+		if err := t.requireUnique(ctx, contacts.table, a.AccountID, "external_ref", f.ExternalRef, id); err != nil {
+			return nil, err
+		}
+	}
+	out := *cur
+	out.ContactFields, out.UpdatedAt, out.Version = f, t.now, cur.Version+1
+	if err := contacts.update(ctx, t, a.AccountID, &out); err != nil {
+		return nil, err
+	}
+	return &out, t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionUpdate, objectType: steward.ObjectContact,
+		objectID: id, objectName: f.Name, customerID: &out.CustomerID, changes: changes})
 }
 
 // SetContactArchived archives or unarchives a contact.
@@ -157,18 +152,25 @@ func (s *Store) SetContactArchived(ctx context.Context, a *steward.Actor, id str
 		return nil, err
 	}
 	var out *steward.Contact
-	err := s.write(ctx, func(t *tx) error {
-		cur, err := getContact(ctx, t.q, a.AccountID, id, s.d.forUpdate())
-		if err != nil {
-			return err
-		}
-		if err := t.requireCustomersWritable(ctx, a); err != nil {
-			return err
-		}
-		out = cur
-		return t.setArchived(ctx, a, "contacts", steward.ObjectContact, &cur.Meta, id, cur.Name, &cur.CustomerID, ifMatch, archived)
+	err := s.write(ctx, func(t *tx) (err error) {
+		out, err = t.setContactArchived(ctx, a, id, ifMatch, archived)
+		return err
 	})
 	return out, err
+}
+
+func (t *tx) setContactArchived(ctx context.Context, a *steward.Actor, id string, ifMatch int64, archived bool) (*steward.Contact, error) {
+	cur, err := contacts.get(ctx, t.q, a.AccountID, id, lockWrite)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.requireCustomersWritable(ctx, a); err != nil {
+		return nil, err
+	}
+	if err := checkIfMatch(ifMatch, cur.Version); err != nil {
+		return nil, err
+	}
+	return cur, t.setArchived(ctx, a, contacts.table, &cur.Meta, subject{id, cur.Name, &cur.CustomerID}, archived)
 }
 
 // DeleteContact deletes a contact (nothing references contacts yet).
@@ -176,22 +178,24 @@ func (s *Store) DeleteContact(ctx context.Context, a *steward.Actor, id string, 
 	if err := a.Require(steward.PermWriteFleet); err != nil {
 		return err
 	}
-	return s.write(ctx, func(t *tx) error {
-		cur, err := getContact(ctx, t.q, a.AccountID, id, s.d.forUpdate())
-		if err != nil {
-			return err
-		}
-		if err := t.requireCustomersWritable(ctx, a); err != nil {
-			return err
-		}
-		if ifMatch != 0 && ifMatch != cur.Version {
-			return preconditionFailed()
-		}
-		if _, err := t.exec(ctx, "DELETE FROM contacts WHERE account_id = ? AND id = ?", a.AccountID, id); err != nil {
-			return err
-		}
-		changes := append(diff(cur.ContactFields, nil), steward.Change{Field: "customer_id", Old: cur.CustomerID})
-		return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionDelete, objectType: steward.ObjectContact,
-			objectID: id, objectName: cur.Name, customerID: &cur.CustomerID, changes: changes})
-	})
+	return s.write(ctx, func(t *tx) error { return t.deleteContact(ctx, a, id, ifMatch) })
+}
+
+func (t *tx) deleteContact(ctx context.Context, a *steward.Actor, id string, ifMatch int64) error {
+	cur, err := contacts.get(ctx, t.q, a.AccountID, id, lockWrite)
+	if err != nil {
+		return err
+	}
+	if err := t.requireCustomersWritable(ctx, a); err != nil {
+		return err
+	}
+	if err := checkIfMatch(ifMatch, cur.Version); err != nil {
+		return err
+	}
+	if err := t.deleteRow(ctx, contacts.table, a.AccountID, id); err != nil {
+		return err
+	}
+	changes := append(diff(cur.ContactFields, nil), steward.Change{Field: "customer_id", Old: cur.CustomerID})
+	return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionDelete, objectType: steward.ObjectContact,
+		objectID: id, objectName: cur.Name, customerID: &cur.CustomerID, changes: changes})
 }

@@ -141,7 +141,7 @@ type listQuery struct {
 // naming the parameter, not an empty list that looks like an answer.
 type filterRef struct {
 	param string // the query parameter
-	table string // where the object lives
+	table *table // where the object lives
 	id    string // "" when the filter is not used
 }
 
@@ -153,9 +153,9 @@ func (s *Store) checkRefs(ctx context.Context, accountID string, refs []filterRe
 			continue
 		}
 		var one int
-		err := s.reader().row(ctx, "SELECT 1 FROM "+r.table+" WHERE account_id = ? AND id = ?", accountID, r.id).Scan(&one)
+		err := s.reader().row(ctx, "SELECT 1 FROM "+r.table.name+" WHERE account_id = ? AND id = ?", accountID, r.id).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
-			v.Add(r.param, "names no %s of this account", singular(r.table))
+			v.Add(r.param, "names no %s of this account", r.table.noun)
 			continue
 		}
 		if err != nil {

@@ -2,34 +2,42 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
-	"fmt"
 
 	"github.com/steward-fleet/steward/internal/steward"
 )
 
-const customerCols = `c.id, c.account_id, c.name, c.type, c.external_ref, c.email, c.phone, c.website, c.street,
-	c.postal_code, c.city, c.region, c.country, c.notes, c.location_count, c.assets_on_location_count,
-	c.assets_owned_count, c.assets_owned_elsewhere_count, c.created_at, c.updated_at, c.archived_at, c.version`
+type customer = steward.Customer
 
-func scanCustomer(row interface{ Scan(...any) error }, extra ...any) (*steward.Customer, error) {
-	var c steward.Customer
-	var created, updated int64
-	var archived sql.NullInt64
-	dest := []any{&c.ID, &c.AccountID, &c.Name, &c.Type, &c.ExternalRef, &c.Email, &c.Phone, &c.Website,
-		&c.Address.Street, &c.Address.PostalCode, &c.Address.City, &c.Address.Region, &c.Address.Country, &c.Notes,
-		&c.LocationCount, &c.AssetsOnLocationCount, &c.AssetsOwnedCount, &c.AssetsOwnedElsewhereCount,
-		&created, &updated, &archived, &c.Version}
-	if err := row.Scan(append(dest, extra...)...); err != nil {
-		return nil, err
-	}
-	c.CreatedAt, c.UpdatedAt, c.ArchivedAt = steward.FromMicros(created), steward.FromMicros(updated), steward.TimestampPtr(int64Ptr(archived))
-	return &c, nil
-}
+// customers describes the customers table.
+var customers = (&entity[customer]{
+	table: &table{name: "customers", alias: "c", noun: "customer", objectType: steward.ObjectCustomer, tenant: true, versioned: true},
+	id:    func(c *customer) string { return c.ID },
+	keys: func(c *customer) derived {
+		return derived{nameKey: fold(c.Name), search: searchText(c.Name, c.ExternalRef, c.Email)}
+	},
+	cols: append(append([]column[customer]{
+		{name: "id", kind: colInsert, ptr: func(c *customer) any { return &c.ID }, val: func(c *customer) any { return c.ID }},
+		{name: "account_id", kind: colInsert, ptr: func(c *customer) any { return &c.AccountID }, val: func(c *customer) any { return c.AccountID }},
+		{name: "name", ptr: func(c *customer) any { return &c.Name }, val: func(c *customer) any { return c.Name }},
+		{name: "type", ptr: func(c *customer) any { return &c.Type }, val: func(c *customer) any { return string(c.Type) }},
+		{name: "external_ref", ptr: func(c *customer) any { return &c.ExternalRef }, val: func(c *customer) any { return c.ExternalRef }},
+		{name: "email", ptr: func(c *customer) any { return &c.Email }, val: func(c *customer) any { return c.Email }},
+		{name: "phone", ptr: func(c *customer) any { return &c.Phone }, val: func(c *customer) any { return c.Phone }},
+		{name: "website", ptr: func(c *customer) any { return &c.Website }, val: func(c *customer) any { return c.Website }},
+		{name: "street", ptr: func(c *customer) any { return &c.Address.Street }, val: func(c *customer) any { return c.Address.Street }},
+		{name: "postal_code", ptr: func(c *customer) any { return &c.Address.PostalCode }, val: func(c *customer) any { return c.Address.PostalCode }},
+		{name: "city", ptr: func(c *customer) any { return &c.Address.City }, val: func(c *customer) any { return c.Address.City }},
+		{name: "region", ptr: func(c *customer) any { return &c.Address.Region }, val: func(c *customer) any { return c.Address.Region }},
+		{name: "country", ptr: func(c *customer) any { return &c.Address.Country }, val: func(c *customer) any { return c.Address.Country }},
+		{name: "notes", ptr: func(c *customer) any { return &c.Notes }, val: func(c *customer) any { return c.Notes }},
+		{name: "location_count", kind: colReadOnly, ptr: func(c *customer) any { return &c.LocationCount }},
+		{name: "assets_on_location_count", kind: colReadOnly, ptr: func(c *customer) any { return &c.AssetsOnLocationCount }},
+		{name: "assets_owned_count", kind: colReadOnly, ptr: func(c *customer) any { return &c.AssetsOwnedCount }},
+		{name: "assets_owned_elsewhere_count", kind: colReadOnly, ptr: func(c *customer) any { return &c.AssetsOwnedElsewhereCount }},
+	}, metaCols(func(c *customer) *steward.Meta { return &c.Meta })...), derivedCols[customer]()...),
+}).build()
 
-var customerList = listSpec{kind: "customers", alias: "c", cols: customerCols, def: "name",
-	sorts: sortKeys(steward.CustomerSorts), names: steward.CustomerSorts}
+var customerList = customers.listSpec(steward.CustomerSorts)
 
 // Customers returns one page of the account's customers.
 func (s *Store) Customers(ctx context.Context, a *steward.Actor, f steward.CustomerFilter) (*steward.Page[steward.Customer], error) {
@@ -38,13 +46,7 @@ func (s *Store) Customers(ctx context.Context, a *steward.Actor, f steward.Custo
 		lq.where("c.type = ?", string(f.Type))
 	}
 	lq.sigExt = []any{f.Type}
-	return list(ctx, s, customerList, a, f.ListParams, lq, func(rows *sql.Rows, key *any) (steward.Customer, string, error) {
-		c, err := scanCustomer(rows, key)
-		if err != nil {
-			return steward.Customer{}, "", err
-		}
-		return *c, c.ID, nil
-	})
+	return list(ctx, s, customerList, a, f.ListParams, lq, customers.lister())
 }
 
 // Customer returns one customer.
@@ -52,20 +54,7 @@ func (s *Store) Customer(ctx context.Context, a *steward.Actor, id string) (*ste
 	if err := a.Require(steward.PermRead); err != nil {
 		return nil, err
 	}
-	return getCustomer(ctx, s.reader(), a.AccountID, id, "")
-}
-
-func getCustomer(ctx context.Context, r q, accountID, id, lock string) (*steward.Customer, error) {
-	c, err := scanCustomer(r.row(ctx, "SELECT "+customerCols+" FROM customers c WHERE c.account_id = ? AND c.id = ?"+lock, accountID, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, steward.NotFound("customer")
-	}
-	return c, err
-}
-
-// customerKeys returns the derived columns of a customer's fields.
-func customerKeys(f *steward.CustomerFields) (nameKey, search string) {
-	return fold(f.Name), searchText(f.Name, f.ExternalRef, f.Email)
+	return customers.get(ctx, s.reader(), a.AccountID, id, noLock)
 }
 
 // CreateCustomer stores a new customer.
@@ -82,32 +71,33 @@ func (s *Store) CreateCustomer(ctx context.Context, a *steward.Actor, f steward.
 		if err := t.claimIdempotency(ctx); err != nil {
 			return err
 		}
-		if err := t.requireCustomersWritable(ctx, a); err != nil {
+		if err := t.createCustomer(ctx, a, c); err != nil {
 			return err
 		}
-		if err := t.requireUnique(ctx, "customers", a.AccountID, "external_ref", f.ExternalRef, ""); err != nil {
-			return err
-		}
-		c.Meta = steward.Meta{CreatedAt: t.now, UpdatedAt: t.now, Version: 1}
-		nameKey, search := customerKeys(&f)
-		if _, err := t.exec(ctx, `INSERT INTO customers (account_id, id, name, name_key, search, type, external_ref, email,
-			phone, website, street, postal_code, city, region, country, notes, created_at, updated_at, version)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-			a.AccountID, c.ID, f.Name, nameKey, search, string(f.Type), f.ExternalRef, f.Email, f.Phone, f.Website,
-			f.Address.Street, f.Address.PostalCode, f.Address.City, f.Address.Region, f.Address.Country, f.Notes,
-			t.now.Micros(), t.now.Micros()); err != nil {
-			return err
-		}
-		if err := t.recordIdempotency(ctx, steward.ObjectCustomer, c.ID, c); err != nil {
-			return err
-		}
-		return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionCreate, objectType: steward.ObjectCustomer,
-			objectID: c.ID, objectName: c.Name, customerID: &c.ID, changes: diff(nil, f)})
+		return t.recordIdempotency(ctx, steward.ObjectCustomer, c.ID, c)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// createCustomer stores c, whose fields are normalized, as a new customer of a's account, with
+// its audit row; it sets c's bookkeeping.
+func (t *tx) createCustomer(ctx context.Context, a *steward.Actor, c *steward.Customer) error {
+	if err := t.requireCustomersWritable(ctx, a); err != nil {
+		return err
+	}
+	if err := t.requireUnique(ctx, customers.table, a.AccountID, "external_ref", c.ExternalRef, ""); err != nil {
+		return err
+	}
+	c.AccountID, c.CustomerCounts = a.AccountID, steward.CustomerCounts{}
+	c.Meta = steward.Meta{CreatedAt: t.now, UpdatedAt: t.now, Version: 1}
+	if err := customers.insert(ctx, t, c); err != nil {
+		return err
+	}
+	return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionCreate, objectType: steward.ObjectCustomer,
+		objectID: c.ID, objectName: c.Name, customerID: &c.ID, changes: diff(nil, c.CustomerFields)})
 }
 
 // UpdateCustomer edits a customer's fields.
@@ -116,47 +106,48 @@ func (s *Store) UpdateCustomer(ctx context.Context, a *steward.Actor, id string,
 		return nil, err
 	}
 	var out *steward.Customer
-	err := s.write(ctx, func(t *tx) error {
-		cur, err := getCustomer(ctx, t.q, a.AccountID, id, s.d.forUpdate())
-		if err != nil {
-			return err
-		}
-		if err := t.requireCustomersWritable(ctx, a); err != nil {
-			return err
-		}
-		if ifMatch != 0 && ifMatch != cur.Version {
-			return preconditionFailed()
-		}
-		f := cur.CustomerFields
-		if err := change(&f); err != nil {
-			return err
-		}
-		if err := f.Normalize(); err != nil {
-			return err
-		}
-		out = cur
-		changes := diff(cur.CustomerFields, f)
-		if len(changes) == 0 {
-			return nil
-		}
-		if f.ExternalRef != cur.ExternalRef {
-			if err := t.requireUnique(ctx, "customers", a.AccountID, "external_ref", f.ExternalRef, id); err != nil {
-				return err
-			}
-		}
-		nameKey, search := customerKeys(&f)
-		if _, err := t.exec(ctx, `UPDATE customers SET name = ?, name_key = ?, search = ?, type = ?, external_ref = ?,
-			email = ?, phone = ?, website = ?, street = ?, postal_code = ?, city = ?, region = ?, country = ?, notes = ?,
-			updated_at = ?, version = version + 1 WHERE account_id = ? AND id = ?`,
-			f.Name, nameKey, search, string(f.Type), f.ExternalRef, f.Email, f.Phone, f.Website, f.Address.Street,
-			f.Address.PostalCode, f.Address.City, f.Address.Region, f.Address.Country, f.Notes, t.now.Micros(), a.AccountID, id); err != nil {
-			return err
-		}
-		out.CustomerFields, out.UpdatedAt, out.Version = f, t.now, cur.Version+1
-		return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionUpdate, objectType: steward.ObjectCustomer,
-			objectID: id, objectName: f.Name, customerID: &out.ID, changes: changes})
+	err := s.write(ctx, func(t *tx) (err error) {
+		out, err = t.updateCustomer(ctx, a, id, ifMatch, change)
+		return err
 	})
 	return out, err
+}
+
+// updateCustomer locks the customer, lets change edit its fields, and stores and records them.
+func (t *tx) updateCustomer(ctx context.Context, a *steward.Actor, id string, ifMatch int64, change func(*steward.CustomerFields) error) (*steward.Customer, error) {
+	cur, err := customers.get(ctx, t.q, a.AccountID, id, lockWrite)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.requireCustomersWritable(ctx, a); err != nil {
+		return nil, err
+	}
+	if err := checkIfMatch(ifMatch, cur.Version); err != nil {
+		return nil, err
+	}
+	f := cur.CustomerFields
+	if err := change(&f); err != nil {
+		return nil, err
+	}
+	if err := f.Normalize(); err != nil {
+		return nil, err
+	}
+	changes := diff(cur.CustomerFields, f)
+	if len(changes) == 0 {
+		return cur, nil
+	}
+	if f.ExternalRef != cur.ExternalRef {
+		if err := t.requireUnique(ctx, customers.table, a.AccountID, "external_ref", f.ExternalRef, id); err != nil {
+			return nil, err
+		}
+	}
+	out := *cur
+	out.CustomerFields, out.UpdatedAt, out.Version = f, t.now, cur.Version+1
+	if err := customers.update(ctx, t, a.AccountID, &out); err != nil {
+		return nil, err
+	}
+	return &out, t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionUpdate, objectType: steward.ObjectCustomer,
+		objectID: id, objectName: f.Name, customerID: &out.ID, changes: changes})
 }
 
 // SetCustomerArchived archives or unarchives a customer; its locations, contacts and assets keep
@@ -166,44 +157,25 @@ func (s *Store) SetCustomerArchived(ctx context.Context, a *steward.Actor, id st
 		return nil, err
 	}
 	var out *steward.Customer
-	err := s.write(ctx, func(t *tx) error {
-		cur, err := getCustomer(ctx, t.q, a.AccountID, id, s.d.forUpdate())
-		if err != nil {
-			return err
-		}
-		if err := t.requireCustomersWritable(ctx, a); err != nil {
-			return err
-		}
-		out = cur
-		return t.setArchived(ctx, a, "customers", steward.ObjectCustomer, &cur.Meta, id, cur.Name, &cur.ID, ifMatch, archived)
+	err := s.write(ctx, func(t *tx) (err error) {
+		out, err = t.setCustomerArchived(ctx, a, id, ifMatch, archived)
+		return err
 	})
 	return out, err
 }
 
-// setArchived is the archive/unarchive step every object shares: check If-Match, set or clear
-// archived_at, bump the version, and record it. meta is updated in place.
-func (t *tx) setArchived(ctx context.Context, a *steward.Actor, table, objectType string, meta *steward.Meta, id, name string,
-	customerID *string, ifMatch int64, archived bool) error {
-	if ifMatch != 0 && ifMatch != meta.Version {
-		return preconditionFailed()
+func (t *tx) setCustomerArchived(ctx context.Context, a *steward.Actor, id string, ifMatch int64, archived bool) (*steward.Customer, error) {
+	cur, err := customers.get(ctx, t.q, a.AccountID, id, lockWrite)
+	if err != nil {
+		return nil, err
 	}
-	if (meta.ArchivedAt != nil) == archived {
-		return nil
+	if err := t.requireCustomersWritable(ctx, a); err != nil {
+		return nil, err
 	}
-	before := meta.ArchivedAt
-	now := t.now
-	meta.ArchivedAt = nil
-	action := steward.ActionUnarchive
-	if archived {
-		meta.ArchivedAt, action = &now, steward.ActionArchive
+	if err := checkIfMatch(ifMatch, cur.Version); err != nil {
+		return nil, err
 	}
-	meta.UpdatedAt, meta.Version = now, meta.Version+1
-	if _, err := t.exec(ctx, "UPDATE "+table+" SET archived_at = ?, updated_at = ?, version = version + 1 WHERE account_id = ? AND id = ?",
-		archivedMicros(archived, now), now.Micros(), a.AccountID, id); err != nil {
-		return err
-	}
-	return t.audit(ctx, a, a.AccountID, auditEntry{action: action, objectType: objectType, objectID: id, objectName: name,
-		customerID: customerID, changes: archiveChange(before, meta.ArchivedAt)})
+	return cur, t.setArchived(ctx, a, customers.table, &cur.Meta, subject{id, cur.Name, &cur.ID}, archived)
 }
 
 // DeleteCustomer deletes a customer nothing references.
@@ -211,83 +183,30 @@ func (s *Store) DeleteCustomer(ctx context.Context, a *steward.Actor, id string,
 	if err := a.Require(steward.PermWriteFleet); err != nil {
 		return err
 	}
-	return s.write(ctx, func(t *tx) error {
-		cur, err := getCustomer(ctx, t.q, a.AccountID, id, s.d.forUpdate())
-		if err != nil {
-			return err
-		}
-		if err := t.requireCustomersWritable(ctx, a); err != nil {
-			return err
-		}
-		if ifMatch != 0 && ifMatch != cur.Version {
-			return preconditionFailed()
-		}
-		if err := t.refuseReferenced(ctx, a.AccountID, "customer", []reference{
-			{"locations", "location", "SELECT COUNT(*) FROM locations WHERE account_id = ? AND customer_id = ?"},
-			{"contacts", "contact", "SELECT COUNT(*) FROM contacts WHERE account_id = ? AND customer_id = ?"},
-			{"assets_owned", "owned asset", "SELECT COUNT(*) FROM assets WHERE account_id = ? AND owner_customer_id = ?"},
-		}, id); err != nil {
-			return err
-		}
-		if _, err := t.exec(ctx, "DELETE FROM customers WHERE account_id = ? AND id = ?", a.AccountID, id); err != nil {
-			return err
-		}
-		return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionDelete, objectType: steward.ObjectCustomer,
-			objectID: id, objectName: cur.Name, customerID: &cur.ID, changes: diff(cur.CustomerFields, nil)})
-	})
+	return s.write(ctx, func(t *tx) error { return t.deleteCustomer(ctx, a, id, ifMatch) })
 }
 
-// reference is one kind of row that can keep an object from being deleted.
-type reference struct {
-	field string // the errors[].field of the refusal
-	noun  string // singular, for the message; the plural adds an s
-	count string // SELECT COUNT(*) … WHERE account_id = ? AND <ref> = ?
-}
-
-// refuseReferenced returns ECONFLICT with one entry per kind of reference that still exists
-// (archived ones included), suggesting archiving instead.
-func (t *tx) refuseReferenced(ctx context.Context, accountID, kind string, refs []reference, id string) error {
-	var v []steward.FieldError
-	for _, r := range refs {
-		var n int64
-		if err := t.row(ctx, r.count, accountID, id).Scan(&n); err != nil {
-			return err
-		}
-		switch {
-		case n == 1:
-			v = append(v, steward.FieldError{Field: r.field, Message: fmt.Sprintf("1 %s references it", r.noun)})
-		case n > 1:
-			v = append(v, steward.FieldError{Field: r.field, Message: fmt.Sprintf("%d %ss reference it", n, r.noun)})
-		}
-	}
-	if len(v) == 0 {
-		return nil
-	}
-	return &steward.Error{Code: steward.ECONFLICT, Fields: v,
-		Message: fmt.Sprintf("the %s is still referenced and cannot be deleted; archive it instead to hide it", kind)}
-}
-
-// requireUnique returns ECONFLICT naming column when another row of the account (archived ones
-// included) already has value; "" is never a conflict.
-func (t *tx) requireUnique(ctx context.Context, table, accountID, column, value, exceptID string) error {
-	if value == "" {
-		return nil
-	}
-	var other string
-	err := t.row(ctx, "SELECT id FROM "+table+" WHERE account_id = ? AND "+column+" = ? AND id <> ?",
-		accountID, value, exceptID).Scan(&other)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
-	}
+func (t *tx) deleteCustomer(ctx context.Context, a *steward.Actor, id string, ifMatch int64) error {
+	cur, err := customers.get(ctx, t.q, a.AccountID, id, lockWrite)
 	if err != nil {
 		return err
 	}
-	field := column
-	if column == "serial_key" {
-		field = "serial_number"
+	if err := t.requireCustomersWritable(ctx, a); err != nil {
+		return err
 	}
-	return &steward.Error{Code: steward.ECONFLICT, Message: fmt.Sprintf("another object already has this %s", field),
-		Fields: []steward.FieldError{{Field: field, Message: fmt.Sprintf("is already used by %s %s", singular(table), other)}}}
+	if err := checkIfMatch(ifMatch, cur.Version); err != nil {
+		return err
+	}
+	if err := t.refuseReferenced(ctx, customers.table, a.AccountID, id,
+		reference{field: "locations", from: locations.table, column: "customer_id"},
+		reference{field: "contacts", from: contacts.table, column: "customer_id"},
+		reference{field: "assets_owned", from: assets.table, column: "owner_customer_id", noun: "owned asset"},
+	); err != nil {
+		return err
+	}
+	if err := t.deleteRow(ctx, customers.table, a.AccountID, id); err != nil {
+		return err
+	}
+	return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionDelete, objectType: steward.ObjectCustomer,
+		objectID: id, objectName: cur.Name, customerID: &cur.ID, changes: diff(cur.CustomerFields, nil)})
 }
-
-func singular(table string) string { return table[:len(table)-1] }

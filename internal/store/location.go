@@ -2,39 +2,42 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 
 	"github.com/steward-fleet/steward/internal/steward"
 )
 
-const locationCols = `l.id, l.account_id, l.name, l.customer_id, l.external_ref, l.street, l.postal_code, l.city,
-	l.region, l.country, l.latitude, l.longitude, l.radius_m, l.asset_count, l.created_at, l.updated_at, l.archived_at, l.version`
+type location = steward.Location
 
-func scanLocation(row interface{ Scan(...any) error }, extra ...any) (*steward.Location, error) {
-	var l steward.Location
-	var cust sql.NullString
-	var lat, lon sql.NullFloat64
-	var radius sql.NullInt64
-	var created, updated int64
-	var archived sql.NullInt64
-	dest := []any{&l.ID, &l.AccountID, &l.Name, &cust, &l.ExternalRef, &l.Address.Street, &l.Address.PostalCode,
-		&l.Address.City, &l.Address.Region, &l.Address.Country, &lat, &lon, &radius, &l.AssetCount,
-		&created, &updated, &archived, &l.Version}
-	if err := row.Scan(append(dest, extra...)...); err != nil {
-		return nil, err
-	}
-	l.CustomerID, l.Latitude, l.Longitude, l.RadiusM = strPtr(cust), floatPtr(lat), floatPtr(lon), intPtr(radius)
-	l.CreatedAt, l.UpdatedAt, l.ArchivedAt = steward.FromMicros(created), steward.FromMicros(updated), steward.TimestampPtr(int64Ptr(archived))
-	return &l, nil
-}
+// locations describes the locations table.
+var locations = (&entity[location]{
+	table: &table{name: "locations", alias: "l", noun: "location", objectType: steward.ObjectLocation, tenant: true, versioned: true},
+	id:    func(l *location) string { return l.ID },
+	keys: func(l *location) derived {
+		return derived{nameKey: fold(l.Name), search: searchText(l.Name, l.ExternalRef, l.Address.City, l.Address.Street)}
+	},
+	cols: append(append([]column[location]{
+		{name: "id", kind: colInsert, ptr: func(l *location) any { return &l.ID }, val: func(l *location) any { return l.ID }},
+		{name: "account_id", kind: colInsert, ptr: func(l *location) any { return &l.AccountID }, val: func(l *location) any { return l.AccountID }},
+		{name: "name", ptr: func(l *location) any { return &l.Name }, val: func(l *location) any { return l.Name }},
+		{name: "customer_id", ptr: func(l *location) any { return nullable[string]{&l.CustomerID} }, val: func(l *location) any { return nullText(l.CustomerID) }},
+		{name: "external_ref", ptr: func(l *location) any { return &l.ExternalRef }, val: func(l *location) any { return l.ExternalRef }},
+		{name: "street", ptr: func(l *location) any { return &l.Address.Street }, val: func(l *location) any { return l.Address.Street }},
+		{name: "postal_code", ptr: func(l *location) any { return &l.Address.PostalCode }, val: func(l *location) any { return l.Address.PostalCode }},
+		{name: "city", ptr: func(l *location) any { return &l.Address.City }, val: func(l *location) any { return l.Address.City }},
+		{name: "region", ptr: func(l *location) any { return &l.Address.Region }, val: func(l *location) any { return l.Address.Region }},
+		{name: "country", ptr: func(l *location) any { return &l.Address.Country }, val: func(l *location) any { return l.Address.Country }},
+		{name: "latitude", ptr: func(l *location) any { return nullable[float64]{&l.Latitude} }, val: func(l *location) any { return null(l.Latitude) }},
+		{name: "longitude", ptr: func(l *location) any { return nullable[float64]{&l.Longitude} }, val: func(l *location) any { return null(l.Longitude) }},
+		{name: "radius_m", ptr: func(l *location) any { return nullableInt{&l.RadiusM} }, val: func(l *location) any { return null(l.RadiusM) }},
+		{name: "asset_count", kind: colReadOnly, ptr: func(l *location) any { return &l.AssetCount }},
+	}, metaCols(func(l *location) *steward.Meta { return &l.Meta })...), derivedCols[location]()...),
+}).build()
 
-var locationList = listSpec{kind: "locations", alias: "l", cols: locationCols, def: "name",
-	sorts: sortKeys(steward.LocationSorts), names: steward.LocationSorts}
+var locationList = locations.listSpec(steward.LocationSorts)
 
 // Locations returns one page of locations.
 func (s *Store) Locations(ctx context.Context, a *steward.Actor, f steward.LocationFilter) (*steward.Page[steward.Location], error) {
-	lq := listQuery{check: f.Check, refs: []filterRef{{"customer_id", "customers", f.CustomerID}}}
+	lq := listQuery{check: f.Check, refs: []filterRef{{"customer_id", customers.table, f.CustomerID}}}
 	if f.CustomerID != "" {
 		lq.where("l.customer_id = ?", f.CustomerID)
 	}
@@ -42,13 +45,7 @@ func (s *Store) Locations(ctx context.Context, a *steward.Actor, f steward.Locat
 		lq.where("l.customer_id IS NULL")
 	}
 	lq.sigExt = []any{f.CustomerID, f.Own}
-	return list(ctx, s, locationList, a, f.ListParams, lq, func(rows *sql.Rows, key *any) (steward.Location, string, error) {
-		l, err := scanLocation(rows, key)
-		if err != nil {
-			return steward.Location{}, "", err
-		}
-		return *l, l.ID, nil
-	})
+	return list(ctx, s, locationList, a, f.ListParams, lq, locations.lister())
 }
 
 // Location returns one location.
@@ -56,34 +53,7 @@ func (s *Store) Location(ctx context.Context, a *steward.Actor, id string) (*ste
 	if err := a.Require(steward.PermRead); err != nil {
 		return nil, err
 	}
-	return getLocation(ctx, s.reader(), a.AccountID, id, "")
-}
-
-func getLocation(ctx context.Context, r q, accountID, id, lock string) (*steward.Location, error) {
-	l, err := scanLocation(r.row(ctx, "SELECT "+locationCols+" FROM locations l WHERE l.account_id = ? AND l.id = ?"+lock, accountID, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, steward.NotFound("location")
-	}
-	return l, err
-}
-
-// requireRef returns EINVALID on field when id names no row of table in the account. lock is
-// "" or t.d.forUpdate(): a locked row cannot be deleted before the referencing write commits
-// (callers lock only where it keeps the lock order of Store.write).
-func (t *tx) requireRef(ctx context.Context, table, accountID, field string, id *string, lock string) error {
-	if id == nil {
-		return nil
-	}
-	var one int
-	err := t.row(ctx, "SELECT 1 FROM "+table+" WHERE account_id = ? AND id = ?"+lock, accountID, *id).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return steward.Invalid(field, "names no %s of this account", singular(table))
-	}
-	return err
-}
-
-func locationSearch(f *steward.LocationFields) string {
-	return searchText(f.Name, f.ExternalRef, f.Address.City, f.Address.Street)
+	return locations.get(ctx, s.reader(), a.AccountID, id, noLock)
 }
 
 // CreateLocation stores a new location.
@@ -100,39 +70,41 @@ func (s *Store) CreateLocation(ctx context.Context, a *steward.Actor, f steward.
 		if err := t.claimIdempotency(ctx); err != nil {
 			return err
 		}
-		if f.CustomerID != nil {
-			if err := t.requireCustomersWritable(ctx, a); err != nil {
-				return err
-			}
-		}
-		if err := t.requireRef(ctx, "customers", a.AccountID, "customer_id", f.CustomerID, t.d.forUpdate()); err != nil {
+		if err := t.createLocation(ctx, a, l); err != nil {
 			return err
 		}
-		if err := t.requireUnique(ctx, "locations", a.AccountID, "external_ref", f.ExternalRef, ""); err != nil {
-			return err
-		}
-		l.Meta = steward.Meta{CreatedAt: t.now, UpdatedAt: t.now, Version: 1}
-		if _, err := t.exec(ctx, `INSERT INTO locations (account_id, id, customer_id, name, name_key, search, external_ref,
-			street, postal_code, city, region, country, latitude, longitude, radius_m, created_at, updated_at, version)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-			a.AccountID, l.ID, nullStr(f.CustomerID), f.Name, fold(f.Name), locationSearch(&f), f.ExternalRef,
-			f.Address.Street, f.Address.PostalCode, f.Address.City, f.Address.Region, f.Address.Country,
-			nullFloat(f.Latitude), nullFloat(f.Longitude), nullInt(f.RadiusM), t.now.Micros(), t.now.Micros()); err != nil {
-			return err
-		}
-		if err := t.addLocationCount(ctx, a.AccountID, f.CustomerID, 1); err != nil {
-			return err
-		}
-		if err := t.recordIdempotency(ctx, steward.ObjectLocation, l.ID, l); err != nil {
-			return err
-		}
-		return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionCreate, objectType: steward.ObjectLocation,
-			objectID: l.ID, objectName: l.Name, customerID: f.CustomerID, changes: diff(nil, f)})
+		return t.recordIdempotency(ctx, steward.ObjectLocation, l.ID, l)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return l, nil
+}
+
+// createLocation stores l, whose fields are normalized, as a new location of a's account, with
+// its customer's count and its audit row.
+func (t *tx) createLocation(ctx context.Context, a *steward.Actor, l *steward.Location) error {
+	if l.CustomerID != nil {
+		if err := t.requireCustomersWritable(ctx, a); err != nil {
+			return err
+		}
+	}
+	if err := t.requireRef(ctx, customers.table, a.AccountID, "customer_id", l.CustomerID, lockWrite); err != nil {
+		return err
+	}
+	if err := t.requireUnique(ctx, locations.table, a.AccountID, "external_ref", l.ExternalRef, ""); err != nil {
+		return err
+	}
+	l.AccountID, l.AssetCount = a.AccountID, 0
+	l.Meta = steward.Meta{CreatedAt: t.now, UpdatedAt: t.now, Version: 1}
+	if err := locations.insert(ctx, t, l); err != nil {
+		return err
+	}
+	if err := t.addLocationCount(ctx, a.AccountID, l.CustomerID, 1); err != nil {
+		return err
+	}
+	return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionCreate, objectType: steward.ObjectLocation,
+		objectID: l.ID, objectName: l.Name, customerID: l.CustomerID, changes: diff(nil, l.LocationFields)})
 }
 
 // UpdateLocation edits a location. Moving it to another customer moves the assets standing there
@@ -142,69 +114,69 @@ func (s *Store) UpdateLocation(ctx context.Context, a *steward.Actor, id string,
 		return nil, err
 	}
 	var out *steward.Location
-	err := s.write(ctx, func(t *tx) error {
-		cur, err := getLocation(ctx, t.q, a.AccountID, id, s.d.forUpdate())
-		if err != nil {
-			return err
-		}
-		if ifMatch != 0 && ifMatch != cur.Version {
-			return preconditionFailed()
-		}
-		f := cur.LocationFields
-		if err := change(&f); err != nil {
-			return err
-		}
-		if err := f.Normalize(); err != nil {
-			return err
-		}
-		if cur.CustomerID != nil || f.CustomerID != nil {
-			if err := t.requireCustomersWritable(ctx, a); err != nil {
-				return err
-			}
-		}
-		out = cur
-		changes := diff(cur.LocationFields, f)
-		if len(changes) == 0 {
-			return nil
-		}
-		if f.ExternalRef != cur.ExternalRef {
-			if err := t.requireUnique(ctx, "locations", a.AccountID, "external_ref", f.ExternalRef, id); err != nil {
-				return err
-			}
-		}
-		moved, left := !sameRef(cur.CustomerID, f.CustomerID), cur.CustomerID
-		if moved {
-			// Not locked here: customers come after the assets this move re-points.
-			if err := t.requireRef(ctx, "customers", a.AccountID, "customer_id", f.CustomerID, ""); err != nil {
-				return err
-			}
-		}
-		if _, err := t.exec(ctx, `UPDATE locations SET customer_id = ?, name = ?, name_key = ?, search = ?, external_ref = ?,
-			street = ?, postal_code = ?, city = ?, region = ?, country = ?, latitude = ?, longitude = ?, radius_m = ?,
-			updated_at = ?, version = version + 1 WHERE account_id = ? AND id = ?`,
-			nullStr(f.CustomerID), f.Name, fold(f.Name), locationSearch(&f), f.ExternalRef, f.Address.Street,
-			f.Address.PostalCode, f.Address.City, f.Address.Region, f.Address.Country, nullFloat(f.Latitude),
-			nullFloat(f.Longitude), nullInt(f.RadiusM), t.now.Micros(), a.AccountID, id); err != nil {
-			return err
-		}
-		if moved {
-			if err := t.moveLocationCustomer(ctx, a.AccountID, cur, f.CustomerID); err != nil {
-				return err
-			}
-		}
-		out.LocationFields, out.UpdatedAt, out.Version = f, t.now, cur.Version+1
-		// The event belongs to the customer the location is at now (or, moved to none, the one it
-		// left); a location that moved from one customer to another names the one it left too.
-		cust := f.CustomerID
-		if cust == nil {
-			cust, left = left, nil
-		} else if !moved {
-			left = nil
-		}
-		return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionUpdate, objectType: steward.ObjectLocation,
-			objectID: id, objectName: f.Name, customerID: cust, previousCustomerID: left, changes: changes})
+	err := s.write(ctx, func(t *tx) (err error) {
+		out, err = t.updateLocation(ctx, a, id, ifMatch, change)
+		return err
 	})
 	return out, err
+}
+
+func (t *tx) updateLocation(ctx context.Context, a *steward.Actor, id string, ifMatch int64, change func(*steward.LocationFields) error) (*steward.Location, error) {
+	cur, err := locations.get(ctx, t.q, a.AccountID, id, lockWrite)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkIfMatch(ifMatch, cur.Version); err != nil {
+		return nil, err
+	}
+	f := cur.LocationFields
+	if err := change(&f); err != nil {
+		return nil, err
+	}
+	if err := f.Normalize(); err != nil {
+		return nil, err
+	}
+	if cur.CustomerID != nil || f.CustomerID != nil {
+		if err := t.requireCustomersWritable(ctx, a); err != nil {
+			return nil, err
+		}
+	}
+	changes := diff(cur.LocationFields, f)
+	if len(changes) == 0 {
+		return cur, nil
+	}
+	if f.ExternalRef != cur.ExternalRef {
+		if err := t.requireUnique(ctx, locations.table, a.AccountID, "external_ref", f.ExternalRef, id); err != nil {
+			return nil, err
+		}
+	}
+	moved, left := !sameRef(cur.CustomerID, f.CustomerID), cur.CustomerID
+	if moved {
+		// Not locked here: customers come after the assets this move re-points.
+		if err := t.requireRef(ctx, customers.table, a.AccountID, "customer_id", f.CustomerID, noLock); err != nil {
+			return nil, err
+		}
+	}
+	out := *cur
+	out.LocationFields, out.UpdatedAt, out.Version = f, t.now, cur.Version+1
+	if err := locations.update(ctx, t, a.AccountID, &out); err != nil {
+		return nil, err
+	}
+	if moved {
+		if err := t.moveLocationCustomer(ctx, a.AccountID, cur, f.CustomerID); err != nil {
+			return nil, err
+		}
+	}
+	// The event belongs to the customer the location is at now (or, moved to none, the one it
+	// left); a location that moved from one customer to another names the one it left too.
+	cust := f.CustomerID
+	if cust == nil {
+		cust, left = left, nil
+	} else if !moved {
+		left = nil
+	}
+	return &out, t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionUpdate, objectType: steward.ObjectLocation,
+		objectID: id, objectName: f.Name, customerID: cust, previousCustomerID: left, changes: changes})
 }
 
 // moveLocationCustomer re-points the assets at a location to its new customer and recounts every
@@ -234,7 +206,7 @@ func (t *tx) moveLocationCustomer(ctx context.Context, accountID string, cur *st
 		t.markRecount(accountID, &owners[i])
 	}
 	_, err = t.exec(ctx, "UPDATE assets SET location_customer_id = ? WHERE account_id = ? AND location_id = ?",
-		nullStr(to), accountID, cur.ID)
+		nullText(to), accountID, cur.ID)
 	return err
 }
 
@@ -251,31 +223,38 @@ func (s *Store) SetLocationArchived(ctx context.Context, a *steward.Actor, id st
 		return nil, err
 	}
 	var out *steward.Location
-	err := s.write(ctx, func(t *tx) error {
-		cur, err := getLocation(ctx, t.q, a.AccountID, id, s.d.forUpdate())
-		if err != nil {
-			return err
-		}
-		if cur.CustomerID != nil {
-			if err := t.requireCustomersWritable(ctx, a); err != nil {
-				return err
-			}
-		}
-		out = cur
-		was := cur.ArchivedAt != nil
-		if err := t.setArchived(ctx, a, "locations", steward.ObjectLocation, &cur.Meta, id, cur.Name, cur.CustomerID, ifMatch, archived); err != nil {
-			return err
-		}
-		if was != archived {
-			delta := int64(1)
-			if archived {
-				delta = -1
-			}
-			return t.addLocationCount(ctx, a.AccountID, cur.CustomerID, delta)
-		}
-		return nil
+	err := s.write(ctx, func(t *tx) (err error) {
+		out, err = t.setLocationArchived(ctx, a, id, ifMatch, archived)
+		return err
 	})
 	return out, err
+}
+
+func (t *tx) setLocationArchived(ctx context.Context, a *steward.Actor, id string, ifMatch int64, archived bool) (*steward.Location, error) {
+	cur, err := locations.get(ctx, t.q, a.AccountID, id, lockWrite)
+	if err != nil {
+		return nil, err
+	}
+	if cur.CustomerID != nil {
+		if err := t.requireCustomersWritable(ctx, a); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkIfMatch(ifMatch, cur.Version); err != nil {
+		return nil, err
+	}
+	was := cur.ArchivedAt != nil
+	if err := t.setArchived(ctx, a, locations.table, &cur.Meta, subject{id, cur.Name, cur.CustomerID}, archived); err != nil {
+		return nil, err
+	}
+	if was != archived {
+		delta := int64(1)
+		if archived {
+			delta = -1
+		}
+		return cur, t.addLocationCount(ctx, a.AccountID, cur.CustomerID, delta)
+	}
+	return cur, nil
 }
 
 // DeleteLocation deletes a location no asset stands at.
@@ -283,33 +262,34 @@ func (s *Store) DeleteLocation(ctx context.Context, a *steward.Actor, id string,
 	if err := a.Require(steward.PermWriteFleet); err != nil {
 		return err
 	}
-	return s.write(ctx, func(t *tx) error {
-		cur, err := getLocation(ctx, t.q, a.AccountID, id, s.d.forUpdate())
-		if err != nil {
+	return s.write(ctx, func(t *tx) error { return t.deleteLocation(ctx, a, id, ifMatch) })
+}
+
+func (t *tx) deleteLocation(ctx context.Context, a *steward.Actor, id string, ifMatch int64) error {
+	cur, err := locations.get(ctx, t.q, a.AccountID, id, lockWrite)
+	if err != nil {
+		return err
+	}
+	if cur.CustomerID != nil {
+		if err := t.requireCustomersWritable(ctx, a); err != nil {
 			return err
 		}
-		if cur.CustomerID != nil {
-			if err := t.requireCustomersWritable(ctx, a); err != nil {
-				return err
-			}
-		}
-		if ifMatch != 0 && ifMatch != cur.Version {
-			return preconditionFailed()
-		}
-		if err := t.refuseReferenced(ctx, a.AccountID, "location", []reference{
-			{"assets", "asset", "SELECT COUNT(*) FROM assets WHERE account_id = ? AND location_id = ?"},
-		}, id); err != nil {
+	}
+	if err := checkIfMatch(ifMatch, cur.Version); err != nil {
+		return err
+	}
+	if err := t.refuseReferenced(ctx, locations.table, a.AccountID, id,
+		reference{field: "assets", from: assets.table, column: "location_id"}); err != nil {
+		return err
+	}
+	if err := t.deleteRow(ctx, locations.table, a.AccountID, id); err != nil {
+		return err
+	}
+	if cur.ArchivedAt == nil {
+		if err := t.addLocationCount(ctx, a.AccountID, cur.CustomerID, -1); err != nil {
 			return err
 		}
-		if _, err := t.exec(ctx, "DELETE FROM locations WHERE account_id = ? AND id = ?", a.AccountID, id); err != nil {
-			return err
-		}
-		if cur.ArchivedAt == nil {
-			if err := t.addLocationCount(ctx, a.AccountID, cur.CustomerID, -1); err != nil {
-				return err
-			}
-		}
-		return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionDelete, objectType: steward.ObjectLocation,
-			objectID: id, objectName: cur.Name, customerID: cur.CustomerID, changes: diff(cur.LocationFields, nil)})
-	})
+	}
+	return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionDelete, objectType: steward.ObjectLocation,
+		objectID: id, objectName: cur.Name, customerID: cur.CustomerID, changes: diff(cur.LocationFields, nil)})
 }

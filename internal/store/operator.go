@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 	"unicode"
 
@@ -24,12 +23,11 @@ type OperatorAPIKey struct {
 // read, made as the operator of the installation, so it takes no actor.
 func (s *Store) AllAPIKeys(ctx context.Context, email string) ([]OperatorAPIKey, error) {
 	r := s.reader()
-	query := `SELECT k.id, k.account_id, k.user_id, k.name, k.prefix, k.role, k.integration, k.expires_at,
-		k.last_used_at, k.revoked_at, k.created_at, u.email, a.name
+	query := "SELECT " + apiKeys.selectList + `, u.email, a.name
 		FROM api_keys k JOIN users u ON u.id = k.user_id JOIN accounts a ON a.id = k.account_id`
 	var args []any
 	if email = strings.TrimSpace(email); email != "" {
-		u, err := s.userWhere(ctx, r, "email_key = ?", []any{strings.ToLower(email)}, nil)
+		u, err := getUser(ctx, r, userByEmail(email))
 		if err != nil {
 			return nil, err
 		}
@@ -44,14 +42,9 @@ func (s *Store) AllAPIKeys(ctx context.Context, email string) ([]OperatorAPIKey,
 	out := []OperatorAPIKey{}
 	for rows.Next() {
 		var k OperatorAPIKey
-		var exp, used, rev sql.NullInt64
-		var created int64
-		if err := rows.Scan(&k.ID, &k.AccountID, &k.UserID, &k.Name, &k.Prefix, &k.Role, &k.Integration, &exp, &used,
-			&rev, &created, &k.UserEmail, &k.AccountName); err != nil {
+		if err := rows.Scan(append(apiKeys.dests(&k.APIKey, make([]any, 0, apiKeys.nScan+2)), &k.UserEmail, &k.AccountName)...); err != nil {
 			return nil, err
 		}
-		k.ExpiresAt, k.LastUsedAt = steward.TimestampPtr(int64Ptr(exp)), steward.TimestampPtr(int64Ptr(used))
-		k.RevokedAt, k.CreatedAt = steward.TimestampPtr(int64Ptr(rev)), steward.FromMicros(created)
 		out = append(out, k)
 	}
 	return out, rows.Err()

@@ -88,10 +88,34 @@ func openPostgres(dsn string, opt Options) (*Store, error) {
 	return &Store{d: postgres, rdb: db, wdb: db, desc: desc}, nil
 }
 
+// sqlitePath is the file a SQLite DSN names: a path, optionally "sqlite:" prefixed, names the
+// file as written ('?', '#' and '%' included); a "file:" URI has its query and fragment dropped and
+// its path percent-decoded.
+func sqlitePath(dsn string) (string, error) {
+	uri, ok := strings.CutPrefix(dsn, "file:")
+	if !ok {
+		return strings.TrimPrefix(dsn, "sqlite:"), nil
+	}
+	if i := strings.IndexAny(uri, "?#"); i >= 0 {
+		uri = uri[:i]
+	}
+	path, err := url.PathUnescape(uri)
+	if err != nil {
+		return "", fmt.Errorf("sqlite: %q is not a valid file: URI: %w", dsn, err)
+	}
+	return path, nil
+}
+
+// sqliteURI is the file: URI that opens path with the query q: the path is escaped, so that a
+// '?', '#' or '%' in a directory or file name stays part of the name.
+func sqliteURI(path string, q url.Values) string {
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+}
+
 func openSQLite(dsn string, opt Options) (*Store, error) {
-	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
-	if i := strings.IndexByte(path, '?'); i >= 0 {
-		path = path[:i]
+	path, err := sqlitePath(dsn)
+	if err != nil {
+		return nil, err
 	}
 	sync := strings.ToUpper(opt.SQLiteSynchronous)
 	if sync == "" {
@@ -109,7 +133,7 @@ func openSQLite(dsn string, opt Options) (*Store, error) {
 		"synchronous(" + sync + ")", fmt.Sprintf("cache_size(-%d)", cache*1024), "temp_store(MEMORY)"} {
 		q.Add("_pragma", p)
 	}
-	base := "file:" + path + "?" + q.Encode()
+	base := sqliteURI(path, q)
 	wdb, err := sql.Open("sqlite", base+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
@@ -234,68 +258,6 @@ func (s *Store) writeOnce(ctx context.Context, fn func(*tx) error) error {
 	}
 	if err := t.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", s.d.normalize(err))
-	}
-	return nil
-}
-
-// nullStr returns nil for "", else s, for nullable text columns.
-func nullStr(s *string) any {
-	if s == nil || *s == "" {
-		return nil
-	}
-	return *s
-}
-
-// strPtr converts a scanned nullable string.
-func strPtr(ns sql.NullString) *string {
-	if !ns.Valid {
-		return nil
-	}
-	v := ns.String
-	return &v
-}
-
-func int64Ptr(n sql.NullInt64) *int64 {
-	if !n.Valid {
-		return nil
-	}
-	v := n.Int64
-	return &v
-}
-
-func intPtr(n sql.NullInt64) *int {
-	if !n.Valid {
-		return nil
-	}
-	v := int(n.Int64)
-	return &v
-}
-
-func floatPtr(n sql.NullFloat64) *float64 {
-	if !n.Valid {
-		return nil
-	}
-	v := n.Float64
-	return &v
-}
-
-func nullInt(p *int) any {
-	if p == nil {
-		return nil
-	}
-	return *p
-}
-
-func nullFloat(p *float64) any {
-	if p == nil {
-		return nil
-	}
-	return *p
-}
-
-func archivedMicros(archived bool, now steward.Timestamp) any {
-	if archived {
-		return now.Micros()
 	}
 	return nil
 }

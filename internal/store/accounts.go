@@ -1,0 +1,150 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/steward-fleet/steward/internal/steward"
+)
+
+type account = steward.Account
+
+// accounts describes the accounts table. An account's id names it in the whole installation.
+var accounts = (&entity[account]{
+	table: &table{name: "accounts", alias: "a", noun: "account", objectType: steward.ObjectAccount, versioned: true},
+	id:    func(a *account) string { return a.ID },
+	cols: append([]column[account]{
+		{name: "id", kind: colInsert, ptr: func(a *account) any { return &a.ID }, val: func(a *account) any { return a.ID }},
+		{name: "parent_id", kind: colInsert, ptr: func(a *account) any { return nullable[string]{&a.ParentID} }, val: func(a *account) any { return nullText(a.ParentID) }},
+		{name: "root_id", kind: colInsert, ptr: func(a *account) any { return &a.RootID }, val: func(a *account) any { return a.RootID }},
+		{name: "name", ptr: func(a *account) any { return &a.Name }, val: func(a *account) any { return a.Name }},
+		{name: "kind", ptr: func(a *account) any { return &a.Kind }, val: func(a *account) any { return string(a.Kind) }},
+		{name: "email", ptr: func(a *account) any { return &a.Email }, val: func(a *account) any { return a.Email }},
+		{name: "country", ptr: func(a *account) any { return &a.Country }, val: func(a *account) any { return a.Country }},
+		{name: "external_ref", ptr: func(a *account) any { return &a.ExternalRef }, val: func(a *account) any { return a.ExternalRef }},
+		{name: "phone", ptr: func(a *account) any { return &a.Phone }, val: func(a *account) any { return a.Phone }},
+		{name: "street", ptr: func(a *account) any { return &a.Address.Street }, val: func(a *account) any { return a.Address.Street }},
+		{name: "postal_code", ptr: func(a *account) any { return &a.Address.PostalCode }, val: func(a *account) any { return a.Address.PostalCode }},
+		{name: "city", ptr: func(a *account) any { return &a.Address.City }, val: func(a *account) any { return a.Address.City }},
+		{name: "region", ptr: func(a *account) any { return &a.Address.Region }, val: func(a *account) any { return a.Address.Region }},
+		{name: "address_country", ptr: func(a *account) any { return &a.Address.Country }, val: func(a *account) any { return a.Address.Country }},
+		{name: "language", ptr: func(a *account) any { return &a.Language }, val: func(a *account) any { return a.Language }},
+		{name: "customers_externally_managed", ptr: func(a *account) any { return &a.CustomersExternallyManaged },
+			val: func(a *account) any { return a.CustomersExternallyManaged }},
+	}, metaCols(func(a *account) *steward.Meta { return &a.Meta })...),
+}).build()
+
+// CreateOrganization creates a root account and its first Admin. ECONFLICT (one field error
+// each) when the email already has a user, or, with o.UniqueName, when an organization already
+// has the same name (compared case- and accent-insensitively).
+func (s *Store) CreateOrganization(ctx context.Context, o steward.Organization) (*steward.Account, *steward.User, error) {
+	if err := o.Normalize(); err != nil {
+		return nil, nil, err
+	}
+	hash := hashPassword(o.Password)
+	acc := &steward.Account{ID: newID(), AccountFields: steward.AccountFields{Name: o.Name, Kind: steward.AccountInternal,
+		Email: o.Email, Country: o.Country}}
+	acc.RootID = acc.ID
+	u := &steward.User{ID: newID(), AccountID: acc.ID, Name: o.AdminName, Email: o.Email, Role: steward.RoleAdmin,
+		FleetVisibility: "all", Active: true}
+	err := s.write(ctx, func(t *tx) error {
+		var n int
+		if err := t.row(ctx, "SELECT COUNT(*) FROM users WHERE email_key = ?", strings.ToLower(o.Email)).Scan(&n); err != nil {
+			return err
+		}
+		conflict := &steward.Error{Code: steward.ECONFLICT}
+		if o.UniqueName {
+			id, existing, err := t.organizationNamed(ctx, o.Name)
+			if err != nil {
+				return err
+			}
+			if id != "" {
+				conflict.Message = "an organization with this name already exists"
+				conflict.Fields = append(conflict.Fields, steward.FieldError{Field: "org",
+					Message: fmt.Sprintf("an organization named %q already exists (account %s)", existing, id)})
+			}
+		}
+		if n > 0 && conflict.Message == "" {
+			conflict.Message = "a user with this email already exists"
+		} else if n > 0 {
+			conflict.Message = "an organization with this name and a user with this email already exist"
+		}
+		if n > 0 {
+			conflict.Fields = append(conflict.Fields, steward.FieldError{Field: "email", Message: "already has a user"})
+		}
+		if len(conflict.Fields) > 0 {
+			return conflict
+		}
+		acc.Meta = steward.Meta{CreatedAt: t.now, UpdatedAt: t.now, Version: 1}
+		u.CreatedAt, u.UpdatedAt = t.now, t.now
+		if err := accounts.insert(ctx, t, acc); err != nil {
+			return err
+		}
+		if err := users.insert(ctx, t, &userRow{User: *u, passwordHash: hash}); err != nil {
+			return err
+		}
+		sys := steward.SystemActor(acc.ID)
+		if err := t.audit(ctx, sys, acc.ID, auditEntry{action: steward.ActionCreate, objectType: steward.ObjectAccount,
+			objectID: acc.ID, objectName: acc.Name, changes: diff(nil, acc.AccountFields)}); err != nil {
+			return err
+		}
+		return t.audit(ctx, sys, acc.ID, auditEntry{action: steward.ActionCreate, objectType: steward.ObjectUser,
+			objectID: u.ID, objectName: u.Name, changes: diff(nil, map[string]any{"name": u.Name, "email": u.Email, "role": u.Role})})
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return acc, u, nil
+}
+
+// Account returns the caller's account.
+func (s *Store) Account(ctx context.Context, a *steward.Actor) (*steward.Account, error) {
+	if err := a.Require(steward.PermRead); err != nil {
+		return nil, err
+	}
+	return accounts.get(ctx, s.reader(), "", a.AccountID, noLock)
+}
+
+// UpdateAccount edits the caller's account and its settings.
+func (s *Store) UpdateAccount(ctx context.Context, a *steward.Actor, ifMatch int64, change func(*steward.AccountFields) error) (*steward.Account, error) {
+	if err := a.Require(steward.PermAdminister); err != nil {
+		return nil, err
+	}
+	var out *steward.Account
+	err := s.write(ctx, func(t *tx) error {
+		cur, err := accounts.get(ctx, t.q, "", a.AccountID, lockWrite)
+		if err != nil {
+			return err
+		}
+		if err := checkIfMatch(ifMatch, cur.Version); err != nil {
+			return err
+		}
+		f := cur.AccountFields
+		if err := change(&f); err != nil {
+			return err
+		}
+		if err := f.Normalize(); err != nil {
+			return err
+		}
+		out = cur
+		changes := diff(cur.AccountFields, f)
+		if len(changes) == 0 {
+			return nil
+		}
+		out.AccountFields, out.UpdatedAt, out.Version = f, t.now, cur.Version+1
+		if err := accounts.update(ctx, t, "", out); err != nil {
+			return err
+		}
+		return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionUpdate, objectType: steward.ObjectAccount,
+			objectID: cur.ID, objectName: f.Name, changes: changes})
+	})
+	return out, err
+}
+
+// Empty reports whether the database holds no organization yet.
+func (s *Store) Empty(ctx context.Context) (bool, error) {
+	var n int
+	err := s.reader().row(ctx, "SELECT COUNT(*) FROM accounts").Scan(&n)
+	return n == 0, err
+}
