@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,8 +19,7 @@ func (s *Store) SignIn(ctx context.Context, email, password string) (*steward.Us
 	if len(email) > steward.MaxEmail || len(password) > maxPasswordBytes || !steward.IsCleanText(email) {
 		return nil, wrong
 	}
-	var hash string
-	u, err := s.userWhere(ctx, s.reader(), "email_key = ?", []any{strings.ToLower(strings.TrimSpace(email))}, &hash)
+	u, err := getUser(ctx, s.reader(), userByEmail(email))
 	if steward.ErrorCode(err) == steward.ENOTFOUND {
 		checkPassword(dummyHash(), password)
 		return nil, wrong
@@ -29,10 +27,10 @@ func (s *Store) SignIn(ctx context.Context, email, password string) (*steward.Us
 	if err != nil {
 		return nil, err
 	}
-	if !checkPassword(hash, password) || !u.Active {
+	if !checkPassword(u.passwordHash, password) || !u.Active {
 		return nil, wrong
 	}
-	return u, nil
+	return &u.User, nil
 }
 
 // maxPasswordBytes bounds what SignIn hashes: argon2 reads the whole password.
@@ -46,7 +44,7 @@ func (s *Store) UserActor(ctx context.Context, userID string) (*steward.Actor, e
 	if !steward.IsID(userID) {
 		return nil, steward.Errorf(steward.EUNAUTHORIZED, "sign in again")
 	}
-	u, err := s.userWhere(ctx, s.reader(), "id = ?", []any{userID}, nil)
+	u, err := getUser(ctx, s.reader(), userByID(userID))
 	if steward.ErrorCode(err) == steward.ENOTFOUND || (err == nil && !u.Active) {
 		return nil, steward.Errorf(steward.EUNAUTHORIZED, "sign in again")
 	}

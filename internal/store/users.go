@@ -115,13 +115,10 @@ func checkPassword(hash, pw string) bool {
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
-// CheckPassword verifies a user's password by email; EUNAUTHORIZED when wrong or unknown.
+// CheckPassword verifies a user's password by email; EUNAUTHORIZED when wrong or unknown. It
+// is SignIn (session.go), whose timing does not tell which emails have users.
 func (s *Store) CheckPassword(ctx context.Context, email, password string) (*steward.User, error) {
-	u, err := getUser(ctx, s.reader(), userByEmail(email))
-	if err != nil || !u.Active || !checkPassword(u.passwordHash, password) {
-		return nil, steward.Errorf(steward.EUNAUTHORIZED, "wrong email or password")
-	}
-	return &u.User, nil
+	return s.SignIn(ctx, email, password)
 }
 
 // Me describes the caller.
