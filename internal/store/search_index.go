@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 )
@@ -180,4 +181,20 @@ func ftsMarker(accountID string) string {
 		b.WriteRune(rune(0xE000 + 256*hex(base) + 16*hex(base+1) + hex(base+2)))
 	}
 	return b.String()
+}
+
+// Vacuum sets PostgreSQL's visibility map of the searchable tables, which the index-only walks
+// of search rely on (without it every walked row is read from the heap after all). Autovacuum
+// keeps it up to date; a bulk load calls this once, since autovacuum may come much later or, on
+// a server where it is off, never. On SQLite it does nothing.
+func (s *Store) Vacuum(ctx context.Context) error {
+	if s.d != postgres {
+		return nil
+	}
+	for _, table := range []string{"customers", "contacts", "locations", "assets"} {
+		if _, err := s.wdb.ExecContext(ctx, "VACUUM "+table); err != nil {
+			return fmt.Errorf("vacuum %s: %w", table, err)
+		}
+	}
+	return nil
 }
