@@ -133,6 +133,11 @@ func Build(ctx context.Context, s *store.Store, o Options) (*Result, error) {
 		return nil, err
 	}
 	o.Progress("analyzed in %s", time.Since(t).Round(time.Millisecond))
+	t = time.Now()
+	if err := s.Vacuum(ctx); err != nil {
+		return nil, err
+	}
+	o.Progress("vacuumed in %s", time.Since(t).Round(time.Millisecond))
 	res.Audit, res.Took = g.audit, time.Since(start)
 	return res, nil
 }

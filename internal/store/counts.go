@@ -142,8 +142,8 @@ func (t *tx) flushRecounts(ctx context.Context) error {
 	return nil
 }
 
-// recountCustomersSQL recomputes the counts of an account's customers from the indexes;
-// callers append a narrower condition or none.
+// recountCustomersSQL recomputes the counts of an account's customers from the indexes, probing
+// them per customer: cheap for the few customers flushRecounts appends by id.
 const recountCustomersSQL = `UPDATE customers SET
 	location_count = (SELECT COUNT(*) FROM locations l
 		WHERE l.account_id = customers.account_id AND l.customer_id = customers.id AND l.archived_at IS NULL),
@@ -156,26 +156,61 @@ const recountCustomersSQL = `UPDATE customers SET
 		AND (x.location_customer_id IS NULL OR x.location_customer_id <> customers.id))
 	WHERE account_id = ?`
 
-const recountLocationsSQL = `UPDATE locations SET asset_count = (SELECT COUNT(*) FROM assets x
-	WHERE x.account_id = locations.account_id AND x.location_id = locations.id AND x.archived_at IS NULL)
-	WHERE account_id = ?`
-
 // Recount recomputes every stored count of an account from the data (after a bulk load, or to
-// repair). It rewrites only the customers whose counts were wrong and returns how many.
+// repair). It rewrites only the rows whose counts were wrong and returns how many customers
+// were. Unlike the per-customer recount above, it counts in one grouped pass over each table
+// (recountedCustomersSQL, recountedLocationsSQL) instead of probing the indexes once per
+// customer and count: seconds instead of a minute at a million assets.
 func (s *Store) Recount(ctx context.Context, accountID string) (wrong int64, err error) {
 	err = s.write(ctx, func(t *tx) error {
-		res, err := t.exec(ctx, recountCustomersSQL+" AND ("+countMismatch+")", accountID)
+		res, err := t.exec(ctx, `UPDATE customers SET location_count = n.locations,
+			assets_on_location_count = n.on_location, assets_owned_count = n.owned,
+			assets_owned_elsewhere_count = n.elsewhere
+			FROM (`+recountedCustomersSQL+`) n
+			WHERE customers.account_id = ? AND customers.id = n.id AND (customers.location_count <> n.locations
+				OR customers.assets_on_location_count <> n.on_location OR customers.assets_owned_count <> n.owned
+				OR customers.assets_owned_elsewhere_count <> n.elsewhere)`, accountID, accountID, accountID, accountID, accountID)
 		if err != nil {
 			return err
 		}
 		if wrong, err = res.RowsAffected(); err != nil {
 			return err
 		}
-		_, err = t.exec(ctx, recountLocationsSQL, accountID)
+		_, err = t.exec(ctx, `UPDATE locations SET asset_count = n.assets FROM (`+recountedLocationsSQL+`) n
+			WHERE locations.account_id = ? AND locations.id = n.id AND locations.asset_count <> n.assets`,
+			accountID, accountID, accountID)
 		return err
 	})
 	return wrong, err
 }
+
+// recountedCustomersSQL is every customer of an account (four arguments: the account id each
+// time) with its counts, grouped from one pass over the locations and one over the assets (an
+// asset counts for the customer of its location and for its owner: two rows of the union).
+const recountedCustomersSQL = `SELECT c.id, COALESCE(l.n, 0) AS locations, COALESCE(x.on_location, 0) AS on_location,
+		COALESCE(x.owned, 0) AS owned, COALESCE(x.elsewhere, 0) AS elsewhere
+	FROM customers c
+	LEFT JOIN (SELECT customer_id, COUNT(*) AS n FROM locations
+		WHERE account_id = ? AND customer_id IS NOT NULL AND archived_at IS NULL GROUP BY customer_id) l
+		ON l.customer_id = c.id
+	LEFT JOIN (SELECT customer_id, SUM(on_location) AS on_location, SUM(owned) AS owned, SUM(elsewhere) AS elsewhere
+		FROM (SELECT location_customer_id AS customer_id, 1 AS on_location, 0 AS owned, 0 AS elsewhere FROM assets
+				WHERE account_id = ? AND location_customer_id IS NOT NULL AND archived_at IS NULL
+			UNION ALL
+			SELECT owner_customer_id, 0, 1,
+				CASE WHEN location_customer_id IS NULL OR location_customer_id <> owner_customer_id THEN 1 ELSE 0 END
+				FROM assets WHERE account_id = ? AND owner_customer_id IS NOT NULL AND archived_at IS NULL) r
+		GROUP BY customer_id) x
+		ON x.customer_id = c.id
+	WHERE c.account_id = ?`
+
+// recountedLocationsSQL is every location of an account (two arguments: the account id) with
+// its asset count, grouped from one pass over the assets.
+const recountedLocationsSQL = `SELECT l.id, COALESCE(x.n, 0) AS assets FROM locations l
+	LEFT JOIN (SELECT location_id, COUNT(*) AS n FROM assets
+		WHERE account_id = ? AND location_id IS NOT NULL AND archived_at IS NULL GROUP BY location_id) x
+		ON x.location_id = l.id
+	WHERE l.account_id = ?`
 
 // countMismatch is true for a customer whose stored counts differ from a recount.
 const countMismatch = `location_count <> (SELECT COUNT(*) FROM locations l

@@ -197,6 +197,42 @@ func TestRecount(t *testing.T) {
 	})
 }
 
+// TestRecountFromZero zeroes every stored count, as a bulk load leaves them, and checks that the
+// grouped recount restores them: an asset owned by the customer of its location (not
+// "elsewhere"), one owned elsewhere, one without an owner, archived assets and locations, a
+// customer with nothing.
+func TestRecountFromZero(t *testing.T) {
+	eachEngineRaw(t, func(t *testing.T, s *store.Store, raw *rawDB) {
+		o := newOrg(t, s)
+		a := o.admin
+		c1 := mkCustomer(t, s, a, "C1")
+		c2 := mkCustomer(t, s, a, "C2")
+		mkCustomer(t, s, a, "C3 has nothing")
+		l1 := mkLocation(t, s, a, c1.ID, "L1")
+		l2 := mkLocation(t, s, a, c2.ID, "L2")
+		depot := mkLocation(t, s, a, "", "Depot")
+		gone := mkLocation(t, s, a, c1.ID, "Gone")
+		must(s.SetLocationArchived(ctx, a, gone.ID, 0, true))
+		mkAsset(t, s, a, "own at home", c1.ID, l1.ID)
+		mkAsset(t, s, a, "own elsewhere", c1.ID, l2.ID)
+		mkAsset(t, s, a, "at depot", c2.ID, depot.ID)
+		mkAsset(t, s, a, "no owner", "", l1.ID)
+		mkAsset(t, s, a, "nowhere", c2.ID, "")
+		x := mkAsset(t, s, a, "archived", c1.ID, l2.ID)
+		must(s.SetAssetArchived(ctx, a, x.ID, 0, true))
+		assertNoMismatch(t, s, o.acc.ID)
+		raw.exec(t, `UPDATE customers SET location_count = 0, assets_on_location_count = 0, assets_owned_count = 0,
+			assets_owned_elsewhere_count = 0 WHERE account_id = ?`, o.acc.ID)
+		raw.exec(t, "UPDATE locations SET asset_count = 0 WHERE account_id = ?", o.acc.ID)
+		if n := must(s.Recount(ctx, o.acc.ID)); n != 2 {
+			t.Errorf("Recount reports %d wrong customers, want 2 (C3 has nothing to count)", n)
+		}
+		assertNoMismatch(t, s, o.acc.ID)
+		expectCounts(t, s, a, "after recount from zero",
+			map[string]cnt{c1.ID: {1, 2, 2, 1}, c2.ID: {1, 1, 2, 2}}, map[string]int64{l1.ID: 2, l2.ID: 1, depot.ID: 1})
+	})
+}
+
 func must2[A, B any](a A, b B, err error) (A, B) {
 	if err != nil {
 		must(0, err)

@@ -33,10 +33,18 @@ import (
 
 // walkFactor sets the walk's length: walkFactor rows per row of the page. A first, short walk
 // of shortWalkFactor rows per row tells a rare term (too few found to fill the page over the
-// long walk) from a common one.
+// long walk) from a common one. A covered walk (PostgreSQL's newest-first walk, an index-only
+// scan of the *_newest index, 1–2 µs a row) costs about a twentieth of reading a match from
+// the heap through the trigram index, so it goes further before the term is left to that
+// index, whose cost grows with the term's matches. The long covered walk (51,000 rows) fills a
+// page of any term found in more than one row in 1,000, so the index is left about 1,000
+// matches per million rows at most. (Measured at rental-1M against 300 and 600 rows a row of
+// the page: no worse for the rare terms, better for the ones of a few thousand matches.)
 const (
-	walkFactor      = 100
-	shortWalkFactor = 10
+	walkFactor             = 100
+	shortWalkFactor        = 10
+	coveredWalkFactor      = 1000
+	coveredShortWalkFactor = 40
 )
 
 // searchTerm validates a q parameter and returns it folded, or "" when there is none.
@@ -68,6 +76,10 @@ type selection struct {
 	order   string // the ORDER BY clause
 	key     string // the sort column, selected after spec.cols
 	limit   int    // rows to fetch: the page size plus one
+	// covered is set when an index holds every column the walk's conditions and order read
+	// and the search column (PostgreSQL's *_newest indexes, for the newest-first walk): the walk
+	// then reads ids alone, index-only, and only the page's rows are fetched whole.
+	covered bool
 }
 
 func (sel selection) where() string { return strings.Join(sel.conds, " AND ") }
@@ -86,6 +98,13 @@ func (sel selection) queryArgs() []any { return append(append([]any{}, sel.args.
 // co-routine yields the subquery's rows in order, and PostgreSQL knows the subquery is sorted.
 func (sel selection) walk(d dialect) string {
 	a := sel.spec.alias
+	if sel.covered && d == postgres {
+		// Its arguments: the account, then as above.
+		return "SELECT " + sel.spec.cols + ", " + sel.key + " FROM " + sel.spec.kind + " " + a +
+			" WHERE " + a + ".account_id = ? AND " + a + ".id IN (SELECT " + a + ".id FROM (SELECT " + a + ".id, " + a + ".search FROM " +
+			sel.spec.kind + " " + a + " WHERE " + sel.where() + " ORDER BY " + sel.order + " LIMIT ?) " + a +
+			" WHERE " + d.contains(a+".search") + " ORDER BY " + sel.order + " LIMIT ?) ORDER BY " + sel.order + " LIMIT ?"
+	}
 	order := ""
 	if d == postgres {
 		order = " ORDER BY " + sel.order
@@ -113,6 +132,15 @@ func (l searchLimits) walkPage() int {
 	return steward.DefaultLimit + 1
 }
 
+// walkFactors returns the short and the long walk's rows per row of the page. Tests that lower
+// the walk's page get the uncovered factors, so that a few hundred rows reach past any walk.
+func (l searchLimits) walkFactors(covered bool) (short, long int) {
+	if covered && l.minWalkPage == 0 {
+		return coveredShortWalkFactor, coveredWalkFactor
+	}
+	return shortWalkFactor, walkFactor
+}
+
 func (l searchLimits) maxSorted() int {
 	if l.maxSortedMatches > 0 {
 		return l.maxSortedMatches
@@ -133,20 +161,25 @@ func search[T any](ctx context.Context, s *Store, sel selection, term string, ca
 	// assets) is walked in full when it is small enough.
 	var walked []listed[T]
 	var walkRows int
-	factors := []int{shortWalkFactor, walkFactor}
+	short, long := s.limits.walkFactors(sel.covered && s.d == postgres)
+	factors := []int{short, long}
 	if filtered {
 		factors = factors[1:] // the short walk only tells a rare term for the unfiltered plan
 	}
 	for _, factor := range factors {
 		walkRows = factor * max(sel.limit, s.limits.walkPage())
-		rows, err := r.query(ctx, sel.walk(s.d), append(append([]any{}, sel.args...), walkRows, term, sel.limit)...)
+		args := append(append([]any{}, sel.args...), walkRows, term, sel.limit)
+		if sel.covered && s.d == postgres {
+			args = append(append([]any{sel.account}, args...), sel.limit)
+		}
+		rows, err := r.query(ctx, sel.walk(s.d), args...)
 		if err != nil {
 			return nil, err
 		}
 		if walked, err = collect(rows, scan, keyOf, out, want); err != nil || len(walked) == want {
 			return walked, err
 		}
-		if !filtered && (len(walked)-len(out))*walkFactor/shortWalkFactor < sel.limit {
+		if !filtered && (len(walked)-len(out))*long/short < sel.limit {
 			break
 		}
 	}
@@ -260,51 +293,8 @@ func searchRanked[T any](ctx context.Context, s *Store, spec listSpec, account s
 		args2 = append(args2, c.ID)
 	}
 	sel := selection{spec: spec, account: account, conds: conds2, args: args2,
-		order: a + ".id DESC", key: a + ".id", limit: want - len(out)}
+		order: a + ".id DESC", key: a + ".id", limit: want - len(out), covered: true}
 	return search(ctx, s, sel, term, false, false, scan, func(any) any { return "i" }, out)
-}
-
-// searchNewestSQLite reads the other matches of a ranked search on SQLite, newest first, which
-// there is the order of the row number: the FTS5 index yields its matches in that order, so the
-// query streams and stops when the page is full, however many rows match. A short term, whose
-// index query lists the trigrams it starts, first walks the account's newest rows, where a
-// common one fills its page at once.
-func searchNewestSQLite[T any](ctx context.Context, s *Store, spec listSpec, account string, conds []string, args []any,
-	afterRid int64, term string, out []listed[T], want int, scan func(rows *sql.Rows, key *any) (T, string, error)) ([]listed[T], error) {
-	a, kind := spec.alias, spec.kind
-	keyOf := func(k any) any { return "r" + keyString(k) }
-	if afterRid > 0 {
-		conds = append(conds[:len(conds):len(conds)], a+".rid < ?")
-		args = append(args[:len(args):len(args)], afterRid)
-	}
-	r := s.reader()
-	if utf8.RuneCountInString(term) < minTrigramRunes {
-		sel := selection{spec: spec, account: account, conds: conds, args: args, order: a + ".rid DESC", key: a + ".rid",
-			limit: want - len(out)}
-		rows, err := r.query(ctx, sel.walk(s.d), append(append([]any{}, args...), walkFactor*sel.limit, term, sel.limit)...)
-		if err != nil {
-			return nil, err
-		}
-		walked, err := collect(rows, scan, keyOf, out, want)
-		if err != nil || len(walked) == want {
-			return walked, err
-		}
-	}
-	match, _, none, err := s.indexedMatch(ctx, kind, a, account, term)
-	if err != nil || none {
-		return out, err
-	}
-	if afterRid > 0 {
-		conds = append(conds, "f.rowid < ?")
-		args = append(args, afterRid)
-	}
-	rows, err := r.query(ctx, "SELECT "+spec.cols+", "+a+".rid FROM "+kind+"_fts f CROSS JOIN "+kind+" "+a+
-		" ON "+a+".rid = f.rowid WHERE f."+kind+"_fts MATCH ? AND "+strings.Join(conds, " AND ")+" AND "+s.d.contains(a+".search")+
-		" ORDER BY f.rowid DESC LIMIT ?", append(append(append([]any{match}, args...), term), want-len(out))...)
-	if err != nil {
-		return nil, err
-	}
-	return collect(rows, scan, keyOf, out, want)
 }
 
 // keyString is a scanned text key as a string.
@@ -316,133 +306,4 @@ func keyString(k any) string {
 		return string(v)
 	}
 	return fmt.Sprint(k)
-}
-
-// contains is the condition that column (folded text) holds the bound term as a substring.
-func (d dialect) contains(column string) string {
-	if d == postgres {
-		return "strpos(" + column + ", ?) > 0"
-	}
-	return "instr(" + column + ", ?) > 0"
-}
-
-// minTrigramRunes is the shortest term with a trigram of its own.
-const minTrigramRunes = 3
-
-// maxShortTermTrigrams bounds the trigrams a one- or two-character term expands to on SQLite.
-const maxShortTermTrigrams = 4000
-
-// indexedMatch returns how plan 2 finds the account's rows containing term through the index:
-// on PostgreSQL a condition on the row (alias a), on SQLite an FTS5 query. The FTS5 query may
-// match more rows than hold the term (a term's private-use characters can match the account
-// markers; a very common short term falls back to all the account's documents), so every query
-// built on it keeps only the rows whose search column contains the term. none means no row
-// can match.
-func (s *Store) indexedMatch(ctx context.Context, kind, a, account, term string) (cond string, args []any, none bool, err error) {
-	short := utf8.RuneCountInString(term) < minTrigramRunes
-	if s.d == postgres {
-		if short {
-			// "ab" is the pair word "#ab#"; "x" starts one ("#x"). The pairs' trigrams narrow
-			// the rows, strpos keeps the exact ones.
-			pattern := "%#" + escapeLike(term) + "%"
-			if utf8.RuneCountInString(term) == 2 {
-				pattern = "%#" + escapeLike(term) + "#%"
-			}
-			return "search_pairs(" + a + `.search) LIKE ? ESCAPE '\' AND ` + s.d.contains(a+".search"), []any{pattern, term}, false, nil
-		}
-		return a + `.search LIKE ? ESCAPE '\'`, []any{"%" + escapeLike(term) + "%"}, false, nil
-	}
-	if !short {
-		return ftsMatch(account, term), nil, false, nil
-	}
-	// A short term is found through the trigrams it starts: every character of a document is
-	// followed by at least two more (see the migration), so "ab" occurs exactly where one of the
-	// trigrams "ab?" does.
-	rows, err := s.reader().query(ctx, "SELECT term FROM "+kind+"_fts_terms WHERE term >= ? AND term < ? LIMIT ?",
-		term, term+"\U0010FFFF", maxShortTermTrigrams+1)
-	if err != nil {
-		return "", nil, false, err
-	}
-	defer rows.Close()
-	var or []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			return "", nil, false, err
-		}
-		or = append(or, `"`+strings.ReplaceAll(t, `"`, `""`)+`"`)
-	}
-	if err := rows.Err(); err != nil {
-		return "", nil, false, err
-	}
-	if len(or) == 0 {
-		return "", nil, true, nil
-	}
-	if len(or) > maxShortTermTrigrams {
-		// Too many to list (whatever other organizations hold): the account's documents, each
-		// checked by the caller's exact match.
-		return `"` + ftsMarker(account) + `"`, nil, false, nil
-	}
-	return `"` + ftsMarker(account) + `" AND (` + strings.Join(or, " OR ") + ")", nil, false, nil
-}
-
-// searchIndexed returns plan 2 of a search: the selection's rows containing term, found through
-// the account-led index, sorted. An empty query means no row matches.
-func (s *Store) searchIndexed(ctx context.Context, sel selection, term string) (string, []any, error) {
-	a, kind := sel.spec.alias, sel.spec.kind
-	cond, cargs, none, err := s.indexedMatch(ctx, kind, a, sel.account, term)
-	if err != nil || none {
-		return "", nil, err
-	}
-	if s.d == postgres {
-		// Materialized, so the planner cannot trade the index for a walk of the sort order.
-		return "WITH " + a + " AS MATERIALIZED (SELECT " + a + ".* FROM " + kind + " " + a + " WHERE " + sel.where() +
-				" AND " + cond + ") SELECT " + sel.spec.cols + ", " + sel.key + " FROM " + a +
-				" ORDER BY " + sel.order + " LIMIT ?",
-			append(append(append([]any{}, sel.args...), cargs...), sel.limit), nil
-	}
-	// CROSS JOIN makes the FTS5 index the outer loop.
-	return "SELECT " + sel.spec.cols + ", " + sel.key + " FROM " + kind + "_fts f CROSS JOIN " + kind + " " + a +
-			" ON " + a + ".rid = f.rowid WHERE f." + kind + "_fts MATCH ? AND " + sel.where() + " AND " + s.d.contains(a+".search") +
-			" ORDER BY " + sel.order + " LIMIT ?",
-		append(append(append([]any{cond}, sel.args...), term), sel.limit), nil
-}
-
-// searchCount returns a query counting the rows of sel that may contain term, up to max.
-func (s *Store) searchCount(ctx context.Context, sel selection, term string, max int) (string, []any, error) {
-	a, kind := sel.spec.alias, sel.spec.kind
-	cond, cargs, none, err := s.indexedMatch(ctx, kind, a, sel.account, term)
-	if err != nil || none {
-		return "", nil, err
-	}
-	if s.d == postgres {
-		return "SELECT count(*) FROM (SELECT 1 FROM " + kind + " " + a + " WHERE " + sel.where() + " AND " + cond + " LIMIT ?) n",
-			append(append(append([]any{}, sel.args...), cargs...), max), nil
-	}
-	return "SELECT count(*) FROM (SELECT 1 FROM " + kind + "_fts f CROSS JOIN " + kind + " " + a + " ON " + a + ".rid = f.rowid WHERE f." +
-			kind + "_fts MATCH ? AND " + sel.where() + " AND " + s.d.contains(a+".search") + " LIMIT ?) n",
-		append(append(append([]any{cond}, sel.args...), term), max), nil
-}
-
-// ftsMatch is the FTS5 query of term (three characters or more) in one account's documents.
-func ftsMatch(account, term string) string {
-	return `"` + ftsMarker(account) + `" AND "` + strings.ReplaceAll(term, `"`, `""`) + `"`
-}
-
-// ftsMarker is the account marker that starts each of the account's FTS5 documents on SQLite
-// (migrations/0002_search.sqlite.sql computes the same in SQL): three private-use characters,
-// each from three of the last nine hex digits of the account id.
-func ftsMarker(accountID string) string {
-	hex := func(k int) int {
-		i := len(accountID) - k
-		if i < 0 {
-			return -1
-		}
-		return strings.IndexByte("0123456789abcdef", accountID[i])
-	}
-	var b strings.Builder
-	for _, base := range []int{1, 4, 7} {
-		b.WriteRune(rune(0xE000 + 256*hex(base) + 16*hex(base+1) + hex(base+2)))
-	}
-	return b.String()
 }
