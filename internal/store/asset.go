@@ -203,15 +203,9 @@ func (t *tx) createAsset(ctx context.Context, a *steward.Actor, x *steward.Asset
 
 // UpdateAsset edits an asset; a technician may change its location only.
 func (s *Store) UpdateAsset(ctx context.Context, a *steward.Actor, id string, ifMatch int64, change func(*steward.AssetFields) error) (*steward.Asset, error) {
-	if err := a.Require(steward.PermMoveAsset); err != nil {
-		return nil, err
-	}
-	var out *steward.Asset
-	err := s.write(ctx, func(t *tx) (err error) {
-		out, err = t.updateAsset(ctx, a, id, ifMatch, change)
-		return err
+	return writeAs(ctx, s, a, steward.PermMoveAsset, func(t *tx) (*steward.Asset, error) {
+		return t.updateAsset(ctx, a, id, ifMatch, change)
 	})
-	return out, err
 }
 
 func (t *tx) updateAsset(ctx context.Context, a *steward.Actor, id string, ifMatch int64, change func(*steward.AssetFields) error) (*steward.Asset, error) {
@@ -274,15 +268,9 @@ func (t *tx) updateAsset(ctx context.Context, a *steward.Actor, id string, ifMat
 
 // SetAssetArchived archives or unarchives an asset; its owner and location stay.
 func (s *Store) SetAssetArchived(ctx context.Context, a *steward.Actor, id string, ifMatch int64, archived bool) (*steward.Asset, error) {
-	if err := a.Require(steward.PermWriteFleet); err != nil {
-		return nil, err
-	}
-	var out *steward.Asset
-	err := s.write(ctx, func(t *tx) (err error) {
-		out, err = t.setAssetArchived(ctx, a, id, ifMatch, archived)
-		return err
+	return writeAs(ctx, s, a, steward.PermWriteFleet, func(t *tx) (*steward.Asset, error) {
+		return t.setAssetArchived(ctx, a, id, ifMatch, archived)
 	})
-	return out, err
 }
 
 func (t *tx) setAssetArchived(ctx context.Context, a *steward.Actor, id string, ifMatch int64, archived bool) (*steward.Asset, error) {

@@ -99,15 +99,9 @@ func (t *tx) createContact(ctx context.Context, a *steward.Actor, c *steward.Con
 
 // UpdateContact edits a contact.
 func (s *Store) UpdateContact(ctx context.Context, a *steward.Actor, id string, ifMatch int64, change func(*steward.ContactFields) error) (*steward.Contact, error) {
-	if err := a.Require(steward.PermWriteFleet); err != nil {
-		return nil, err
-	}
-	var out *steward.Contact
-	err := s.write(ctx, func(t *tx) (err error) {
-		out, err = t.updateContact(ctx, a, id, ifMatch, change)
-		return err
+	return writeAs(ctx, s, a, steward.PermWriteFleet, func(t *tx) (*steward.Contact, error) {
+		return t.updateContact(ctx, a, id, ifMatch, change)
 	})
-	return out, err
 }
 
 func (t *tx) updateContact(ctx context.Context, a *steward.Actor, id string, ifMatch int64, change func(*steward.ContactFields) error) (*steward.Contact, error) {
@@ -148,15 +142,9 @@ func (t *tx) updateContact(ctx context.Context, a *steward.Actor, id string, ifM
 
 // SetContactArchived archives or unarchives a contact.
 func (s *Store) SetContactArchived(ctx context.Context, a *steward.Actor, id string, ifMatch int64, archived bool) (*steward.Contact, error) {
-	if err := a.Require(steward.PermWriteFleet); err != nil {
-		return nil, err
-	}
-	var out *steward.Contact
-	err := s.write(ctx, func(t *tx) (err error) {
-		out, err = t.setContactArchived(ctx, a, id, ifMatch, archived)
-		return err
+	return writeAs(ctx, s, a, steward.PermWriteFleet, func(t *tx) (*steward.Contact, error) {
+		return t.setContactArchived(ctx, a, id, ifMatch, archived)
 	})
-	return out, err
 }
 
 func (t *tx) setContactArchived(ctx context.Context, a *steward.Actor, id string, ifMatch int64, archived bool) (*steward.Contact, error) {

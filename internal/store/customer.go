@@ -102,15 +102,9 @@ func (t *tx) createCustomer(ctx context.Context, a *steward.Actor, c *steward.Cu
 
 // UpdateCustomer edits a customer's fields.
 func (s *Store) UpdateCustomer(ctx context.Context, a *steward.Actor, id string, ifMatch int64, change func(*steward.CustomerFields) error) (*steward.Customer, error) {
-	if err := a.Require(steward.PermWriteFleet); err != nil {
-		return nil, err
-	}
-	var out *steward.Customer
-	err := s.write(ctx, func(t *tx) (err error) {
-		out, err = t.updateCustomer(ctx, a, id, ifMatch, change)
-		return err
+	return writeAs(ctx, s, a, steward.PermWriteFleet, func(t *tx) (*steward.Customer, error) {
+		return t.updateCustomer(ctx, a, id, ifMatch, change)
 	})
-	return out, err
 }
 
 // updateCustomer locks the customer, lets change edit its fields, and stores and records them.
@@ -153,15 +147,9 @@ func (t *tx) updateCustomer(ctx context.Context, a *steward.Actor, id string, if
 // SetCustomerArchived archives or unarchives a customer; its locations, contacts and assets keep
 // their state. Archiving an archived customer changes nothing.
 func (s *Store) SetCustomerArchived(ctx context.Context, a *steward.Actor, id string, ifMatch int64, archived bool) (*steward.Customer, error) {
-	if err := a.Require(steward.PermWriteFleet); err != nil {
-		return nil, err
-	}
-	var out *steward.Customer
-	err := s.write(ctx, func(t *tx) (err error) {
-		out, err = t.setCustomerArchived(ctx, a, id, ifMatch, archived)
-		return err
+	return writeAs(ctx, s, a, steward.PermWriteFleet, func(t *tx) (*steward.Customer, error) {
+		return t.setCustomerArchived(ctx, a, id, ifMatch, archived)
 	})
-	return out, err
 }
 
 func (t *tx) setCustomerArchived(ctx context.Context, a *steward.Actor, id string, ifMatch int64, archived bool) (*steward.Customer, error) {

@@ -110,15 +110,9 @@ func (t *tx) createLocation(ctx context.Context, a *steward.Actor, l *steward.Lo
 // UpdateLocation edits a location. Moving it to another customer moves the assets standing there
 // with it: their location_customer_id and the customers' counts follow in the same transaction.
 func (s *Store) UpdateLocation(ctx context.Context, a *steward.Actor, id string, ifMatch int64, change func(*steward.LocationFields) error) (*steward.Location, error) {
-	if err := a.Require(steward.PermWriteFleet); err != nil {
-		return nil, err
-	}
-	var out *steward.Location
-	err := s.write(ctx, func(t *tx) (err error) {
-		out, err = t.updateLocation(ctx, a, id, ifMatch, change)
-		return err
+	return writeAs(ctx, s, a, steward.PermWriteFleet, func(t *tx) (*steward.Location, error) {
+		return t.updateLocation(ctx, a, id, ifMatch, change)
 	})
-	return out, err
 }
 
 func (t *tx) updateLocation(ctx context.Context, a *steward.Actor, id string, ifMatch int64, change func(*steward.LocationFields) error) (*steward.Location, error) {
@@ -219,15 +213,9 @@ func sameRef(a, b *string) bool {
 
 // SetLocationArchived archives or unarchives a location; assets standing there stay there.
 func (s *Store) SetLocationArchived(ctx context.Context, a *steward.Actor, id string, ifMatch int64, archived bool) (*steward.Location, error) {
-	if err := a.Require(steward.PermWriteFleet); err != nil {
-		return nil, err
-	}
-	var out *steward.Location
-	err := s.write(ctx, func(t *tx) (err error) {
-		out, err = t.setLocationArchived(ctx, a, id, ifMatch, archived)
-		return err
+	return writeAs(ctx, s, a, steward.PermWriteFleet, func(t *tx) (*steward.Location, error) {
+		return t.setLocationArchived(ctx, a, id, ifMatch, archived)
 	})
-	return out, err
 }
 
 func (t *tx) setLocationArchived(ctx context.Context, a *steward.Actor, id string, ifMatch int64, archived bool) (*steward.Location, error) {

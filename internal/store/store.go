@@ -261,3 +261,21 @@ func (s *Store) writeOnce(ctx context.Context, fn func(*tx) error) error {
 	}
 	return nil
 }
+
+// writeAs is a public write method: the actor needs perm, then fn runs in one write
+// transaction (again from the start if PostgreSQL retries it) and its result is returned once
+// the transaction committed.
+func writeAs[T any](ctx context.Context, s *Store, a *steward.Actor, perm steward.Permission, fn func(*tx) (T, error)) (T, error) {
+	var out, zero T
+	if err := a.Require(perm); err != nil {
+		return zero, err
+	}
+	err := s.write(ctx, func(t *tx) (err error) {
+		out, err = fn(t)
+		return err
+	})
+	if err != nil {
+		return zero, err
+	}
+	return out, nil
+}
