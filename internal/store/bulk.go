@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql/driver"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -292,8 +293,19 @@ var bulkInserts = [bulkTables]string{customers.insertSQL, locations.insertSQL, a
 
 // bulkRow queues v as a row of table t, written by its entity's mapping with the derived columns
 // computed as the service computes them.
+// Values that are their own driver.Valuer (times, sql.Null) are turned into their stored form
+// here, on the generating goroutine, so the writer (COPY on PostgreSQL) handles plain values.
 func bulkRow[T any](b *BulkLoader, t bulkTable, e *entity[T], v *T) error {
-	return b.add(t, e.row(v, make([]any, 0, len(e.written))))
+	row := e.row(v, make([]any, 0, len(e.written)))
+	for i, x := range row {
+		if dv, ok := x.(driver.Valuer); ok {
+			var err error
+			if row[i], err = dv.Value(); err != nil {
+				return fmt.Errorf("bulk %s.%s: %w", e.name, e.written[i], err)
+			}
+		}
+	}
+	return b.add(t, row)
 }
 
 // Customer queues a customer row.
