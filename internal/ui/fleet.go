@@ -534,6 +534,10 @@ func (u *UI) fleetNew(k *fleetKind) func(http.ResponseWriter, *http.Request) {
 		if id := r.URL.Query().Get("location_id"); k == assetsKind && steward.IsID(id) {
 			as.LocationID = &id
 		}
+		// A location added from a customer's window starts as that customer's.
+		if id := r.URL.Query().Get("customer_id"); k == locationsKind && steward.IsID(id) {
+			loc.CustomerID = &id
+		}
 		v, err := u.fleetForm(r.Context(), a, k, "", 0, nil, loc, as)
 		if err != nil {
 			u.fail(w, r, err)
