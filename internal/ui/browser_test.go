@@ -91,6 +91,7 @@ type site struct {
 	base, email, password string
 	engine, dsn           string
 	s                     *store.Store
+	svc                   steward.Service // what the web interface calls; s when nil
 	admin                 *steward.Actor
 }
 
@@ -120,7 +121,11 @@ func (st *site) serve(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := web.New(st.s, nil, web.Options{UI: ui.New(st.s, nil, ui.Options{})}).HTTPServer()
+	svc := st.svc
+	if svc == nil {
+		svc = st.s
+	}
+	srv := web.New(st.s, nil, web.Options{UI: ui.New(svc, nil, ui.Options{})}).HTTPServer()
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
 	st.base = "http://" + ln.Addr().String()
