@@ -449,8 +449,10 @@ func TestBrowserCrossOrigin(t *testing.T) {
 	}
 }
 
-// TestScreenshots writes light and dark screenshots of the customers page and the side window
-// over the demo fleet into STEWARD_SCREENSHOTS (a directory); skipped unless it is set.
+// TestScreenshots writes light and dark screenshots over the demo fleet into STEWARD_SCREENSHOTS
+// (a directory): the customers list and a customer's window (docs/screenshots), the locations,
+// assets, audit log and API keys pages, and the customers page at tablet width (768 px); skipped
+// unless it is set.
 func TestScreenshots(t *testing.T) {
 	dir := os.Getenv("STEWARD_SCREENSHOTS")
 	if dir == "" {
@@ -466,27 +468,35 @@ func TestScreenshots(t *testing.T) {
 	ctx := newTab(t)
 	signIn(t, ctx, st, st.password)
 	do(t, ctx, "signed in", chromedp.WaitVisible(chromedp.CSS("#add-customer")))
-	for _, scheme := range []string{"light", "dark"} {
-		do(t, ctx, "color scheme", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := cdpCall(ctx, tg, scheme)
-			return err
-		}))
-		shots := []struct{ name, url, wait string }{
-			{"customers", "/customers", "#results"},
-			{"customer-window", "", "#customer-panel"},
-		}
+	shots := []struct {
+		name, url, wait string
+		width           int64
+	}{
+		{"customers", "/customers", "#results", 1280},
+		{"customer-window", "", "#customer-panel", 1280},
+		{"locations", "/locations", "#results", 1280},
+		{"assets", "/assets", "#results", 1280},
+		{"audit", "/audit", "#results", 1280},
+		{"api-keys", "/api-keys", "#keys", 1280},
+		{"customers-768", "/customers", "#results", 768},
+		{"customer-window-768", "", "#customer-panel", 768},
+	}
+	for _, sc := range []string{"light", "dark"} {
+		scheme(t, ctx, sc)
 		for _, sh := range shots {
+			do(t, ctx, "window size", chromedp.EmulateViewport(sh.width, 800))
 			if sh.url != "" {
 				do(t, ctx, sh.name, chromedp.Navigate(st.base+sh.url), chromedp.WaitVisible(chromedp.CSS(sh.wait)))
 			} else {
-				do(t, ctx, sh.name, click("#results a.open"), chromedp.WaitVisible(chromedp.CSS(sh.wait)),
-					chromedp.Sleep(300*time.Millisecond))
+				do(t, ctx, sh.name, click("#results a.open"), chromedp.WaitVisible(chromedp.CSS(sh.wait)))
+				waitPanel(t, ctx)
 			}
+			do(t, ctx, "settle", chromedp.Sleep(200*time.Millisecond))
 			png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(fmt.Sprintf("%s/%s-%s.png", dir, sh.name, scheme), png, 0o644); err != nil {
+			if err := os.WriteFile(fmt.Sprintf("%s/%s-%s.png", dir, sh.name, sc), png, 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
