@@ -200,6 +200,7 @@ type Service interface {
 	AssetService
 	AuditService
 	SessionService
+	NameService
 	// Ping checks the database is reachable (readiness).
 	Ping(ctx context.Context) error
 }

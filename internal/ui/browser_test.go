@@ -80,7 +80,7 @@ func newTab(t *testing.T) context.Context {
 	if err := chromedp.Do(tab); err != nil {
 		t.Fatal(err)
 	}
-	tctx, cancel2 := context.WithTimeout(tab, 40*time.Second)
+	tctx, cancel2 := context.WithTimeout(tab, 2*time.Minute)
 	t.Cleanup(cancel2)
 	return tctx
 }
@@ -91,6 +91,7 @@ type site struct {
 	base, email, password string
 	engine, dsn           string
 	s                     *store.Store
+	svc                   steward.Service // what the web interface calls; s when nil
 	admin                 *steward.Actor
 }
 
@@ -120,7 +121,11 @@ func (st *site) serve(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := web.New(st.s, nil, web.Options{UI: ui.New(st.s, nil, ui.Options{})}).HTTPServer()
+	svc := st.svc
+	if svc == nil {
+		svc = st.s
+	}
+	srv := web.New(st.s, nil, web.Options{UI: ui.New(svc, nil, ui.Options{})}).HTTPServer()
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
 	st.base = "http://" + ln.Addr().String()
@@ -135,7 +140,10 @@ func (st *site) serve(t *testing.T) {
 
 func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	if err := chromedp.Do(ctx, steps...); err != nil {
+	// Each step has its own deadline, so that a failure still shows the page.
+	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx, steps...); err != nil {
 		t.Fatalf("%s: %v\n%s", what, err, pageText(ctx))
 	}
 }
@@ -144,6 +152,32 @@ func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action
 func waitPanel(t *testing.T, ctx context.Context) {
 	t.Helper()
 	waitJS(t, ctx, "the side window in place", `getComputedStyle(document.getElementById("panel")).transform === "none"`)
+}
+
+// htmxQuiet is true when htmx has no request, swap or settle under way: the content it swapped
+// in is wired only when it settles, so a click before that would do nothing.
+const htmxQuiet = `!document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling")`
+
+// click clicks the element once htmx is quiet.
+func click(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		if _, err := chromedp.Poll[bool](htmxQuiet, chromedp.WithPollingInterval(20*time.Millisecond))(ctx, tg); err != nil {
+			return err
+		}
+		_, err := chromedp.Click(chromedp.CSS(sel))(ctx, tg)
+		return err
+	})
+}
+
+// sendKeys types into the element once htmx is quiet.
+func sendKeys(sel, keys string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		if _, err := chromedp.Poll[bool](htmxQuiet, chromedp.WithPollingInterval(20*time.Millisecond))(ctx, tg); err != nil {
+			return err
+		}
+		_, err := chromedp.SendKeys(chromedp.CSS(sel), keys)(ctx, tg)
+		return err
+	})
 }
 
 // setValue sets an input's value as a script would (SendKeys types after what is there).
@@ -199,15 +233,21 @@ func signIn(t *testing.T, ctx context.Context, st *site, password string) {
 		chromedp.Navigate(st.base+"/customers"),
 		chromedp.WaitVisible(chromedp.CSS("#email")),
 		setValue("#email", ""),
-		chromedp.SendKeys(chromedp.CSS("#email"), st.email),
-		chromedp.SendKeys(chromedp.CSS("#password"), password),
-		chromedp.Click(chromedp.CSS("#signin-submit")),
+		sendKeys("#email", st.email),
+		sendKeys("#password", password),
+		click("#signin-submit"),
 		chromedp.WaitReady(chromedp.CSS("body")),
 	)
 }
 
-// TestBrowserCustomers drives the customers screen like a user, on both engines.
-func TestBrowserCustomers(t *testing.T) {
+// TestBrowserScenario is issue 11's scenario, in its order, on both engines: sign in; add a
+// customer with only a name; find it with a partial, accent-free query; open its side window;
+// add a location and a contact; an asset at that location owned by nobody and one owned by the
+// customer elsewhere; the three counts in the list and in the window; rename it and see it in the
+// audit tab; archive it (it leaves the list, shows under "Archived" with its badge, and is still
+// found by name in an asset's customer picker); unarchive; create and revoke an API key; the Back
+// button closes the side window; sign out.
+func TestBrowserScenario(t *testing.T) {
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			st := startSite(t, engine)
@@ -216,87 +256,167 @@ func TestBrowserCustomers(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			// A wrong password says so, without saying which part was wrong.
+			// Sign in: a wrong password says so, without saying which part was wrong.
 			signIn(t, ctx, st, "wrong password")
 			do(t, ctx, "wrong password", chromedp.WaitVisible(chromedp.CSS("#signin-error")))
 			if got := text(t, ctx, "#signin-error"); got != "Wrong email or password." {
 				t.Errorf("wrong password message = %q", got)
 			}
-
 			signIn(t, ctx, st, st.password)
 			do(t, ctx, "the customers page", chromedp.WaitVisible(chromedp.CSS("#add-customer")))
 			if got := text(t, ctx, ".me-name strong"); got != "Ada Lovelace" {
 				t.Errorf("header user = %q", got)
 			}
-			if got := text(t, ctx, ".account"); got != "Acme Rentals" {
-				t.Errorf("header account = %q", got)
-			}
 
-			// Add a customer: the name is required, and the error sits next to the field.
+			// Add a customer with only a name; without one, the error sits next to the field.
 			do(t, ctx, "open the add dialog",
-				chromedp.Click(chromedp.CSS("#add-customer")),
+				click("#add-customer"),
 				chromedp.WaitVisible(chromedp.CSS("#f-name")),
-				chromedp.Click(chromedp.CSS("#save-customer")),
+				click("#save-customer"),
 				chromedp.WaitVisible(chromedp.CSS("#e-name")),
 			)
 			waitJS(t, ctx, "focus on the invalid name", `document.activeElement && document.activeElement.id === "f-name"`)
 			do(t, ctx, "add a customer",
-				chromedp.SendKeys(chromedp.CSS("#f-name"), "Müller Baumaschinen"),
-				chromedp.Click(chromedp.CSS("#save-customer")),
+				sendKeys("#f-name", "Müller Baumaschinen"),
+				click("#save-customer"),
 				chromedp.WaitVisible(chromedp.CSS("#customer-panel")),
 			)
 			waitJS(t, ctx, "the dialog to close", `!document.getElementById("dialog").open`)
-			if got := text(t, ctx, "#panel-title"); got != "Müller Baumaschinen" {
-				t.Errorf("side window title = %q", got)
-			}
 			waitJS(t, ctx, "the new customer in the list without a reload",
 				`[...document.querySelectorAll("#results tbody th.name a")].some(a => a.textContent === "Müller Baumaschinen")`)
 
-			// Search as you type, accent-free and partial; the URL holds the search.
+			// Find it with a partial, accent-free query, typed; the URL holds the search.
 			do(t, ctx, "search", chromedp.Navigate(st.base+"/customers"), chromedp.WaitVisible(chromedp.CSS("#q")),
-				chromedp.SendKeys(chromedp.CSS("#q"), "mull"))
+				sendKeys("#q", "mull"))
 			waitJS(t, ctx, "search results", `document.querySelectorAll("#results tbody tr[id^=row-]").length === 1 &&
 				document.querySelector("#results tbody th.name a").textContent === "Müller Baumaschinen" && location.search === "?q=mull"`)
 
-			// The row's arrow opens the side window, the URL changes, and Back closes it.
-			do(t, ctx, "open the side window", chromedp.Click(chromedp.CSS("#results a.open")),
+			// Open its side window with the row's arrow: the URL changes.
+			do(t, ctx, "open the side window", click("#results a.open"),
 				chromedp.WaitVisible(chromedp.CSS("#customer-panel")))
 			waitJS(t, ctx, "the window's URL", `location.pathname.startsWith("/customers/") && location.search === "?q=mull"`)
-			do(t, ctx, "Back", chromedp.NavigateBack())
-			waitJS(t, ctx, "Back to close the window", `location.pathname === "/customers" && !document.querySelector("#customer-panel") && document.querySelector("#q").value === "mull"`)
-			do(t, ctx, "open it again", chromedp.Click(chromedp.CSS("#results a.open")),
-				chromedp.WaitVisible(chromedp.CSS("#customer-panel")))
+			waitPanel(t, ctx)
+			customerURL, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cuID := strings.TrimPrefix(customerURL, "/customers/")
+
+			// A contact, in the window's Contacts tab.
+			do(t, ctx, "the contacts tab", click(`.tabs a[href*="tab=contacts"]`), chromedp.WaitVisible(chromedp.CSS("#add-contact")),
+				click("#add-contact"), chromedp.WaitVisible(chromedp.CSS("#f-name")),
+				sendKeys("#f-name", "Jo Weber"), click("#save-contact"))
+			waitJS(t, ctx, "the contact listed", `!document.getElementById("dialog").open && document.querySelector("#customer-panel .items").textContent.includes("Jo Weber")`)
+
+			// A location, from the window's Locations tab: the customer is already chosen.
+			do(t, ctx, "the locations tab", click(`.tabs a[href*="tab=locations"]`), chromedp.WaitVisible(chromedp.CSS("#add-location-here")),
+				click("#add-location-here"), chromedp.WaitVisible(chromedp.CSS("#f-name")))
+			if got := text(t, ctx, "#chosen-customer_id"); got != "Müller Baumaschinen" {
+				t.Errorf("the location's customer starts as %q", got)
+			}
+			// Escape closes the dialog, and the focus goes back to the button that opened it.
+			do(t, ctx, "Escape", chromedp.KeyEvent("\x1b"))
+			waitJS(t, ctx, "the dialog closed, focus back", `!document.getElementById("dialog").open && document.activeElement.id === "add-location-here"`)
+			do(t, ctx, "add a location", click("#add-location-here"), chromedp.WaitVisible(chromedp.CSS("#f-name")),
+				sendKeys("#f-name", "Müller Site North"),
+				click("#save-location"), chromedp.WaitVisible(chromedp.CSS("#location-panel")))
+			waitJS(t, ctx, "the dialog closed", `!document.getElementById("dialog").open`)
+
+			// An asset at that location, owned by nobody, added from the location's window.
+			waitPanel(t, ctx)
+			do(t, ctx, "the location's assets", click(`.tabs a[href*="tab=assets"]`), chromedp.WaitVisible(chromedp.CSS("#add-asset-here")),
+				click("#add-asset-here"), chromedp.WaitVisible(chromedp.CSS("#f-name")),
+				sendKeys("#f-name", "Crane 1"))
+			if got := text(t, ctx, "#chosen-location_id"); got != "Müller Site North" {
+				t.Errorf("the asset's location starts as %q", got)
+			}
+			do(t, ctx, "save the asset", click("#save-asset"), chromedp.WaitVisible(chromedp.CSS("#asset-panel")))
+			waitJS(t, ctx, "the dialog closed", `!document.getElementById("dialog").open`)
+
+			// One owned by the customer, elsewhere (at no location), its owner chosen in the picker.
+			do(t, ctx, "assets", chromedp.Navigate(st.base+"/assets"), chromedp.WaitVisible(chromedp.CSS("#add-asset")),
+				click("#add-asset"), chromedp.WaitVisible(chromedp.CSS("#f-name")),
+				sendKeys("#f-name", "Crane 2"))
+			pick(t, ctx, "owner_customer_id", "mull", "Müller Baumaschinen")
+			do(t, ctx, "save the owned asset", click("#save-asset"), chromedp.WaitVisible(chromedp.CSS("#asset-panel")))
+			waitJS(t, ctx, "both assets listed, with their names resolved", `document.querySelectorAll("#results tr[id^=row-]").length === 2 &&
+				document.querySelector("#results").textContent.includes("Müller Site North")`)
+			waitJS(t, ctx, "the dialog closed", `!document.getElementById("dialog").open`)
+
+			// The three counts, in the list and in the window.
+			do(t, ctx, "customers", chromedp.Navigate(st.base+"/customers"), chromedp.WaitVisible(chromedp.CSS("#row-"+cuID)))
+			if got := strings.Join(strings.Fields(text(t, ctx, "#row-"+cuID)), " "); !strings.Contains(got, "Müller Baumaschinen Other 1 1 1 1 elsewhere") {
+				t.Errorf("customer row = %q", got)
+			}
+			do(t, ctx, "the window", click("#row-"+cuID+" a.open"), chromedp.WaitVisible(chromedp.CSS("#customer-panel .stats")))
+			if got := strings.Join(strings.Fields(text(t, ctx, "#customer-panel .stats")), " "); got != "1 Locations 1 Assets on location 1 Assets owned 1 elsewhere" {
+				t.Errorf("the window's counts = %q", got)
+			}
 			waitPanel(t, ctx)
 
-			// Edit with the pencil; the audit tab shows the change by name.
-			do(t, ctx, "open the edit dialog", chromedp.Click(chromedp.CSS("#edit-customer")))
+			// Rename it with the pencil; the audit tab shows the change by name.
+			do(t, ctx, "open the edit dialog", click("#edit-customer"))
 			waitJS(t, ctx, "the edit dialog", `document.getElementById("dialog").open && !!document.querySelector("#f-name")`)
-			do(t, ctx, "edit", setValue("#f-name", "Müller Bau GmbH"), chromedp.Click(chromedp.CSS("#save-customer")))
+			do(t, ctx, "rename", setValue("#f-name", "Müller Bau GmbH"), click("#save-customer"))
 			waitJS(t, ctx, "the new name", `document.querySelector("#panel-title") && document.querySelector("#panel-title").textContent === "Müller Bau GmbH"`)
 			waitJS(t, ctx, "the dialog to close", `!document.getElementById("dialog").open`)
-			do(t, ctx, "the audit tab", chromedp.Click(chromedp.CSS(`.tabs a[href*="tab=audit"]`)),
+			do(t, ctx, "the audit tab", click(`.tabs a[href*="tab=audit"]`),
 				chromedp.WaitVisible(chromedp.CSS(".timeline")))
 			if got := text(t, ctx, ".timeline"); !strings.Contains(got, "Müller Baumaschinen") || !strings.Contains(got, "Müller Bau GmbH") {
 				t.Errorf("audit tab does not show the rename: %q", got)
 			}
 
-			// Archive: the badge shows, and the customer leaves the active list.
-			do(t, ctx, "archive", chromedp.Click(chromedp.CSS("#archive-customer")),
+			// Archive: the badge shows, and the customer leaves the active list...
+			do(t, ctx, "archive", click("#archive-customer"),
 				chromedp.WaitVisible(chromedp.CSS("#customer-panel .badge-archived")))
-			waitJS(t, ctx, "the archived customer to leave the list", `!document.querySelector("#results tbody tr[id^=row-]")`)
-
-			// The "Archived" filter shows it again, with its badge.
-			do(t, ctx, "filter archived", chromedp.Click(chromedp.CSS(`input[name=status][value=archived] + span`)))
+			waitJS(t, ctx, "the archived customer to leave the list", `!document.querySelector("#row-`+cuID+`")`)
+			// ...shows under "Archived", with its badge...
+			do(t, ctx, "filter archived", click(`input[name=status][value=archived] + span`))
 			waitJS(t, ctx, "the archived list", `location.search.includes("status=archived") &&
-				document.querySelectorAll("#results tbody tr[id^=row-]").length === 1 &&
-				!!document.querySelector("#results tbody .badge-archived")`)
+				document.querySelectorAll("#results tbody tr[id^=row-]").length === 1 && !!document.querySelector("#row-`+cuID+` .badge-archived")`)
+			// ...and is not offered by an asset's customer picker, but is found there by name, with its badge.
+			do(t, ctx, "the asset dialog", chromedp.Navigate(st.base+"/assets"), chromedp.WaitVisible(chromedp.CSS("#add-asset")),
+				click("#add-asset"), chromedp.WaitVisible(chromedp.CSS("#p-owner_customer_id")),
+				click("#p-owner_customer_id"))
+			waitJS(t, ctx, "the picker's first options", `!!document.querySelector("#opts-owner_customer_id .picker-list")`)
+			if got := text(t, ctx, "#opts-owner_customer_id"); strings.Contains(got, "Müller") || !strings.Contains(got, "Zeppelin Cranes") {
+				t.Errorf("the picker's first options: %q", got)
+			}
+			pick(t, ctx, "owner_customer_id", "bau gm", "Müller Bau GmbH")
+			waitJS(t, ctx, "the archived badge on the choice", `!!document.querySelector("#chosen-owner_customer_id .badge-archived")`)
+			do(t, ctx, "Escape", chromedp.KeyEvent("\x1b"))
 
-			// Unarchive from the window.
-			do(t, ctx, "unarchive", chromedp.Click(chromedp.CSS("#unarchive-customer")),
+			// Unarchive, from its window.
+			do(t, ctx, "the archived window", chromedp.Navigate(st.base+customerURL+"?status=archived"), chromedp.WaitVisible(chromedp.CSS("#unarchive-customer")))
+			waitPanel(t, ctx)
+			do(t, ctx, "unarchive", click("#unarchive-customer"),
 				chromedp.WaitNotPresent(chromedp.CSS("#customer-panel .badge-archived")))
 
+			// An API key: created, its secret shown once, revoked.
+			do(t, ctx, "API keys", chromedp.Navigate(st.base+"/api-keys"), chromedp.WaitVisible(chromedp.CSS("#add-apikey")),
+				click("#add-apikey"), chromedp.WaitVisible(chromedp.CSS("#f-name")),
+				sendKeys("#f-name", "Nightly sync"), click("#save-apikey"),
+				chromedp.WaitVisible(chromedp.CSS("#new-key")))
+			if got := text(t, ctx, "#new-key"); !strings.HasPrefix(got, "stw_") {
+				t.Errorf("new key = %q", got)
+			}
+			do(t, ctx, "revoke", chromedp.Sleep(300*time.Millisecond),
+				chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+					_, err := chromedp.Evaluate[bool](`(() => { window.confirm = () => true; return true })()`)(ctx, tg)
+					return err
+				}),
+				click(`button[aria-label="Revoke Nightly sync"]`))
+			waitJS(t, ctx, "the key revoked", `document.querySelector("#keys").textContent.includes("Revoked") && !document.querySelector("#new-key")`)
+
+			// The Back button closes the side window (and keeps the list's search).
+			do(t, ctx, "search again", chromedp.Navigate(st.base+"/customers?q=mull"), chromedp.WaitVisible(chromedp.CSS("#row-"+cuID)),
+				click("#row-"+cuID+" a.open"), chromedp.WaitVisible(chromedp.CSS("#customer-panel")))
+			waitJS(t, ctx, "the window's URL", `location.pathname === "`+customerURL+`"`)
+			do(t, ctx, "Back", chromedp.NavigateBack())
+			waitJS(t, ctx, "Back to close the window", `location.pathname === "/customers" && !document.querySelector("#customer-panel") && document.querySelector("#q").value === "mull"`)
+
 			// Sign out: the pages need a sign-in again.
-			do(t, ctx, "sign out", chromedp.Click(chromedp.CSS("#signout")), chromedp.WaitVisible(chromedp.CSS("#signin-submit")),
+			do(t, ctx, "sign out", click("#signout"), chromedp.WaitVisible(chromedp.CSS("#signin-submit")),
 				chromedp.Navigate(st.base+"/customers"), chromedp.WaitVisible(chromedp.CSS("#signin-submit")))
 		})
 	}
@@ -315,7 +435,7 @@ func TestBrowserCrossOrigin(t *testing.T) {
 	defer evil.Close()
 	// localhost and 127.0.0.1 are different sites to the browser.
 	evilURL := strings.Replace(evil.URL, "127.0.0.1", "localhost", 1)
-	do(t, ctx, "the other site", chromedp.Navigate(evilURL), chromedp.Click(chromedp.CSS("#go")),
+	do(t, ctx, "the other site", chromedp.Navigate(evilURL), click("#go"),
 		chromedp.WaitVisible(chromedp.CSS(".message-page")))
 	if got := text(t, ctx, ".message-page"); !strings.Contains(got, "403") || !strings.Contains(got, "another site") {
 		t.Errorf("cross-origin post answered %q", got)
@@ -329,8 +449,10 @@ func TestBrowserCrossOrigin(t *testing.T) {
 	}
 }
 
-// TestScreenshots writes light and dark screenshots of the customers page and the side window
-// over the demo fleet into STEWARD_SCREENSHOTS (a directory); skipped unless it is set.
+// TestScreenshots writes light and dark screenshots over the demo fleet into STEWARD_SCREENSHOTS
+// (a directory): the customers list and a customer's window (docs/screenshots), the locations,
+// assets, audit log and API keys pages, and the customers page at tablet width (768 px); skipped
+// unless it is set.
 func TestScreenshots(t *testing.T) {
 	dir := os.Getenv("STEWARD_SCREENSHOTS")
 	if dir == "" {
@@ -346,27 +468,35 @@ func TestScreenshots(t *testing.T) {
 	ctx := newTab(t)
 	signIn(t, ctx, st, st.password)
 	do(t, ctx, "signed in", chromedp.WaitVisible(chromedp.CSS("#add-customer")))
-	for _, scheme := range []string{"light", "dark"} {
-		do(t, ctx, "color scheme", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := cdpCall(ctx, tg, scheme)
-			return err
-		}))
-		shots := []struct{ name, url, wait string }{
-			{"customers", "/customers", "#results"},
-			{"customer-window", "", "#customer-panel"},
-		}
+	shots := []struct {
+		name, url, wait string
+		width           int64
+	}{
+		{"customers", "/customers", "#results", 1280},
+		{"customer-window", "", "#customer-panel", 1280},
+		{"locations", "/locations", "#results", 1280},
+		{"assets", "/assets", "#results", 1280},
+		{"audit", "/audit", "#results", 1280},
+		{"api-keys", "/api-keys", "#keys", 1280},
+		{"customers-768", "/customers", "#results", 768},
+		{"customer-window-768", "", "#customer-panel", 768},
+	}
+	for _, sc := range []string{"light", "dark"} {
+		scheme(t, ctx, sc)
 		for _, sh := range shots {
+			do(t, ctx, "window size", chromedp.EmulateViewport(sh.width, 800))
 			if sh.url != "" {
 				do(t, ctx, sh.name, chromedp.Navigate(st.base+sh.url), chromedp.WaitVisible(chromedp.CSS(sh.wait)))
 			} else {
-				do(t, ctx, sh.name, chromedp.Click(chromedp.CSS("#results a.open")), chromedp.WaitVisible(chromedp.CSS(sh.wait)),
-					chromedp.Sleep(300*time.Millisecond))
+				do(t, ctx, sh.name, click("#results a.open"), chromedp.WaitVisible(chromedp.CSS(sh.wait)))
+				waitPanel(t, ctx)
 			}
+			do(t, ctx, "settle", chromedp.Sleep(200*time.Millisecond))
 			png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(fmt.Sprintf("%s/%s-%s.png", dir, sh.name, scheme), png, 0o644); err != nil {
+			if err := os.WriteFile(fmt.Sprintf("%s/%s-%s.png", dir, sh.name, sc), png, 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -384,4 +514,25 @@ func cdpCall(ctx context.Context, tg *chromedp.Target, scheme string) (any, erro
 func emulationSetScheme(ctx context.Context, tg *chromedp.Target, scheme string) (any, error) {
 	return cdpCallEmulation(ctx, tg, emulation.SetEmulatedMediaParams{
 		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}})
+}
+
+func scheme(t *testing.T, ctx context.Context, s string) {
+	t.Helper()
+	do(t, ctx, "color scheme "+s, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdpCall(ctx, tg, s)
+		return err
+	}))
+}
+
+// pick types into a picker's search and chooses the option named name.
+func pick(t *testing.T, ctx context.Context, field, query, name string) {
+	t.Helper()
+	do(t, ctx, "search the picker", click("#p-"+field), sendKeys("#p-"+field, query))
+	sel := fmt.Sprintf(`[...document.querySelectorAll("#opts-%s [data-pick]")].find(b => b.getAttribute("data-pick-name") === %q)`, field, name)
+	waitJS(t, ctx, "the option "+name, "!!"+sel)
+	do(t, ctx, "pick "+name, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Evaluate[bool](`(() => { `+sel+`.click(); return true })()`)(ctx, tg)
+		return err
+	}))
+	waitJS(t, ctx, "the choice shown", fmt.Sprintf(`document.querySelector("#chosen-%s").textContent.includes(%q)`, field, name))
 }

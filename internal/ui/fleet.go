@@ -78,40 +78,38 @@ func (n names) Of(id *string) *ref {
 	return &r
 }
 
-// lookup fills n with the named customers and locations.
+// lookup fills n with the named customers and locations, in one call to the service for the
+// whole page (never one lookup per row).
 func (u *UI) lookup(ctx context.Context, a *steward.Actor, n names, customers, locations []*string) error {
-	for _, id := range customers {
-		if id == nil || *id == "" {
-			continue
+	want := func(ids []*string) []string {
+		var out []string
+		for _, id := range ids {
+			if id != nil && *id != "" {
+				if _, ok := n[*id]; !ok {
+					out = append(out, *id)
+				}
+			}
 		}
-		if _, ok := n[*id]; ok {
-			continue
-		}
-		c, err := u.svc.Customer(ctx, a, *id)
-		switch {
-		case steward.ErrorCode(err) == steward.ENOTFOUND:
-			n[*id] = ref{ID: *id, Name: "(not visible)", Missing: true}
-		case err != nil:
-			return err
-		default:
-			n[*id] = ref{ID: c.ID, Name: c.Name, Archived: c.ArchivedAt != nil}
-		}
+		return out
 	}
-	for _, id := range locations {
-		if id == nil || *id == "" {
-			continue
-		}
-		if _, ok := n[*id]; ok {
-			continue
-		}
-		l, err := u.svc.Location(ctx, a, *id)
-		switch {
-		case steward.ErrorCode(err) == steward.ENOTFOUND:
-			n[*id] = ref{ID: *id, Name: "(not visible)", Missing: true}
-		case err != nil:
-			return err
-		default:
-			n[*id] = ref{ID: l.ID, Name: l.Name, Archived: l.ArchivedAt != nil}
+	cids, lids := want(customers), want(locations)
+	if len(cids) == 0 && len(lids) == 0 {
+		return nil
+	}
+	cs, ls, err := u.svc.Names(ctx, a, cids, lids)
+	if err != nil {
+		return err
+	}
+	for _, ids := range []struct {
+		ids   []string
+		found map[string]steward.Ref
+	}{{cids, cs}, {lids, ls}} {
+		for _, id := range ids.ids {
+			if r, ok := ids.found[id]; ok {
+				n[id] = ref{ID: r.ID, Name: r.Name, Archived: r.Archived}
+			} else {
+				n[id] = ref{ID: id, Name: "(not visible)", Missing: true}
+			}
 		}
 	}
 	return nil
@@ -533,6 +531,10 @@ func (u *UI) fleetNew(k *fleetKind) func(http.ResponseWriter, *http.Request) {
 		// An asset added from a location's window starts at that location.
 		if id := r.URL.Query().Get("location_id"); k == assetsKind && steward.IsID(id) {
 			as.LocationID = &id
+		}
+		// A location added from a customer's window starts as that customer's.
+		if id := r.URL.Query().Get("customer_id"); k == locationsKind && steward.IsID(id) {
+			loc.CustomerID = &id
 		}
 		v, err := u.fleetForm(r.Context(), a, k, "", 0, nil, loc, as)
 		if err != nil {

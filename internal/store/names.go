@@ -1,0 +1,81 @@
+package store
+
+import (
+	"context"
+	"strings"
+
+	"github.com/steward-fleet/steward/internal/steward"
+)
+
+// Names resolves a page's customer and location ids in one query per table (id IN (…), bounded by
+// steward.MaxNames and the caller's account), instead of one lookup per row.
+func (s *Store) Names(ctx context.Context, a *steward.Actor, customerIDs, locationIDs []string) (map[string]steward.Ref, map[string]steward.Ref, error) {
+	if err := a.Require(steward.PermRead); err != nil {
+		return nil, nil, err
+	}
+	cids, err := nameIDs("customer_ids", customerIDs)
+	if err != nil {
+		return nil, nil, err
+	}
+	lids, err := nameIDs("location_ids", locationIDs)
+	if err != nil {
+		return nil, nil, err
+	}
+	r := s.reader()
+	customers, err := names(ctx, r, "customers", a.AccountID, cids)
+	if err != nil {
+		return nil, nil, err
+	}
+	locations, err := names(ctx, r, "locations", a.AccountID, lids)
+	if err != nil {
+		return nil, nil, err
+	}
+	return customers, locations, nil
+}
+
+// nameIDs keeps the well-formed ids, once each; an id that is not one cannot name anything.
+func nameIDs(field string, ids []string) ([]string, error) {
+	seen := make(map[string]bool, len(ids))
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if id == "" || seen[id] {
+			continue
+		}
+		seen[id] = true
+		if steward.IsID(id) {
+			out = append(out, id)
+		}
+	}
+	if len(seen) > steward.MaxNames {
+		return nil, steward.Invalid(field, "at most %d ids at a time", steward.MaxNames)
+	}
+	return out, nil
+}
+
+// names reads the name and archived state of ids in table (customers or locations) within the
+// account.
+func names(ctx context.Context, r q, table, accountID string, ids []string) (map[string]steward.Ref, error) {
+	out := make(map[string]steward.Ref, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, 0, len(ids)+1)
+	args = append(args, accountID)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := r.query(ctx, "SELECT id, name, archived_at IS NOT NULL FROM "+table+" WHERE account_id = ? AND id IN ("+
+		strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+")", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ref steward.Ref
+		if err := rows.Scan(&ref.ID, &ref.Name, &ref.Archived); err != nil {
+			return nil, err
+		}
+		out[ref.ID] = ref
+	}
+	return out, rows.Err()
+}
