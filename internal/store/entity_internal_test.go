@@ -25,10 +25,10 @@ func TestEntitiesMapEveryColumn(t *testing.T) {
 		t    *table
 		cols []string
 	}{
-		{customers.table, names(customers.cols)}, {contacts.table, names(contacts.cols)},
-		{locations.table, names(locations.cols)}, {assets.table, names(assets.cols)},
-		{accounts.table, names(accounts.cols)}, {users.table, append(names(users.cols), "version")},
-		{apiKeys.table, names(apiKeys.cols)}, {audits.table, names(audits.cols)},
+		{customers.table, columnNames(customers.cols)}, {contacts.table, columnNames(contacts.cols)},
+		{locations.table, columnNames(locations.cols)}, {assets.table, columnNames(assets.cols)},
+		{accounts.table, columnNames(accounts.cols)}, {users.table, append(columnNames(users.cols), "version")},
+		{apiKeys.table, columnNames(apiKeys.cols)}, {audits.table, columnNames(audits.cols)},
 	} {
 		rows, err := s.rdb.QueryContext(ctx, "SELECT name FROM pragma_table_info(?) WHERE name <> 'rid' ORDER BY name", e.t.name)
 		if err != nil {
@@ -62,7 +62,7 @@ func TestEntitiesMapEveryColumn(t *testing.T) {
 	}
 }
 
-func names[T any](cols []column[T]) []string {
+func columnNames[T any](cols []column[T]) []string {
 	out := make([]string, len(cols))
 	for i, c := range cols {
 		out[i] = c.name
