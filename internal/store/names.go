@@ -22,15 +22,15 @@ func (s *Store) Names(ctx context.Context, a *steward.Actor, customerIDs, locati
 		return nil, nil, err
 	}
 	r := s.reader()
-	customers, err := names(ctx, r, "customers", a.AccountID, cids)
+	cs, err := names(ctx, r, customers.table, a.AccountID, cids)
 	if err != nil {
 		return nil, nil, err
 	}
-	locations, err := names(ctx, r, "locations", a.AccountID, lids)
+	ls, err := names(ctx, r, locations.table, a.AccountID, lids)
 	if err != nil {
 		return nil, nil, err
 	}
-	return customers, locations, nil
+	return cs, ls, nil
 }
 
 // nameIDs keeps the well-formed ids, once each; an id that is not one cannot name anything.
@@ -54,7 +54,7 @@ func nameIDs(field string, ids []string) ([]string, error) {
 
 // names reads the name and archived state of ids in table (customers or locations) within the
 // account.
-func names(ctx context.Context, r q, table, accountID string, ids []string) (map[string]steward.Ref, error) {
+func names(ctx context.Context, r q, table *table, accountID string, ids []string) (map[string]steward.Ref, error) {
 	out := make(map[string]steward.Ref, len(ids))
 	if len(ids) == 0 {
 		return out, nil
@@ -64,7 +64,7 @@ func names(ctx context.Context, r q, table, accountID string, ids []string) (map
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	rows, err := r.query(ctx, "SELECT id, name, archived_at IS NOT NULL FROM "+table+" WHERE account_id = ? AND id IN ("+
+	rows, err := r.query(ctx, "SELECT id, name, archived_at IS NOT NULL FROM "+table.name+" WHERE account_id = ? AND id IN ("+
 		strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+")", args...)
 	if err != nil {
 		return nil, err
