@@ -52,9 +52,9 @@ func nameIDs(field string, ids []string) ([]string, error) {
 	return out, nil
 }
 
-// names reads the name and archived state of ids in table (customers or locations) within the
+// names reads the name and archived state of ids in tb (customers or locations) within the
 // account.
-func names(ctx context.Context, r q, table *table, accountID string, ids []string) (map[string]steward.Ref, error) {
+func names(ctx context.Context, r q, tb *table, accountID string, ids []string) (map[string]steward.Ref, error) {
 	out := make(map[string]steward.Ref, len(ids))
 	if len(ids) == 0 {
 		return out, nil
@@ -64,7 +64,7 @@ func names(ctx context.Context, r q, table *table, accountID string, ids []strin
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	rows, err := r.query(ctx, "SELECT id, name, archived_at IS NOT NULL FROM "+table.name+" WHERE account_id = ? AND id IN ("+
+	rows, err := r.query(ctx, "SELECT id, name, archived_at IS NOT NULL FROM "+tb.name+" WHERE account_id = ? AND id IN ("+
 		strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+")", args...)
 	if err != nil {
 		return nil, err
