@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -276,6 +277,11 @@ type listed[T any] struct {
 func collect[T any](rows *sql.Rows, scan func(rows *sql.Rows, key *any) (T, string, error), keyOf func(any) any,
 	out []listed[T], max int) ([]listed[T], error) {
 	defer rows.Close()
+	// Room for a whole page up front (max is the page size plus one, at most MaxLimit+1): the
+	// rows are a few hundred bytes each, and growing from empty copies them several times.
+	if n := max - len(out); n > 0 {
+		out = slices.Grow(out, n)
+	}
 	for len(out) < max && rows.Next() {
 		var k any
 		v, id, err := scan(rows, &k)

@@ -34,10 +34,13 @@ type Options struct {
 
 // Store is the SQL implementation of steward.Service.
 type Store struct {
-	d    dialect
-	rdb  *sql.DB // reads
-	wdb  *sql.DB // writes; on SQLite one connection with immediate transactions
-	desc string
+	d   dialect
+	rdb *sql.DB // reads
+	wdb *sql.DB // writes; on SQLite one connection with immediate transactions
+	// rstmts and wstmts are the prepared statements of rdb and wdb (SQLite only; nil on
+	// PostgreSQL, whose driver caches statements per connection).
+	rstmts, wstmts *stmtCache
+	desc           string
 	// limits bound searches; the zero value is the defaults.
 	limits searchLimits
 }
@@ -154,7 +157,8 @@ func openSQLite(dsn string, opt Options) (*Store, error) {
 	rdb.SetMaxOpenConns(n)
 	rdb.SetMaxIdleConns(n)
 	rdb.SetConnMaxLifetime(0)
-	return &Store{d: sqlite, rdb: rdb, wdb: wdb, desc: "sqlite " + path}, nil
+	return &Store{d: sqlite, rdb: rdb, wdb: wdb, desc: "sqlite " + path,
+		rstmts: newStmtCache(rdb, maxCachedStmts), wstmts: newStmtCache(wdb, maxCachedStmts)}, nil
 }
 
 // Engine returns "sqlite" or "postgres".
@@ -163,9 +167,9 @@ func (s *Store) Engine() string { return s.d.name() }
 // String describes the database without credentials.
 func (s *Store) String() string { return s.desc }
 
-// Close closes both pools.
+// Close closes the cached statements and both pools.
 func (s *Store) Close() error {
-	err := s.wdb.Close()
+	err := errors.Join(s.rstmts.close(), s.wstmts.close(), s.wdb.Close())
 	if s.rdb != s.wdb {
 		err = errors.Join(err, s.rdb.Close())
 	}
@@ -186,22 +190,52 @@ type q struct {
 		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 		QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	}
+	// stmts, when set, prepares ex's queries once (see stmtCache); tx is set when ex is a
+	// transaction of stmts' pool, and the cached statements then run inside it.
+	stmts *stmtCache
+	tx    *sql.Tx
 }
 
 func (q q) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return q.ex.ExecContext(ctx, q.d.rebind(query), args...)
+	query = q.d.rebind(query)
+	if st := q.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return q.ex.ExecContext(ctx, query, args...)
 }
 
 func (q q) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return q.ex.QueryContext(ctx, q.d.rebind(query), args...)
+	query = q.d.rebind(query)
+	// Not inside a transaction: its one connection would share one prepared statement between
+	// rows still open and the same query run again meanwhile (a pool hands each open rows its
+	// own connection).
+	if q.tx == nil {
+		if st := q.stmts.get(ctx, query); st != nil {
+			return st.QueryContext(ctx, args...)
+		}
+	}
+	return q.ex.QueryContext(ctx, query, args...)
 }
 
+// row runs a query of one row; its Scan must come before the next query on q.
 func (q q) row(ctx context.Context, query string, args ...any) *sql.Row {
-	return q.ex.QueryRowContext(ctx, q.d.rebind(query), args...)
+	query = q.d.rebind(query)
+	if st := q.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return q.ex.QueryRowContext(ctx, query, args...)
+}
+
+// stmt is query's cached statement, bound to q's transaction if any, or nil.
+func (q q) stmt(ctx context.Context, query string) *sql.Stmt {
+	if q.tx != nil {
+		return q.stmts.inTx(ctx, q.tx, query)
+	}
+	return q.stmts.get(ctx, query)
 }
 
 // reader returns the read pool.
-func (s *Store) reader() q { return q{d: s.d, ex: s.rdb} }
+func (s *Store) reader() q { return q{d: s.d, ex: s.rdb, stmts: s.rstmts} }
 
 // tx is a write transaction plus what it collects to do before commit.
 type tx struct {
@@ -221,6 +255,7 @@ type tx struct {
 func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
 	for attempt := 1; ; attempt++ {
 		err := s.writeOnce(ctx, fn)
+		s.wstmts.preparePending(context.WithoutCancel(ctx))
 		if err == nil || attempt == 5 || !s.d.retryable(err) || ctx.Err() != nil {
 			return err
 		}
@@ -241,7 +276,7 @@ func (s *Store) writeOnce(ctx context.Context, fn func(*tx) error) error {
 			panic(p)
 		}
 	}()
-	w := &tx{q: q{d: s.d, ex: t}, s: s, now: steward.Now()}
+	w := &tx{q: q{d: s.d, ex: t, stmts: s.wstmts, tx: t}, s: s, now: steward.Now()}
 	if err := fn(w); err != nil {
 		_ = t.Rollback()
 		return s.d.normalize(err)
