@@ -243,10 +243,14 @@ func (e *env) apikeyRevoke(ctx context.Context, args []string) error {
 // zeros end here instead of filling the disk.
 const maxSeedAssets = 10_000_000
 
+// maxSeedOrgs bounds dev seed --orgs: each organization's Admin costs a password hash.
+const maxSeedOrgs = 100_000
+
 func (e *env) devSeed(ctx context.Context, args []string) error {
 	fs := e.flags("dev seed")
 	db := e.dbFlag(fs)
-	assets := fs.Int("assets", 0, "the number of assets `N`, at least 10 (customers N/10, locations 3N/10, contacts N/4)")
+	assets := fs.Int("assets", 0, "the number of assets `N`, at least 10 (customers N/10, locations 3N/10, contacts N/4); with --orgs, of each organization")
+	orgs := fs.Int("orgs", 0, "make `M` organizations (\"Tenant 0001\"…, or --org with a number), each with its Admin and a fleet of --assets assets, in one load; prints every Admin's email")
 	history := fs.Int("history", 0, "`K` past movements per asset, 0 to 100, each with its audit row")
 	org := fs.String("org", "", "the organization's `NAME` (default: Rental Fleet N)")
 	email := fs.String("email", "", "the Admin's `EMAIL` (default: derived from the organization)")
@@ -262,7 +266,16 @@ func (e *env) devSeed(ctx context.Context, args []string) error {
 	if *history < 0 || *history > 100 {
 		return usagef("dev seed", "--history %d: must be between 0 and 100", *history)
 	}
-	if *org == "" {
+	if *orgs < 0 || *orgs > maxSeedOrgs {
+		return usagef("dev seed", "--orgs %d: must be between 1 and %d", *orgs, maxSeedOrgs)
+	}
+	if *orgs > 0 && *email != "" {
+		return usagef("dev seed", "--email: not with --orgs (each Admin's email derives from its organization's name)")
+	}
+	if *orgs > 0 && *orgs**assets > maxSeedAssets {
+		return usagef("dev seed", "--orgs %d × --assets %d: at most %d assets in all", *orgs, *assets, maxSeedAssets)
+	}
+	if *org == "" && *orgs == 0 {
 		*org = fmt.Sprintf("Rental Fleet %d", *assets)
 	}
 	if *cpuProfile != "" {
@@ -282,9 +295,22 @@ func (e *env) devSeed(ctx context.Context, args []string) error {
 		return err
 	}
 	defer s.Close()
-	res, err := seed.Build(ctx, s, seed.Options{Org: *org, Email: *email, AdminName: *adminName, Assets: *assets,
+	opts := seed.Options{Org: *org, Email: *email, AdminName: *adminName, Assets: *assets,
 		History: *history, Seed: *seedN,
-		Progress: func(format string, args ...any) { fmt.Fprintf(e.stderr, "seed: "+format+"\n", args...) }})
+		Progress: func(format string, args ...any) { fmt.Fprintf(e.stderr, "seed: "+format+"\n", args...) }}
+	if *orgs > 0 {
+		res, err := seed.BuildTenants(ctx, s, opts, *orgs)
+		if err != nil {
+			return describe("dev seed", err, flagsOf(fs, nil))
+		}
+		fmt.Fprintf(e.stderr, "seed: %d organizations: %d customers, %d locations, %d contacts, %d assets, %d audit events in %s\n",
+			len(res.Accounts), res.Customers, res.Locations, res.Contacts, res.Assets, res.Audit, res.Took.Round(time.Millisecond))
+		for _, a := range res.Admins {
+			fmt.Fprintln(e.stdout, a.Email)
+		}
+		return nil
+	}
+	res, err := seed.Build(ctx, s, opts)
 	if err != nil {
 		return describe("dev seed", err, flagsOf(fs, nil))
 	}

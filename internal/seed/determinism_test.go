@@ -71,7 +71,14 @@ func dumpFleet(t *testing.T, s *store.Store, o seed.Options) []string {
 	if !res.Now.Equal(o.Now.Truncate(time.Second)) {
 		t.Fatalf("the build ends its history at %v, want %v cut to the second", res.Now, o.Now)
 	}
-	a := adminActor(t, s, res)
+	return dumpAccount(t, s, res.Account.ID, res.Admin.Email, res.Now)
+}
+
+// dumpAccount returns the canonical dump of an organization's fleet, read as its Admin.
+func dumpAccount(t *testing.T, s *store.Store, accountID, adminEmail string, now time.Time) []string {
+	t.Helper()
+	ctx := context.Background()
+	a := actorFor(t, s, adminEmail)
 	var objects []any
 	var ids []string
 	kinds := map[string]string{}
@@ -155,7 +162,7 @@ func dumpFleet(t *testing.T, s *store.Store, o seed.Options) []string {
 	// is what must not change between builds.
 	sorted := append([]string(nil), ids...)
 	sort.Strings(sorted)
-	alias := map[string]string{res.Account.ID: "account"}
+	alias := map[string]string{accountID: "account"}
 	for i, id := range sorted {
 		if _, dup := alias[id]; dup {
 			t.Fatalf("id %s appears twice", id)
@@ -172,7 +179,7 @@ func dumpFleet(t *testing.T, s *store.Store, o seed.Options) []string {
 		if err := json.Unmarshal(raw, &m); err != nil {
 			t.Fatal(err)
 		}
-		line, err := json.Marshal(canonical(m, alias, res.Now))
+		line, err := json.Marshal(canonical(m, alias, now))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -209,8 +216,14 @@ func canonical(v any, alias map[string]string, now time.Time) any {
 // adminActor authenticates as the Admin of a built fleet.
 func adminActor(t *testing.T, s *store.Store, res *seed.Result) *steward.Actor {
 	t.Helper()
+	return actorFor(t, s, res.Admin.Email)
+}
+
+// actorFor authenticates as the user with this email, through a new API key.
+func actorFor(t *testing.T, s *store.Store, email string) *steward.Actor {
+	t.Helper()
 	ctx := context.Background()
-	k, err := s.CreateAPIKeyForEmail(ctx, res.Admin.Email, steward.APIKeyFields{Name: "dump"})
+	k, err := s.CreateAPIKeyForEmail(ctx, email, steward.APIKeyFields{Name: "dump"})
 	if err != nil {
 		t.Fatal(err)
 	}

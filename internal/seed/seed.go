@@ -75,25 +75,7 @@ func Build(ctx context.Context, s *store.Store, o Options) (*Result, error) {
 	if o.Assets < 10 {
 		return nil, fmt.Errorf("seed: --assets must be at least 10")
 	}
-	if o.Org == "" {
-		o.Org = "Rental Fleet"
-	}
-	if o.Email == "" {
-		o.Email = "admin@" + slug(o.Org) + ".example"
-	}
-	if o.Password == "" {
-		o.Password = fmt.Sprintf("seed-%d-%s", o.Seed, slug(o.Org))
-	}
-	if o.AdminName == "" {
-		o.AdminName = DefaultAdminName
-	}
-	if o.Now.IsZero() {
-		o.Now = time.Now()
-	}
-	o.Now = o.Now.UTC().Truncate(time.Second)
-	if o.Progress == nil {
-		o.Progress = func(string, ...any) {}
-	}
+	o.fill()
 	// A database made for this seed may be loaded without fsync (see store.BulkOptions).
 	newDB, err := s.Empty(ctx)
 	if err != nil {
@@ -109,11 +91,7 @@ func Build(ctx context.Context, s *store.Store, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := fnvString(o.Org)
-	// Every generated event, creates and past movements alike, is the initial import of the
-	// fleet from an earlier system: one actor and one source, so the audit log tells one story.
-	g := &gen{o: o, r: rand.New(rand.NewPCG(uint64(o.Seed), h)), now: o.Now, account: acc.ID,
-		actor: steward.AuditActor{Type: steward.ActorImport, ID: "seed", Name: ImportActorName}}
+	g := newGen(o, acc.ID)
 	res := &Result{Account: acc, Admin: admin, Now: o.Now}
 	opt := store.BulkOptions{RebuildIndexes: o.Assets >= 100000 || o.RebuildIndexes, NewDatabase: newDB, Progress: o.Progress}
 	err = s.Bulk(ctx, opt, func(b *store.BulkLoader) error {
@@ -142,8 +120,40 @@ func Build(ctx context.Context, s *store.Store, o Options) (*Result, error) {
 	return res, nil
 }
 
+// fill sets the defaults of the options left empty.
+func (o *Options) fill() {
+	if o.Org == "" {
+		o.Org = "Rental Fleet"
+	}
+	if o.Email == "" {
+		o.Email = "admin@" + slug(o.Org) + ".example"
+	}
+	if o.Password == "" {
+		o.Password = fmt.Sprintf("seed-%d-%s", o.Seed, slug(o.Org))
+	}
+	if o.AdminName == "" {
+		o.AdminName = DefaultAdminName
+	}
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	o.Now = o.Now.UTC().Truncate(time.Second)
+	if o.Progress == nil {
+		o.Progress = func(string, ...any) {}
+	}
+}
+
 // ImportActorName is the actor name of every audit event a dataset is built with.
 const ImportActorName = "Initial import"
+
+// newGen starts the generator of one organization's fleet: its random stream depends only on
+// the seed and the organization's name.
+func newGen(o Options, accountID string) *gen {
+	// Every generated event, creates and past movements alike, is the initial import of the
+	// fleet from an earlier system: one actor and one source, so the audit log tells one story.
+	return &gen{o: o, r: rand.New(rand.NewPCG(uint64(o.Seed), fnvString(o.Org))), now: o.Now, account: accountID,
+		actor: steward.AuditActor{Type: steward.ActorImport, ID: "seed", Name: ImportActorName}}
+}
 
 func fnvString(s string) uint64 {
 	var h uint64 = 14695981039346656037

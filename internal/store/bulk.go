@@ -75,6 +75,9 @@ type BulkOptions struct {
 	// option when the database holds another account or any customer, location, asset or
 	// contact.
 	NewDatabase bool
+	// Organizations is how many organizations the caller made for a NewDatabase load (zero
+	// means one): the database may hold that many accounts and nothing else.
+	Organizations int
 	// Progress, when set, receives a line per phase with its duration.
 	Progress func(format string, args ...any)
 }
@@ -87,7 +90,7 @@ func (s *Store) Bulk(ctx context.Context, opt BulkOptions, fn func(*BulkLoader) 
 		progress = func(string, ...any) {}
 	}
 	if opt.NewDatabase {
-		if err := s.checkNewDatabase(ctx); err != nil {
+		if err := s.checkNewDatabase(ctx, max(1, opt.Organizations)); err != nil {
 			return err
 		}
 	}
@@ -170,14 +173,14 @@ func (s *Store) Bulk(ctx context.Context, opt BulkOptions, fn func(*BulkLoader) 
 	return nil
 }
 
-// checkNewDatabase refuses NewDatabase for a database that holds anything but the one
-// organization its caller just made: fsync is skipped only where nothing else can be lost.
-func (s *Store) checkNewDatabase(ctx context.Context) error {
+// checkNewDatabase refuses NewDatabase for a database that holds anything but the orgs
+// organizations its caller just made: fsync is skipped only where nothing else can be lost.
+func (s *Store) checkNewDatabase(ctx context.Context, orgs int) error {
 	var n int
 	if err := s.wdb.QueryRowContext(ctx, "SELECT COUNT(*) FROM accounts").Scan(&n); err != nil {
 		return err
 	}
-	if n > 1 {
+	if n > orgs {
 		return fmt.Errorf("bulk: NewDatabase, but the database holds %d accounts", n)
 	}
 	for _, t := range bulkTableNames[:bulkAudit] {
