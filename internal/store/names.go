@@ -52,6 +52,17 @@ func nameIDs(field string, ids []string) ([]string, error) {
 	return out, nil
 }
 
+// inSize is the length of the IN list that holds n ids: the next power of two from 8, at most
+// steward.MaxNames. The list is padded with repeats of an id, so that the query texts are a few
+// per table (each prepared once and cached, see stmtCache) rather than one per count of ids.
+func inSize(n int) int {
+	size := 8
+	for size < n {
+		size *= 2
+	}
+	return min(size, max(n, steward.MaxNames))
+}
+
 // names reads the name and archived state of ids in tb (customers or locations) within the
 // account.
 func names(ctx context.Context, r q, tb *table, accountID string, ids []string) (map[string]steward.Ref, error) {
@@ -59,13 +70,14 @@ func names(ctx context.Context, r q, tb *table, accountID string, ids []string) 
 	if len(ids) == 0 {
 		return out, nil
 	}
-	args := make([]any, 0, len(ids)+1)
+	size := inSize(len(ids))
+	args := make([]any, 0, size+1)
 	args = append(args, accountID)
-	for _, id := range ids {
-		args = append(args, id)
+	for i := range size {
+		args = append(args, ids[min(i, len(ids)-1)])
 	}
 	rows, err := r.query(ctx, "SELECT id, name, archived_at IS NOT NULL FROM "+tb.name+" WHERE account_id = ? AND id IN ("+
-		strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+")", args...)
+		strings.TrimSuffix(strings.Repeat("?, ", size), ", ")+")", args...)
 	if err != nil {
 		return nil, err
 	}
