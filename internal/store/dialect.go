@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -29,7 +30,13 @@ func (d dialect) name() string {
 	return "sqlite"
 }
 
-var rebound sync.Map // query → PostgreSQL form
+// rebound keeps the PostgreSQL form of up to maxCachedStmts query texts (a pure function of
+// the text, so shared by every Store). Like the statement cache it is bounded: texts beyond the
+// bound, which the store's finite set of queries never reaches, are rebound on each call.
+var (
+	rebound  sync.Map // query → PostgreSQL form
+	nRebound atomic.Int32
+)
 
 // rebind turns `?` placeholders into PostgreSQL's `$n`. Queries never hold a literal `?`.
 func (d dialect) rebind(query string) string {
@@ -52,7 +59,13 @@ func (d dialect) rebind(query string) string {
 		b.WriteByte(query[i])
 	}
 	out := b.String()
-	rebound.Store(query, out)
+	// A slot is taken before storing, and given back if not used, so the bound holds under
+	// concurrent calls.
+	if nRebound.Add(1) > maxCachedStmts {
+		nRebound.Add(-1)
+	} else if _, loaded := rebound.LoadOrStore(query, out); loaded {
+		nRebound.Add(-1)
+	}
 	return out
 }
 

@@ -151,3 +151,19 @@ func TestStmtCacheWrites(t *testing.T) {
 		}
 	}
 }
+
+// PostgreSQL's rebound texts are kept up to the same bound; texts beyond it are rebound each
+// time, with the same result.
+func TestReboundBounded(t *testing.T) {
+	for i := range 2 * maxCachedStmts {
+		k := strconv.Itoa(i)
+		if got, want := postgres.rebind("SELECT ? + "+k+", ?"), "SELECT $1 + "+k+", $2"; got != want {
+			t.Fatalf("rebind = %q, want %q", got, want)
+		}
+	}
+	n := 0
+	rebound.Range(func(any, any) bool { n++; return true })
+	if n > maxCachedStmts {
+		t.Errorf("%d rebound texts kept, want at most %d", n, maxCachedStmts)
+	}
+}
