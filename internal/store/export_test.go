@@ -28,4 +28,4 @@ func AuditPageQuery(a *steward.Actor, f steward.AuditFilter, limit int) (string,
 var FTSMarker = ftsMarker
 
 // ResetSessionClean makes the next session commit delete expired sessions.
-func ResetSessionClean() { lastSessionClean.Store(0) }
+func (s *Store) ResetSessionClean() { s.sessionClean.Store(0) }

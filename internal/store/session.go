@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/steward-fleet/steward/internal/steward"
@@ -61,11 +60,6 @@ func (s *Store) Sessions() steward.SessionStore { return &sessionStore{s: s} }
 // sessionCleanEvery is how often, at most, a commit also deletes the expired sessions.
 const sessionCleanEvery = 5 * time.Minute
 
-// lastSessionClean is when a commit last deleted expired sessions (Unix microseconds), shared
-// by every Store of the process: the deletion is a cheap ranged delete on an index, and any
-// process doing it serves all.
-var lastSessionClean atomic.Int64
-
 // sessionStore implements scs.CtxStore over the sessions table. There is no cleanup goroutine:
 // Commit deletes expired rows at most every sessionCleanEvery, and Find never returns them.
 type sessionStore struct{ s *Store }
@@ -96,7 +90,8 @@ func (ss *sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool
 func (ss *sessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
 	w := q{d: ss.s.d, ex: ss.s.wdb}
 	now := time.Now().UnixMicro()
-	if last := lastSessionClean.Load(); now-last > sessionCleanEvery.Microseconds() && lastSessionClean.CompareAndSwap(last, now) {
+	clean := ss.s.sessionClean
+	if last := clean.Load(); now-last > sessionCleanEvery.Microseconds() && clean.CompareAndSwap(last, now) {
 		if _, err := w.exec(ctx, "DELETE FROM sessions WHERE expiry <= ?", now); err != nil {
 			return err
 		}

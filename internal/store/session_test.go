@@ -75,7 +75,7 @@ func TestSessionStore(t *testing.T) {
 		if _, found, _ := ss.FindCtx(ctx, old); found {
 			t.Fatal("an expired session is found")
 		}
-		store.ResetSessionClean()
+		s.ResetSessionClean()
 		ok(t, ss.CommitCtx(ctx, "new-"+randHex(8), []byte("y"), time.Now().Add(time.Hour)))
 		if n := raw.int(t, "SELECT COUNT(*) FROM sessions WHERE token = ?", old); n != 0 {
 			t.Errorf("the expired session is still stored after a commit (%d rows)", n)

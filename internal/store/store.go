@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/steward-fleet/steward/internal/steward"
@@ -43,6 +44,9 @@ type Store struct {
 	desc           string
 	// limits bound searches; the zero value is the defaults.
 	limits searchLimits
+	// sessionClean is when a session commit last deleted the expired sessions of this database
+	// (Unix microseconds); see sessionStore.CommitCtx.
+	sessionClean *atomic.Int64
 }
 
 var _ steward.Service = (*Store)(nil)
@@ -88,7 +92,7 @@ func openPostgres(dsn string, opt Options) (*Store, error) {
 	if u != nil {
 		desc = "postgres://" + u.Host + u.Path
 	}
-	return &Store{d: postgres, rdb: db, wdb: db, desc: desc}, nil
+	return &Store{d: postgres, rdb: db, wdb: db, desc: desc, sessionClean: new(atomic.Int64)}, nil
 }
 
 // sqlitePath is the file a SQLite DSN names: a path, optionally "sqlite:" prefixed, names the
@@ -157,7 +161,7 @@ func openSQLite(dsn string, opt Options) (*Store, error) {
 	rdb.SetMaxOpenConns(n)
 	rdb.SetMaxIdleConns(n)
 	rdb.SetConnMaxLifetime(0)
-	return &Store{d: sqlite, rdb: rdb, wdb: wdb, desc: "sqlite " + path,
+	return &Store{d: sqlite, rdb: rdb, wdb: wdb, desc: "sqlite " + path, sessionClean: new(atomic.Int64),
 		rstmts: newStmtCache(rdb, maxCachedStmts), wstmts: newStmtCache(wdb, maxCachedStmts)}, nil
 }
 
