@@ -109,10 +109,7 @@ func (t *tx) updateContact(ctx context.Context, a *steward.Actor, id string, ifM
 	if err != nil {
 		return nil, err
 	}
-	if err := t.requireCustomersWritable(ctx, a); err != nil {
-		return nil, err
-	}
-	if err := checkIfMatch(ifMatch, cur.Version); err != nil {
+	if err := t.mayChange(ctx, a, true, ifMatch, cur.Version); err != nil {
 		return nil, err
 	}
 	f := cur.ContactFields
@@ -152,10 +149,7 @@ func (t *tx) setContactArchived(ctx context.Context, a *steward.Actor, id string
 	if err != nil {
 		return nil, err
 	}
-	if err := t.requireCustomersWritable(ctx, a); err != nil {
-		return nil, err
-	}
-	if err := checkIfMatch(ifMatch, cur.Version); err != nil {
+	if err := t.mayChange(ctx, a, true, ifMatch, cur.Version); err != nil {
 		return nil, err
 	}
 	return cur, t.setArchived(ctx, a, contacts.table, &cur.Meta, subject{id, cur.Name, &cur.CustomerID}, archived)
@@ -174,10 +168,7 @@ func (t *tx) deleteContact(ctx context.Context, a *steward.Actor, id string, ifM
 	if err != nil {
 		return err
 	}
-	if err := t.requireCustomersWritable(ctx, a); err != nil {
-		return err
-	}
-	if err := checkIfMatch(ifMatch, cur.Version); err != nil {
+	if err := t.mayChange(ctx, a, true, ifMatch, cur.Version); err != nil {
 		return err
 	}
 	if err := t.deleteRow(ctx, contacts.table, a.AccountID, id); err != nil {

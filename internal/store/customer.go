@@ -113,10 +113,7 @@ func (t *tx) updateCustomer(ctx context.Context, a *steward.Actor, id string, if
 	if err != nil {
 		return nil, err
 	}
-	if err := t.requireCustomersWritable(ctx, a); err != nil {
-		return nil, err
-	}
-	if err := checkIfMatch(ifMatch, cur.Version); err != nil {
+	if err := t.mayChange(ctx, a, true, ifMatch, cur.Version); err != nil {
 		return nil, err
 	}
 	f := cur.CustomerFields
@@ -157,10 +154,7 @@ func (t *tx) setCustomerArchived(ctx context.Context, a *steward.Actor, id strin
 	if err != nil {
 		return nil, err
 	}
-	if err := t.requireCustomersWritable(ctx, a); err != nil {
-		return nil, err
-	}
-	if err := checkIfMatch(ifMatch, cur.Version); err != nil {
+	if err := t.mayChange(ctx, a, true, ifMatch, cur.Version); err != nil {
 		return nil, err
 	}
 	return cur, t.setArchived(ctx, a, customers.table, &cur.Meta, subject{id, cur.Name, &cur.ID}, archived)
@@ -179,10 +173,7 @@ func (t *tx) deleteCustomer(ctx context.Context, a *steward.Actor, id string, if
 	if err != nil {
 		return err
 	}
-	if err := t.requireCustomersWritable(ctx, a); err != nil {
-		return err
-	}
-	if err := checkIfMatch(ifMatch, cur.Version); err != nil {
+	if err := t.mayChange(ctx, a, true, ifMatch, cur.Version); err != nil {
 		return err
 	}
 	if err := t.refuseReferenced(ctx, customers.table, a.AccountID, id,

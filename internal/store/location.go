@@ -223,12 +223,7 @@ func (t *tx) setLocationArchived(ctx context.Context, a *steward.Actor, id strin
 	if err != nil {
 		return nil, err
 	}
-	if cur.CustomerID != nil {
-		if err := t.requireCustomersWritable(ctx, a); err != nil {
-			return nil, err
-		}
-	}
-	if err := checkIfMatch(ifMatch, cur.Version); err != nil {
+	if err := t.mayChange(ctx, a, cur.CustomerID != nil, ifMatch, cur.Version); err != nil {
 		return nil, err
 	}
 	was := cur.ArchivedAt != nil
@@ -258,12 +253,7 @@ func (t *tx) deleteLocation(ctx context.Context, a *steward.Actor, id string, if
 	if err != nil {
 		return err
 	}
-	if cur.CustomerID != nil {
-		if err := t.requireCustomersWritable(ctx, a); err != nil {
-			return err
-		}
-	}
-	if err := checkIfMatch(ifMatch, cur.Version); err != nil {
+	if err := t.mayChange(ctx, a, cur.CustomerID != nil, ifMatch, cur.Version); err != nil {
 		return err
 	}
 	if err := t.refuseReferenced(ctx, locations.table, a.AccountID, id,

@@ -24,6 +24,18 @@ func checkIfMatch(ifMatch, version int64) error {
 	return nil
 }
 
+// mayChange checks a locked row before a change: on the customer side (a customer, a contact, a
+// location at a customer) the account must let the actor write it (requireCustomersWritable),
+// and ifMatch must name the row's version (checkIfMatch), in that order.
+func (t *tx) mayChange(ctx context.Context, a *steward.Actor, customerSide bool, ifMatch, version int64) error {
+	if customerSide {
+		if err := t.requireCustomersWritable(ctx, a); err != nil {
+			return err
+		}
+	}
+	return checkIfMatch(ifMatch, version)
+}
+
 // requireUnique returns ECONFLICT naming column when another row of the account in tb (archived
 // ones included) already has value; "" is never a conflict.
 func (t *tx) requireUnique(ctx context.Context, tb *table, accountID, column, value, exceptID string) error {
