@@ -3,8 +3,6 @@ package seed
 import (
 	"context"
 	"fmt"
-	"os"
-	"runtime/debug"
 	"time"
 
 	"github.com/steward-fleet/steward/internal/steward"
@@ -53,9 +51,7 @@ func BuildTenants(ctx context.Context, s *store.Store, o Options, orgs int) (*Te
 	if err != nil {
 		return nil, err
 	}
-	if os.Getenv("GOGC") == "" {
-		defer debug.SetGCPercent(debug.SetGCPercent(400)) // as in Build
-	}
+	defer collectLess()()
 	res := &TenantsResult{Now: o.Now}
 	opts := make([]Options, orgs)
 	for i := range orgs {
@@ -105,26 +101,9 @@ func BuildTenants(ctx context.Context, s *store.Store, o Options, orgs int) (*Te
 	}
 	res.Load = time.Since(t)
 
-	t = time.Now()
-	for _, acc := range res.Accounts {
-		if _, err := s.Recount(ctx, acc.ID); err != nil {
-			return nil, err
-		}
-	}
-	res.Recount = time.Since(t)
-	o.Progress("recounted customer counts of %d organizations in %s", orgs, since(t))
-	t = time.Now()
-	if err := s.Analyze(ctx); err != nil {
+	if res.Recount, err = finish(ctx, s, o.Progress, res.Accounts...); err != nil {
 		return nil, err
 	}
-	o.Progress("analyzed in %s", since(t))
-	t = time.Now()
-	if err := s.Vacuum(ctx); err != nil {
-		return nil, err
-	}
-	o.Progress("vacuumed in %s", since(t))
 	res.Took = time.Since(start)
 	return res, nil
 }
-
-func since(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }
