@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // The customer counts (PRODUCT.md §1.1) and each location's asset_count are stored columns,
@@ -142,19 +143,32 @@ func (t *tx) flushRecounts(ctx context.Context) error {
 	return nil
 }
 
+// customerCounts are the stored counts of a customer (in the UPDATE or WHERE of a statement on
+// customers) and how each is counted from the indexes, probing them for that one customer.
+var customerCounts = [...]struct{ column, count string }{
+	{"location_count", `(SELECT COUNT(*) FROM locations l
+		WHERE l.account_id = customers.account_id AND l.customer_id = customers.id AND l.archived_at IS NULL)`},
+	{"assets_on_location_count", `(SELECT COUNT(*) FROM assets x
+		WHERE x.account_id = customers.account_id AND x.location_customer_id = customers.id AND x.archived_at IS NULL)`},
+	{"assets_owned_count", `(SELECT COUNT(*) FROM assets x
+		WHERE x.account_id = customers.account_id AND x.owner_customer_id = customers.id AND x.archived_at IS NULL)`},
+	{"assets_owned_elsewhere_count", `(SELECT COUNT(*) FROM assets x
+		WHERE x.account_id = customers.account_id AND x.owner_customer_id = customers.id AND x.archived_at IS NULL
+		AND (x.location_customer_id IS NULL OR x.location_customer_id <> customers.id))`},
+}
+
+// customerCountsJoined joins "column op count" of every customer count with sep.
+func customerCountsJoined(op, sep string) string {
+	parts := make([]string, len(customerCounts))
+	for i, c := range customerCounts {
+		parts[i] = c.column + op + c.count
+	}
+	return strings.Join(parts, sep)
+}
+
 // recountCustomersSQL recomputes the counts of an account's customers from the indexes, probing
 // them per customer: cheap for the few customers flushRecounts appends by id.
-const recountCustomersSQL = `UPDATE customers SET
-	location_count = (SELECT COUNT(*) FROM locations l
-		WHERE l.account_id = customers.account_id AND l.customer_id = customers.id AND l.archived_at IS NULL),
-	assets_on_location_count = (SELECT COUNT(*) FROM assets x
-		WHERE x.account_id = customers.account_id AND x.location_customer_id = customers.id AND x.archived_at IS NULL),
-	assets_owned_count = (SELECT COUNT(*) FROM assets x
-		WHERE x.account_id = customers.account_id AND x.owner_customer_id = customers.id AND x.archived_at IS NULL),
-	assets_owned_elsewhere_count = (SELECT COUNT(*) FROM assets x
-		WHERE x.account_id = customers.account_id AND x.owner_customer_id = customers.id AND x.archived_at IS NULL
-		AND (x.location_customer_id IS NULL OR x.location_customer_id <> customers.id))
-	WHERE account_id = ?`
+var recountCustomersSQL = "UPDATE customers SET " + customerCountsJoined(" = ", ", ") + " WHERE account_id = ?"
 
 // Recount recomputes every stored count of an account from the data (after a bulk load, or to
 // repair). It rewrites only the rows whose counts were wrong and returns how many customers
@@ -213,15 +227,7 @@ const recountedLocationsSQL = `SELECT l.id, COALESCE(x.n, 0) AS assets FROM loca
 	WHERE l.account_id = ?`
 
 // countMismatch is true for a customer whose stored counts differ from a recount.
-const countMismatch = `location_count <> (SELECT COUNT(*) FROM locations l
-		WHERE l.account_id = customers.account_id AND l.customer_id = customers.id AND l.archived_at IS NULL)
-	OR assets_on_location_count <> (SELECT COUNT(*) FROM assets x
-		WHERE x.account_id = customers.account_id AND x.location_customer_id = customers.id AND x.archived_at IS NULL)
-	OR assets_owned_count <> (SELECT COUNT(*) FROM assets x
-		WHERE x.account_id = customers.account_id AND x.owner_customer_id = customers.id AND x.archived_at IS NULL)
-	OR assets_owned_elsewhere_count <> (SELECT COUNT(*) FROM assets x
-		WHERE x.account_id = customers.account_id AND x.owner_customer_id = customers.id AND x.archived_at IS NULL
-		AND (x.location_customer_id IS NULL OR x.location_customer_id <> customers.id))`
+var countMismatch = customerCountsJoined(" <> ", " OR ")
 
 // CountMismatches returns how many customers and locations of an account have stored counts that
 // differ from a recount (0 and 0 when everything is exact).
