@@ -6,7 +6,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	msqlite "modernc.org/sqlite"
@@ -87,23 +86,7 @@ func (d dialect) schema(sql string) string {
 	return strings.NewReplacer("{{C}}", "", "{{ROWID}}", "rid INTEGER PRIMARY KEY,", "{{PK}}", "UNIQUE").Replace(sql)
 }
 
-// minSearchRunes is the shortest term the trigram indexes can serve; shorter terms match the
-// start of the name only.
-const minSearchRunes = 3
-
-// search returns the condition and arguments for a case- and accent-insensitive substring search
-// of term (already folded) over table's search column, with alias naming the table in the query.
-func (d dialect) search(table, alias, term string) (string, []any) {
-	if utf8.RuneCountInString(term) < minSearchRunes {
-		return alias + ".name_key >= ? AND " + alias + ".name_key < ?", []any{term, term + "\U0010FFFF"}
-	}
-	if d == postgres {
-		return alias + `.search LIKE ? ESCAPE '\'`, []any{"%" + escapeLike(term) + "%"}
-	}
-	return alias + ".rid IN (SELECT rowid FROM " + table + "_fts WHERE " + table + "_fts MATCH ?)",
-		[]any{`"` + strings.ReplaceAll(term, `"`, `""`) + `"`}
-}
-
+// escapeLike escapes s for a LIKE pattern with ESCAPE '\'.
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
