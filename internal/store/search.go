@@ -191,12 +191,13 @@ func search[T any](ctx context.Context, s *Store, sel selection, term string, ca
 		}
 	}
 	// Plan 2: the term is rare in this account, or its matches lie beyond the walk.
+	m, none, err := s.indexedMatch(ctx, sel.spec.kind, sel.spec.alias, sel.account, term)
+	if err != nil || none {
+		return out, err
+	}
 	if capped {
 		maxSorted := s.limits.maxSorted()
-		query, args, err := s.searchCount(ctx, sel, term, maxSorted+1)
-		if err != nil || query == "" {
-			return out, err
-		}
+		query, args := s.searchCount(sel, term, m, maxSorted+1)
 		var n int
 		if err := r.row(ctx, query, args...).Scan(&n); err != nil {
 			return nil, err
@@ -206,10 +207,7 @@ func search[T any](ctx context.Context, s *Store, sel selection, term string, ca
 				maxSorted, strings.TrimPrefix(sel.key, sel.spec.alias+"."))
 		}
 	}
-	query, args, err := s.searchIndexed(ctx, sel, term)
-	if err != nil || query == "" {
-		return out, err
-	}
+	query, args := s.searchIndexed(sel, term, m)
 	rows, err := r.query(ctx, query, args...)
 	if err != nil {
 		return nil, err

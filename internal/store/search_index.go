@@ -37,7 +37,7 @@ func searchNewestSQLite[T any](ctx context.Context, s *Store, spec listSpec, acc
 			return walked, err
 		}
 	}
-	match, _, none, err := s.indexedMatch(ctx, kind, a, account, term)
+	m, none, err := s.indexedMatch(ctx, kind, a, account, term)
 	if err != nil || none {
 		return out, err
 	}
@@ -45,9 +45,8 @@ func searchNewestSQLite[T any](ctx context.Context, s *Store, spec listSpec, acc
 		conds = append(conds, "f.rowid < ?")
 		args = append(args, afterRid)
 	}
-	rows, err := r.query(ctx, "SELECT "+spec.cols+", "+a+".rid FROM "+kind+"_fts f CROSS JOIN "+kind+" "+a+
-		" ON "+a+".rid = f.rowid WHERE f."+kind+"_fts MATCH ? AND "+strings.Join(conds, " AND ")+" AND "+s.d.contains(a+".search")+
-		" ORDER BY f.rowid DESC LIMIT ?", append(append(append([]any{match}, args...), term), want-len(out))...)
+	rows, err := r.query(ctx, "SELECT "+spec.cols+", "+a+".rid FROM "+s.ftsJoin(kind, a, strings.Join(conds, " AND "))+
+		" ORDER BY f.rowid DESC LIMIT ?", append(append(append([]any{m.cond}, args...), term), want-len(out))...)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +73,7 @@ const maxShortTermTrigrams = 4000
 // markers; a very common short term falls back to all the account's documents), so every query
 // built on it keeps only the rows whose search column contains the term. none means no row
 // can match.
-func (s *Store) indexedMatch(ctx context.Context, kind, a, account, term string) (cond string, args []any, none bool, err error) {
+func (s *Store) indexedMatch(ctx context.Context, kind, a, account, term string) (m indexMatch, none bool, err error) {
 	short := utf8.RuneCountInString(term) < minTrigramRunes
 	if s.d == postgres {
 		if short {
@@ -84,12 +83,12 @@ func (s *Store) indexedMatch(ctx context.Context, kind, a, account, term string)
 			if utf8.RuneCountInString(term) == 2 {
 				pattern = "%#" + escapeLike(term) + "#%"
 			}
-			return "search_pairs(" + a + `.search) LIKE ? ESCAPE '\' AND ` + s.d.contains(a+".search"), []any{pattern, term}, false, nil
+			return indexMatch{"search_pairs(" + a + `.search) LIKE ? ESCAPE '\' AND ` + s.d.contains(a+".search"), []any{pattern, term}}, false, nil
 		}
-		return a + `.search LIKE ? ESCAPE '\'`, []any{"%" + escapeLike(term) + "%"}, false, nil
+		return indexMatch{a + `.search LIKE ? ESCAPE '\'`, []any{"%" + escapeLike(term) + "%"}}, false, nil
 	}
 	if !short {
-		return ftsMatch(account, term), nil, false, nil
+		return indexMatch{cond: ftsMatch(account, term)}, false, nil
 	}
 	// A short term is found through the trigrams it starts: every character of a document is
 	// followed by at least two more (see the migration), so "ab" occurs exactly where one of the
@@ -97,67 +96,72 @@ func (s *Store) indexedMatch(ctx context.Context, kind, a, account, term string)
 	rows, err := s.reader().query(ctx, "SELECT term FROM "+kind+"_fts_terms WHERE term >= ? AND term < ? LIMIT ?",
 		term, term+"\U0010FFFF", maxShortTermTrigrams+1)
 	if err != nil {
-		return "", nil, false, err
+		return indexMatch{}, false, err
 	}
 	defer rows.Close()
 	var or []string
 	for rows.Next() {
 		var t string
 		if err := rows.Scan(&t); err != nil {
-			return "", nil, false, err
+			return indexMatch{}, false, err
 		}
 		or = append(or, `"`+strings.ReplaceAll(t, `"`, `""`)+`"`)
 	}
 	if err := rows.Err(); err != nil {
-		return "", nil, false, err
+		return indexMatch{}, false, err
 	}
 	if len(or) == 0 {
-		return "", nil, true, nil
+		return indexMatch{}, true, nil
 	}
 	if len(or) > maxShortTermTrigrams {
 		// Too many to list (whatever other organizations hold): the account's documents, each
 		// checked by the caller's exact match.
-		return `"` + ftsMarker(account) + `"`, nil, false, nil
+		return indexMatch{cond: `"` + ftsMarker(account) + `"`}, false, nil
 	}
-	return `"` + ftsMarker(account) + `" AND (` + strings.Join(or, " OR ") + ")", nil, false, nil
+	return indexMatch{cond: `"` + ftsMarker(account) + `" AND (` + strings.Join(or, " OR ") + ")"}, false, nil
+}
+
+// indexMatch is how plan 2 finds the rows containing a term (indexedMatch): on PostgreSQL a
+// condition with its arguments, on SQLite an FTS5 query (cond, no arguments).
+type indexMatch struct {
+	cond string
+	args []any
 }
 
 // searchIndexed returns plan 2 of a search: the selection's rows containing term, found through
-// the account-led index, sorted. An empty query means no row matches.
-func (s *Store) searchIndexed(ctx context.Context, sel selection, term string) (string, []any, error) {
+// the account-led index by m, sorted.
+func (s *Store) searchIndexed(sel selection, term string, m indexMatch) (string, []any) {
 	a, kind := sel.spec.alias, sel.spec.kind
-	cond, cargs, none, err := s.indexedMatch(ctx, kind, a, sel.account, term)
-	if err != nil || none {
-		return "", nil, err
-	}
 	if s.d == postgres {
 		// Materialized, so the planner cannot trade the index for a walk of the sort order.
 		return "WITH " + a + " AS MATERIALIZED (SELECT " + a + ".* FROM " + kind + " " + a + " WHERE " + sel.where() +
-				" AND " + cond + ") SELECT " + sel.spec.cols + ", " + sel.key + " FROM " + a +
+				" AND " + m.cond + ") SELECT " + sel.spec.cols + ", " + sel.key + " FROM " + a +
 				" ORDER BY " + sel.order + " LIMIT ?",
-			append(append(append([]any{}, sel.args...), cargs...), sel.limit), nil
+			append(append(append([]any{}, sel.args...), m.args...), sel.limit)
 	}
-	// CROSS JOIN makes the FTS5 index the outer loop.
-	return "SELECT " + sel.spec.cols + ", " + sel.key + " FROM " + kind + "_fts f CROSS JOIN " + kind + " " + a +
-			" ON " + a + ".rid = f.rowid WHERE f." + kind + "_fts MATCH ? AND " + sel.where() + " AND " + s.d.contains(a+".search") +
+	return "SELECT " + sel.spec.cols + ", " + sel.key + " FROM " + s.ftsJoin(kind, a, sel.where()) +
 			" ORDER BY " + sel.order + " LIMIT ?",
-		append(append(append([]any{cond}, sel.args...), term), sel.limit), nil
+		append(append(append([]any{m.cond}, sel.args...), term), sel.limit)
 }
 
-// searchCount returns a query counting the rows of sel that may contain term, up to max.
-func (s *Store) searchCount(ctx context.Context, sel selection, term string, max int) (string, []any, error) {
+// searchCount returns a query counting the rows of sel that may contain term (found by m), up
+// to max.
+func (s *Store) searchCount(sel selection, term string, m indexMatch, max int) (string, []any) {
 	a, kind := sel.spec.alias, sel.spec.kind
-	cond, cargs, none, err := s.indexedMatch(ctx, kind, a, sel.account, term)
-	if err != nil || none {
-		return "", nil, err
-	}
 	if s.d == postgres {
-		return "SELECT count(*) FROM (SELECT 1 FROM " + kind + " " + a + " WHERE " + sel.where() + " AND " + cond + " LIMIT ?) n",
-			append(append(append([]any{}, sel.args...), cargs...), max), nil
+		return "SELECT count(*) FROM (SELECT 1 FROM " + kind + " " + a + " WHERE " + sel.where() + " AND " + m.cond + " LIMIT ?) n",
+			append(append(append([]any{}, sel.args...), m.args...), max)
 	}
-	return "SELECT count(*) FROM (SELECT 1 FROM " + kind + "_fts f CROSS JOIN " + kind + " " + a + " ON " + a + ".rid = f.rowid WHERE f." +
-			kind + "_fts MATCH ? AND " + sel.where() + " AND " + s.d.contains(a+".search") + " LIMIT ?) n",
-		append(append(append([]any{cond}, sel.args...), term), max), nil
+	return "SELECT count(*) FROM (SELECT 1 FROM " + s.ftsJoin(kind, a, sel.where()) + " LIMIT ?) n",
+		append(append(append([]any{m.cond}, sel.args...), term), max)
+}
+
+// ftsJoin is the FROM and WHERE of plan 2 on SQLite: the rows of kind (alias a) that the FTS5
+// query (the first argument) matches, meet where, and hold the term (the last argument). CROSS
+// JOIN makes the FTS5 index the outer loop.
+func (s *Store) ftsJoin(kind, a, where string) string {
+	return kind + "_fts f CROSS JOIN " + kind + " " + a + " ON " + a + ".rid = f.rowid WHERE f." + kind + "_fts MATCH ? AND " +
+		where + " AND " + s.d.contains(a+".search")
 }
 
 // ftsMatch is the FTS5 query of term (three characters or more) in one account's documents.
