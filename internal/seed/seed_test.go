@@ -31,14 +31,7 @@ func TestBuild(t *testing.T) {
 		if err != nil || c != 0 || l != 0 {
 			t.Fatalf("count mismatches %d %d %v", c, l, err)
 		}
-		k, err := s.CreateAPIKeyForEmail(ctx, res.Admin.Email, steward.APIKeyFields{Name: "t"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, err := s.Authenticate(ctx, k.Key)
-		if err != nil {
-			t.Fatal(err)
-		}
+		a := actorFor(t, s, res.Admin.Email)
 		page, err := s.Customers(ctx, a, steward.CustomerFilter{ListParams: steward.ListParams{Sort: "-assets_owned_count", Limit: 5}})
 		if err != nil {
 			t.Fatal(err)
