@@ -257,7 +257,7 @@ func (s *Store) Authenticate(ctx context.Context, key string) (*steward.Actor, e
 	}
 	if !used.Valid || now.UnixMicro()-used.V > lastUsedEvery.Microseconds() {
 		// Best effort: a failure to note the time must not fail the request.
-		_, _ = q{d: s.d, ex: s.wdb}.exec(ctx, "UPDATE api_keys SET last_used_at = ? WHERE id = ?", now.UnixMicro(), k.ID)
+		_, _ = s.writer().exec(ctx, "UPDATE api_keys SET last_used_at = ? WHERE id = ?", now.UnixMicro(), k.ID)
 	}
 	role := k.Role
 	if !role.AtMost(userRole) {

@@ -88,7 +88,7 @@ func (ss *sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool
 }
 
 func (ss *sessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	w := q{d: ss.s.d, ex: ss.s.wdb}
+	w := ss.s.writer()
 	now := time.Now().UnixMicro()
 	clean := ss.s.sessionClean
 	if last := clean.Load(); now-last > sessionCleanEvery.Microseconds() && clean.CompareAndSwap(last, now) {
@@ -103,6 +103,6 @@ func (ss *sessionStore) CommitCtx(ctx context.Context, token string, b []byte, e
 }
 
 func (ss *sessionStore) DeleteCtx(ctx context.Context, token string) error {
-	_, err := q{d: ss.s.d, ex: ss.s.wdb}.exec(ctx, "DELETE FROM sessions WHERE token = ?", token)
+	_, err := ss.s.writer().exec(ctx, "DELETE FROM sessions WHERE token = ?", token)
 	return err
 }

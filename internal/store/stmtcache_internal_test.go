@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 )
 
 func openSQLiteForTest(t *testing.T) *Store {
@@ -165,5 +166,29 @@ func TestReboundBounded(t *testing.T) {
 	rebound.Range(func(any, any) bool { n++; return true })
 	if n > maxCachedStmts {
 		t.Errorf("%d rebound texts kept, want at most %d", n, maxCachedStmts)
+	}
+}
+
+// Statements run on the write pool outside a transaction (a session's commit) go through its
+// cache too.
+func TestStmtCacheWriterOutsideTx(t *testing.T) {
+	ctx := context.Background()
+	s := openSQLiteForTest(t)
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before := s.wstmts.len()
+	ss := s.Sessions()
+	for i := range 3 {
+		if err := ss.CommitCtx(ctx, "tok", []byte{byte(i)}, time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ss.DeleteCtx(ctx, "tok"); err != nil {
+		t.Fatal(err)
+	}
+	// The expired-session delete, the upsert and the delete.
+	if n := s.wstmts.len() - before; n != 3 {
+		t.Errorf("%d statements cached by session commits and a delete, want 3", n)
 	}
 }

@@ -241,6 +241,10 @@ func (q q) stmt(ctx context.Context, query string) *sql.Stmt {
 // reader returns the read pool.
 func (s *Store) reader() q { return q{d: s.d, ex: s.rdb, stmts: s.rstmts} }
 
+// writer returns the write pool, for a single statement outside a transaction (a session, a key's
+// last use): with its cached statements, as the transactions on it have.
+func (s *Store) writer() q { return q{d: s.d, ex: s.wdb, stmts: s.wstmts} }
+
 // tx is a write transaction plus what it collects to do before commit.
 type tx struct {
 	q
