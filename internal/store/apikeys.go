@@ -159,7 +159,7 @@ func (s *Store) APIKeys(ctx context.Context, a *steward.Actor) ([]steward.APIKey
 	if err := a.Require(steward.PermAdminister); err != nil {
 		return nil, err
 	}
-	rows, err := s.reader().query(ctx, "SELECT "+apiKeys.selectList+" FROM api_keys k WHERE k.account_id = ? ORDER BY k.created_at DESC, k.id DESC", a.AccountID)
+	rows, err := s.reader().query(ctx, apiKeys.selectFrom+" WHERE k.account_id = ? ORDER BY k.created_at DESC, k.id DESC", a.AccountID)
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +204,7 @@ func (s *Store) RevokeAPIKeyByPrefix(ctx context.Context, prefix string) error {
 func (s *Store) revokeAPIKey(ctx context.Context, sel apiKeySelector, revoker func(*steward.APIKey) *steward.Actor) error {
 	return s.write(ctx, func(t *tx) error {
 		cond, args := sel.where()
-		k, err := apiKeys.scan(t.row(ctx, "SELECT "+apiKeys.selectList+" FROM api_keys k WHERE "+cond, args...))
+		k, err := apiKeys.scan(t.row(ctx, apiKeys.selectFrom+" WHERE "+cond, args...))
 		if isNoRows(err) {
 			return steward.NotFound("api key")
 		}

@@ -62,6 +62,7 @@ type entity[T any] struct {
 
 	// Built once by build.
 	selectList string   // "c.id, c.account_id, …", in cols' order (derived columns left out)
+	selectFrom string   // "SELECT " + selectList + " FROM customers c"
 	written    []string // the INSERT's columns, in the order row writes them
 	insertSQL  string
 	updateSQL  string // the SET of colStored and derived columns; WHERE [account_id = ? AND] id = ?; "" if none
@@ -92,6 +93,10 @@ func (e *entity[T]) build() *entity[T] {
 		}
 	}
 	e.selectList = strings.Join(sel, ", ")
+	e.selectFrom = "SELECT " + e.selectList + " FROM " + e.name
+	if e.alias != "" {
+		e.selectFrom += " " + e.alias
+	}
 	e.insertSQL = "INSERT INTO " + e.name + " (" + strings.Join(e.written, ", ") + ") VALUES (" +
 		strings.TrimSuffix(strings.Repeat("?, ", len(e.written)), ", ") + ")"
 	if len(set) == 0 {
@@ -209,7 +214,7 @@ func (e *entity[T]) update(ctx context.Context, t *tx, accountID string, v *T) e
 
 // get reads one row of the account by id; ENOTFOUND naming the noun when there is none.
 func (e *entity[T]) get(ctx context.Context, r q, accountID, id string, lock lockMode) (*T, error) {
-	v, err := e.scan(r.row(ctx, "SELECT "+e.selectList+" FROM "+e.name+" "+e.alias+" WHERE "+e.keyCond(e.alias)+
+	v, err := e.scan(r.row(ctx, e.selectFrom+" WHERE "+e.keyCond(e.alias)+
 		r.d.lock(lock), e.keyArgs(accountID, id)...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, steward.NotFound(e.noun)

@@ -79,7 +79,7 @@ func (k userKey) where() (string, []any) {
 // getUser reads the user k selects; ENOTFOUND when there is none.
 func getUser(ctx context.Context, r q, k userKey) (*userRow, error) {
 	cond, args := k.where()
-	u, err := users.scan(r.row(ctx, "SELECT "+users.selectList+" FROM users u WHERE "+cond, args...))
+	u, err := users.scan(r.row(ctx, users.selectFrom+" WHERE "+cond, args...))
 	if isNoRows(err) {
 		return nil, steward.NotFound("user")
 	}
