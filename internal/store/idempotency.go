@@ -56,13 +56,12 @@ func (t *tx) claimIdempotency(ctx context.Context) error {
 	}
 	var r steward.IdempotentResult
 	var body string
-	var created int64
 	if err := t.row(ctx, `SELECT request_hash, status, body, object_type, object_id, created_at FROM idempotency_keys
 		WHERE scope = ? AND key = ?`, i.Scope, i.Key).Scan(&r.RequestHash, &r.Status, &body, &r.ObjectType, &r.ObjectID,
-		&created); err != nil {
+		&r.CreatedAt); err != nil {
 		return err
 	}
-	r.Body, r.CreatedAt = []byte(body), steward.FromMicros(created)
+	r.Body = []byte(body)
 	return &steward.IdempotentReplay{Prior: r}
 }
 
