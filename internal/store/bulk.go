@@ -46,7 +46,7 @@ const (
 	bulkTables
 )
 
-var bulkTableNames = [bulkTables]string{"customers", "locations", "assets", "contacts", "audit_events"}
+var bulkTableNames = [bulkTables]string{customers.name, locations.name, assets.name, contacts.name, audits.name}
 
 // bulkChunk is the unit handed from the generating goroutine to the writer.
 type bulkChunk struct {

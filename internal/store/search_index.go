@@ -195,7 +195,7 @@ func (s *Store) Vacuum(ctx context.Context) error {
 	if s.d != postgres {
 		return nil
 	}
-	for _, table := range []string{"customers", "contacts", "locations", "assets"} {
+	for _, table := range []string{customers.name, contacts.name, locations.name, assets.name} {
 		if _, err := s.wdb.ExecContext(ctx, "VACUUM "+table); err != nil {
 			return fmt.Errorf("vacuum %s: %w", table, err)
 		}
