@@ -33,6 +33,12 @@ func TestEveryCommandAnswersHelp(t *testing.T) {
 				if !strings.HasPrefix(out, "Usage: steward "+c.name) || !strings.Contains(out, c.summary) {
 					t.Errorf("help printed %q, want the usage line and %q", out, c.summary)
 				}
+				// Every flag the help explains is in the synopsis.
+				for _, m := range regexp.MustCompile(`\n  (--[a-z-]+)`).FindAllStringSubmatch(out, -1) {
+					if !regexp.MustCompile(regexp.QuoteMeta(m[1]) + `([ \]]|$)`).MatchString(c.synopsis) {
+						t.Errorf("the synopsis of %s does not show %s", c.name, m[1])
+					}
+				}
 				// Every flag in the synopsis is explained, with its environment variable.
 				for _, f := range regexp.MustCompile(`--[a-z-]+`).FindAllString(c.synopsis, -1) {
 					if !strings.Contains(out, "\n  "+f+" ") && !strings.Contains(out, "\n  "+f+"\n") {

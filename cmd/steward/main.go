@@ -66,8 +66,8 @@ var commands []*command
 
 func init() {
 	commands = []*command{
-		{"serve", "[--db DSN] [--addr :8080] [--demo [--seed S] [--admin-name NAME]] [--log-format auto|text|json] [--rate-limit N] [--rate-limit-failed N] [--trusted-proxies CIDRS]",
-			"Serves the JSON API; with --demo it first fills an empty database with a demo fleet, listens on 127.0.0.1 only, and prints how to sign in.",
+		{"serve", "[--db DSN] [--addr :8080] [--demo [--seed S] [--admin-name NAME]] [--log-format auto|text|json] [--rate-limit N] [--rate-limit-failed N] [--trusted-proxies CIDRS] [--session-lifetime DURATION] [--session-idle-timeout DURATION] [--secure-cookies]",
+			"Serves the JSON API and the web interface; with --demo it first fills an empty database with a demo fleet, listens on 127.0.0.1 only, and prints how to sign in.",
 			(*env).serve},
 		{"init", "[--db DSN] --org NAME --email EMAIL --password PASSWORD [--country CC] [--admin-name NAME] [--allow-duplicate-name]",
 			"Creates an organization and its first Admin; run again with another name to add another, fully isolated organization.",

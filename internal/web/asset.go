@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 
@@ -11,12 +10,10 @@ import (
 // assets is what the shared handlers (entity.go) need of assets.
 func (s *Server) assets() entity[steward.Asset, steward.AssetFields, *steward.AssetFields] {
 	return entity[steward.Asset, steward.AssetFields, *steward.AssetFields]{
-		objectType: steward.ObjectAsset,
-		ref:        func(o *steward.Asset) (string, int64) { return o.ID, o.Version },
-		read:       s.svc.Asset,
-		add: func(ctx context.Context, a *steward.Actor, _ string, f steward.AssetFields) (*steward.Asset, error) {
-			return s.svc.CreateAsset(ctx, a, f)
-		},
+		objectType:  steward.ObjectAsset,
+		ref:         func(o *steward.Asset) (string, int64) { return o.ID, o.Version },
+		read:        s.svc.Asset,
+		add:         topLevel(s.svc.CreateAsset),
 		change:      s.svc.UpdateAsset,
 		setArchived: s.svc.SetAssetArchived,
 		remove:      s.svc.DeleteAsset,

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"net/url"
 
 	"github.com/steward-fleet/steward/internal/steward"
@@ -10,12 +9,10 @@ import (
 // customers is what the shared handlers (entity.go) need of customers.
 func (s *Server) customers() entity[steward.Customer, steward.CustomerFields, *steward.CustomerFields] {
 	return entity[steward.Customer, steward.CustomerFields, *steward.CustomerFields]{
-		objectType: steward.ObjectCustomer,
-		ref:        func(c *steward.Customer) (string, int64) { return c.ID, c.Version },
-		read:       s.svc.Customer,
-		add: func(ctx context.Context, a *steward.Actor, _ string, f steward.CustomerFields) (*steward.Customer, error) {
-			return s.svc.CreateCustomer(ctx, a, f)
-		},
+		objectType:  steward.ObjectCustomer,
+		ref:         func(c *steward.Customer) (string, int64) { return c.ID, c.Version },
+		read:        s.svc.Customer,
+		add:         topLevel(s.svc.CreateCustomer),
 		change:      s.svc.UpdateCustomer,
 		setArchived: s.svc.SetCustomerArchived,
 		remove:      s.svc.DeleteCustomer,

@@ -27,6 +27,12 @@ type entity[O, F any, PF fieldsPtr[F]] struct {
 	remove      func(ctx context.Context, a *steward.Actor, id string, ifMatch int64) error
 }
 
+// topLevel is the add of a kind created at the top level (POST /api/v1/customers…), whose path
+// has no parent: create is the service's Create method.
+func topLevel[O, F any](create func(context.Context, *steward.Actor, F) (*O, error)) func(context.Context, *steward.Actor, string, F) (*O, error) {
+	return func(ctx context.Context, a *steward.Actor, _ string, f F) (*O, error) { return create(ctx, a, f) }
+}
+
 // fieldsPtr is the pointer to a domain Fields type F: what the decoder fills and validates.
 type fieldsPtr[F any] interface {
 	*F

@@ -11,8 +11,8 @@ import (
 const homeStyle = `body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1d1d1f}` +
 	`code{font-size:.95em}a{color:#0b57d0}`
 
-// homePage says what this server is until the web interface exists: where the API's
-// description, its documentation and the health check are. It loads nothing.
+// homePage says what this server is when it serves no web interface (Options.UI unset): where
+// the API's description, its documentation and the health check are. It loads nothing.
 var homePage = []byte(`<!doctype html>
 <html lang="en">
 <head>
@@ -24,7 +24,7 @@ var homePage = []byte(`<!doctype html>
 <body>
 <h1>Steward</h1>
 <p>This is a Steward server: the register of an equipment fleet, its customers, locations and
-every change. It answers a JSON API; the web interface is not here yet.</p>
+every change. It answers a JSON API; no web interface is served here.</p>
 <ul>
 <li><a href="/api/v1/openapi.json">/api/v1/openapi.json</a>: the API's OpenAPI 3.1 description</li>
 <li>the API documentation: <code>docs/API.md</code> in Steward's source</li>

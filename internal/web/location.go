@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"net/url"
 
 	"github.com/steward-fleet/steward/internal/steward"
@@ -10,12 +9,10 @@ import (
 // locations is what the shared handlers (entity.go) need of locations.
 func (s *Server) locations() entity[steward.Location, steward.LocationFields, *steward.LocationFields] {
 	return entity[steward.Location, steward.LocationFields, *steward.LocationFields]{
-		objectType: steward.ObjectLocation,
-		ref:        func(o *steward.Location) (string, int64) { return o.ID, o.Version },
-		read:       s.svc.Location,
-		add: func(ctx context.Context, a *steward.Actor, _ string, f steward.LocationFields) (*steward.Location, error) {
-			return s.svc.CreateLocation(ctx, a, f)
-		},
+		objectType:  steward.ObjectLocation,
+		ref:         func(o *steward.Location) (string, int64) { return o.ID, o.Version },
+		read:        s.svc.Location,
+		add:         topLevel(s.svc.CreateLocation),
 		change:      s.svc.UpdateLocation,
 		setArchived: s.svc.SetLocationArchived,
 		remove:      s.svc.DeleteLocation,

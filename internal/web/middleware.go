@@ -159,7 +159,9 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		if len(s.opts.TrustedProxies) > 0 {
-			s.client(r) // the log names the client, even of a request refused before any route
+			// Worked out here, once: the log names the client even of a request refused before
+			// any route, and the web interface (ClientAddr) sees the same client as the API.
+			s.client(r)
 		}
 		defer func() {
 			info := infoOf(r.Context())

@@ -169,3 +169,14 @@ func (s *Server) client(r *http.Request) netip.Addr {
 
 // clientAddr is the rate limits' key for the request's client.
 func (s *Server) clientAddr(r *http.Request) netip.Addr { return rateKey(s.client(r)) }
+
+// ClientAddr is the request's client as the server's rate limits key it (IPv6 by its /64), for
+// handlers the server serves (Options.UI) so that they count per client as the API does: behind
+// the trusted proxies (Options.TrustedProxies), the client they named in X-Forwarded-For. For a
+// request that did not come through the server, the connection's address.
+func ClientAddr(r *http.Request) netip.Addr {
+	if info := infoOf(r.Context()); info.clientKnown {
+		return rateKey(info.client)
+	}
+	return clientAddr(r)
+}

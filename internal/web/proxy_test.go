@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"strings"
@@ -210,5 +211,41 @@ func BenchmarkForwardedClient(b *testing.B) {
 				forwardedClient(r, ranges)
 			}
 		})
+	}
+}
+
+// The web interface, served by the server (Options.UI), sees the client the API's rate limits
+// key: the one a trusted proxy named, never one a direct client wrote; outside the server, the
+// connection's address.
+func TestClientAddrForTheUI(t *testing.T) {
+	ranges, _ := ParseTrustedProxies("10.0.0.0/8")
+	var seen netip.Addr
+	ui := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen = ClientAddr(r) })
+	for _, c := range []struct {
+		ranges    []netip.Prefix
+		peer, xff string
+		want      string
+		what      string
+	}{
+		{ranges, "10.0.0.1:1234", "203.0.113.1", "203.0.113.1", "through a trusted proxy"},
+		{ranges, "10.0.0.1:1234", "2001:db8:1:2:3::4", "2001:db8:1:2::", "an IPv6 client by its /64"},
+		{ranges, "198.51.100.9:4321", "203.0.113.1", "198.51.100.9", "a direct client's header is ignored"},
+		{nil, "10.0.0.1:1234", "203.0.113.1", "10.0.0.1", "no trusted proxies: the connection"},
+	} {
+		fs := newFakeServer(t, Options{TrustedProxies: c.ranges, UI: ui})
+		req := httptest.NewRequest("GET", "/customers", nil)
+		req.RemoteAddr = c.peer
+		req.Header.Set("X-Forwarded-For", c.xff)
+		seen = netip.Addr{}
+		fs.srv.ServeHTTP(httptest.NewRecorder(), req)
+		if seen.String() != c.want {
+			t.Errorf("%s: ClientAddr %s, want %s", c.what, seen, c.want)
+		}
+	}
+	req := httptest.NewRequest("GET", "/customers", nil)
+	req.RemoteAddr = "10.0.0.1:1234"
+	req.Header.Set("X-Forwarded-For", "203.0.113.1")
+	if got := ClientAddr(req); got.String() != "10.0.0.1" {
+		t.Errorf("outside the server: %s, want the connection's address", got)
 	}
 }
