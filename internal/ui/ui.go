@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -86,8 +87,8 @@ type UI struct {
 	sm      *scs.SessionManager
 	pages   *templates
 	static  *staticFiles
-	byEmail *limiter[string]
-	byAddr  *limiter[string]
+	byEmail failures[string]
+	byAddr  failures[netip.Addr]
 	handler http.Handler
 }
 
@@ -115,8 +116,8 @@ func New(svc steward.Service, logger *slog.Logger, opts Options) *UI {
 		sm.Cookie.Name = "__Host-" + CookieName
 	}
 	u := &UI{svc: svc, log: logger, sm: sm, pages: mustParseTemplates(), static: newStaticFiles(),
-		byEmail: newLimiter[string](opts.SignInFailuresPerEmail, opts.SignInBurstPerEmail),
-		byAddr:  newLimiter[string](opts.SignInFailuresPerAddr, opts.SignInBurstPerAddr),
+		byEmail: newFailures[string](opts.SignInFailuresPerEmail, opts.SignInBurstPerEmail),
+		byAddr:  newFailures[netip.Addr](opts.SignInFailuresPerAddr, opts.SignInBurstPerAddr),
 	}
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) { u.fail(w, r, err) }
 
