@@ -146,3 +146,15 @@ func (s *Server) client(r *http.Request) netip.Addr {
 
 // clientAddr is the rate limits' key for the request's client.
 func (s *Server) clientAddr(r *http.Request) netip.Addr { return ratelimit.Key(s.client(r)) }
+
+// withClient hands next the request's client as the rate limits key it (ratelimit.ClientKey):
+// behind trusted proxies, the one they name, so the web interface's sign-in limits count the
+// client and not the proxy. Without trusted proxies the connection's address is the client.
+func (s *Server) withClient(next http.Handler) http.Handler {
+	if len(s.opts.TrustedProxies) == 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, ratelimit.WithClient(r, s.clientAddr(r)))
+	})
+}

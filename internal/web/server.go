@@ -149,7 +149,7 @@ func New(svc steward.Service, logger *slog.Logger, opts Options) *Server {
 	}
 	s.mux.HandleFunc(apiFallbackPattern, s.fallback)
 	if opts.UI != nil {
-		s.mux.Handle(rootFallbackPattern, opts.UI)
+		s.mux.Handle(rootFallbackPattern, s.withClient(opts.UI))
 	} else {
 		s.mux.HandleFunc("GET /{$}", s.home)
 		s.mux.HandleFunc(rootFallbackPattern, s.fallback)
