@@ -12,6 +12,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // The vendored and hand-written static files (docs/UI.md lists versions and licences).
@@ -31,8 +32,9 @@ type staticFile struct {
 
 type staticFiles struct{ byName map[string]*staticFile }
 
-// assets are the embedded static files, read once.
-var assets = newStaticFiles()
+// assets are the embedded static files, hashed and gzipped once, when the first UI is built
+// (not at every start of the binary, whose other commands never serve them).
+var assets = sync.OnceValue(newStaticFiles)
 
 func newStaticFiles() *staticFiles {
 	s := &staticFiles{byName: map[string]*staticFile{}}

@@ -115,7 +115,7 @@ func New(svc steward.Service, logger *slog.Logger, opts Options) *UI {
 		sm.Cookie.Secure = true
 		sm.Cookie.Name = "__Host-" + CookieName
 	}
-	u := &UI{svc: svc, log: logger, sm: sm, pages: mustParseTemplates(), static: newStaticFiles(),
+	u := &UI{svc: svc, log: logger, sm: sm, pages: parsedTemplates(), static: assets(),
 		byEmail: newFailures[string](opts.SignInFailuresPerEmail, opts.SignInBurstPerEmail),
 		byAddr:  newFailures[netip.Addr](opts.SignInFailuresPerAddr, opts.SignInBurstPerAddr),
 	}
