@@ -3,7 +3,6 @@ package ui
 import (
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -377,9 +376,9 @@ func (u *UI) customerEdit(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	id := r.PathValue("id")
-	if !steward.IsID(id) {
-		u.fail(w, r, steward.NotFound("customer"))
+	id, err := pathID(r, "customer")
+	if err != nil {
+		u.fail(w, r, err)
 		return
 	}
 	c, err := u.svc.Customer(r.Context(), a, id)
@@ -397,26 +396,12 @@ const maxFormBytes = 64 << 10
 
 // readCustomerForm reads the dialog's fields; names are the API's, so the domain's field errors
 // land next to the right input.
-func readCustomerForm(w http.ResponseWriter, r *http.Request) (steward.CustomerFields, int64, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		return steward.CustomerFields{}, 0, steward.Errorf(steward.EBADREQUEST, "the form could not be read")
-	}
-	p := r.PostForm
-	f := steward.CustomerFields{Name: p.Get("name"), Type: steward.CustomerType(p.Get("type")),
+func readCustomerForm(p url.Values) steward.CustomerFields {
+	return steward.CustomerFields{Name: p.Get("name"), Type: steward.CustomerType(p.Get("type")),
 		ExternalRef: p.Get("external_ref"), Email: p.Get("email"), Phone: p.Get("phone"), Website: p.Get("website"),
 		Notes: p.Get("notes"), Address: steward.Address{Street: p.Get("address.street"),
 			PostalCode: p.Get("address.postal_code"), City: p.Get("address.city"), Region: p.Get("address.region"),
 			Country: strings.ToUpper(strings.TrimSpace(p.Get("address.country")))}}
-	var version int64
-	if s := p.Get("version"); s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < 1 {
-			return f, 0, steward.Invalid("version", "must be the version the form was opened with")
-		}
-		version = n
-	}
-	return f, version, nil
 }
 
 // saved answers a successful add or edit: the side window shows the customer, the dialog
@@ -454,11 +439,12 @@ func (u *UI) formFailed(w http.ResponseWriter, r *http.Request, v *formView, err
 }
 
 func (u *UI) customerCreate(w http.ResponseWriter, r *http.Request) {
-	f, _, err := readCustomerForm(w, r)
+	p, _, err := readForm(w, r)
 	if err != nil {
 		u.fail(w, r, err)
 		return
 	}
+	f := readCustomerForm(p)
 	c, err := u.svc.CreateCustomer(r.Context(), actorOf(r), f)
 	if err != nil {
 		u.formFailed(w, r, newFormView("Add customer", "/customers", "Add", f), err)
@@ -468,22 +454,23 @@ func (u *UI) customerCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (u *UI) customerUpdate(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if !steward.IsID(id) {
-		u.fail(w, r, steward.NotFound("customer"))
-		return
-	}
-	f, version, err := readCustomerForm(w, r)
+	id, err := pathID(r, "customer")
 	if err != nil {
 		u.fail(w, r, err)
 		return
 	}
+	p, version, err := readForm(w, r)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	f := readCustomerForm(p)
 	c, err := u.svc.UpdateCustomer(r.Context(), actorOf(r), id, version, func(cf *steward.CustomerFields) error {
 		*cf = f
 		return nil
 	})
 	if steward.ErrorCode(err) == steward.EPRECONDITION {
-		err = steward.Errorf(steward.EPRECONDITION, "Someone else changed this customer since you opened it. Close the dialog, and edit again to see their change.")
+		err = changedMeanwhile("customer")
 	}
 	if err != nil {
 		v := newFormView("Edit customer", "/customers/"+url.PathEscape(id), "Save", f)
@@ -496,15 +483,17 @@ func (u *UI) customerUpdate(w http.ResponseWriter, r *http.Request) {
 
 func (u *UI) customerArchive(archived bool) func(http.ResponseWriter, *http.Request) {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id := r.PathValue("id")
-		if !steward.IsID(id) {
-			u.fail(w, r, steward.NotFound("customer"))
+		id, err := pathID(r, "customer")
+		if err != nil {
+			u.fail(w, r, err)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-		_ = r.ParseForm()
-		version, _ := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
-		c, err := u.svc.SetCustomerArchived(r.Context(), actorOf(r), id, max(version, 0), archived)
+		_, version, err := readForm(w, r)
+		if err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		c, err := u.svc.SetCustomerArchived(r.Context(), actorOf(r), id, version, archived)
 		if steward.ErrorCode(err) == steward.EPRECONDITION {
 			err = steward.Errorf(steward.EPRECONDITION, "Someone else changed this customer meanwhile; it is shown as it is now. Try again.")
 		}

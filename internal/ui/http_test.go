@@ -371,3 +371,28 @@ func TestAuditAndAPIKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestCustomerArchiveVersion: archiving a customer checks the version its window showed, as
+// every other form does; a version that is not a number is refused, not taken as "any".
+func TestCustomerArchiveVersion(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			st := startSite(t, engine)
+			c := newClient(t, st, st.email, st.password)
+			cu, err := st.s.CreateCustomer(context.Background(), st.admin, steward.CustomerFields{Name: "Kran AG"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			base := "/customers/" + cu.ID
+			_, body := c.post(base+"/archive", url.Values{"version": {"x"}}, "panel", 422)
+			mustContain(t, "garbled version", body, "must be the version the form was opened with")
+			_, body = c.post(base+"/archive", url.Values{"version": {"7"}}, "panel", 412)
+			mustContain(t, "stale version", body, "Someone else changed this customer")
+			if got, err := st.s.Customer(context.Background(), st.admin, cu.ID); err != nil || got.ArchivedAt != nil {
+				t.Fatalf("after refused archives: %v, archived %v", err, got.ArchivedAt)
+			}
+			_, body = c.post(base+"/archive", url.Values{"version": {"1"}}, "panel", 200)
+			mustContain(t, "archived", body, "badge-archived")
+		})
+	}
+}
