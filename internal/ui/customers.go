@@ -93,6 +93,70 @@ type column struct {
 	Numeric          bool
 }
 
+// statusOptions are a list's status filter, active by default.
+func statusOptions(f listFilters) []option {
+	opts := []option{{"active", "Active", false}, {"archived", "Archived", false}, {"all", "All", false}}
+	for i := range opts {
+		opts[i].Selected = f.Status == opts[i].Value || (f.Status == "" && opts[i].Value == "active")
+	}
+	return opts
+}
+
+// sortCol is a column of a list: a sortable one has the key of its sort.
+type sortCol struct {
+	label, key string // key "": not sortable
+	numeric    bool
+}
+
+// sortHeader is a list's header: each sortable column links to the list sorted by it, or in
+// the other direction when it is already; counts sort the largest first.
+func sortHeader(f listFilters, path string, cols []sortCol) []column {
+	out := make([]column, 0, len(cols))
+	for _, c := range cols {
+		col := column{Label: c.label, Numeric: c.numeric}
+		if c.key != "" {
+			next := f
+			next.Cursor = ""
+			switch f.Sort {
+			case c.key:
+				col.Sort, next.Sort = "ascending", "-"+c.key
+			case "-" + c.key:
+				col.Sort, next.Sort = "descending", c.key
+			default:
+				next.Sort = c.key
+				if c.numeric {
+					next.Sort = "-" + c.key
+				}
+			}
+			col.URL = next.url(path)
+		}
+		out = append(out, col)
+	}
+	return out
+}
+
+// nextURL is the Load more link of a list at path: its filters and the page's cursor; "" when
+// the page is the last.
+func (f listFilters) nextURL(path string, cursor *string) string {
+	if cursor == nil {
+		return ""
+	}
+	q := f.Query()
+	if q != "" {
+		q += "&"
+	}
+	return path + "?" + q + "cursor=" + url.QueryEscape(*cursor)
+}
+
+// tabURL is the URL of a window's tab: base with the tab and the list's filters.
+func tabURL(base, tab, filtersQuery string) string {
+	u := base + "?tab=" + tab
+	if filtersQuery != "" {
+		u += "&" + filtersQuery
+	}
+	return u
+}
+
 // listView is the customers list: the filters, the header's sort links and one page of rows.
 type listView struct {
 	F         listFilters
@@ -109,10 +173,7 @@ type listView struct {
 	FirstPage bool
 }
 
-var sortColumns = []struct {
-	label, key string
-	numeric    bool
-}{
+var sortColumns = []sortCol{
 	{"Name", "name", false}, {"Type", "type", false}, {"Locations", "location_count", true},
 	{"Assets on location", "assets_on_location_count", true}, {"Assets owned", "assets_owned_count", true},
 }
@@ -124,40 +185,13 @@ func (u *UI) listView(r *http.Request, a *steward.Actor, f listFilters) (*listVi
 	for _, t := range steward.CustomerType("").Values() {
 		v.Types = append(v.Types, option{string(t), customerTypeLabel(t), f.Type == string(t)})
 	}
-	for _, s := range []option{{"active", "Active", false}, {"archived", "Archived", false}, {"all", "All", false}} {
-		s.Selected = f.Status == s.Value || (f.Status == "" && s.Value == "active")
-		v.Statuses = append(v.Statuses, s)
-	}
-	for _, c := range sortColumns {
-		col := column{Label: c.label, Numeric: c.numeric}
-		next := f
-		next.Cursor = ""
-		switch f.Sort {
-		case c.key:
-			col.Sort, next.Sort = "ascending", "-"+c.key
-		case "-" + c.key:
-			col.Sort, next.Sort = "descending", c.key
-		default:
-			next.Sort = c.key
-			if c.numeric {
-				next.Sort = "-" + c.key // counts: the largest first
-			}
-		}
-		col.URL = next.url("/customers")
-		v.Columns = append(v.Columns, col)
-	}
+	v.Statuses = statusOptions(f)
+	v.Columns = sortHeader(f, "/customers", sortColumns)
 	page, err := u.svc.Customers(r.Context(), a, f.filter())
 	if err != nil {
 		return nil, err
 	}
-	v.Rows = page.Data
-	if page.NextCursor != nil {
-		q := f.Query()
-		if q != "" {
-			q += "&"
-		}
-		v.NextURL = "/customers?" + q + "cursor=" + url.QueryEscape(*page.NextCursor)
-	}
+	v.Rows, v.NextURL = page.Data, f.nextURL("/customers", page.NextCursor)
 	return v, nil
 }
 
@@ -243,10 +277,7 @@ func (u *UI) panelView(r *http.Request, a *steward.Actor, id, tab string, f list
 	p := &panelView{C: c, Tab: tab, CloseURL: f.url("/customers"), URL: f.url(base), CanWrite: a.Can(steward.PermWriteFleet)}
 	counts := map[string]*int64{"locations": &c.LocationCount, "on-location": &c.AssetsOnLocationCount, "owned": &c.AssetsOwnedCount}
 	for _, t := range customerTabs {
-		tu := base + "?tab=" + t.key
-		if q != "" {
-			tu += "&" + q
-		}
+		tu := tabURL(base, t.key, q)
 		p.Tabs = append(p.Tabs, tabView{Key: t.key, Label: t.label, URL: tu, Count: counts[t.key], Active: t.key == tab})
 		if t.key == "contacts" {
 			p.ContactsURL = tu
@@ -417,12 +448,21 @@ func (u *UI) saved(w http.ResponseWriter, r *http.Request, c *steward.Customer) 
 		u.fail(w, r, err)
 		return
 	}
+	u.showPanel(w, r, "panel", p, p.URL, "closeDialog, listChanged")
+}
+
+// showPanel answers a change with the side window (template name) in #panel, wherever the
+// request aimed; pushURL, when set, becomes the page's URL, and trigger names the events the
+// page reacts to (closeDialog, listChanged).
+func (u *UI) showPanel(w http.ResponseWriter, r *http.Request, name string, p any, pushURL, trigger string) {
 	h := w.Header()
 	h.Set("HX-Retarget", "#panel")
 	h.Set("HX-Reswap", "innerHTML")
-	h.Set("HX-Push-Url", p.URL)
-	h.Set("HX-Trigger", "closeDialog, listChanged")
-	u.render(w, r, http.StatusOK, "panel", p)
+	if pushURL != "" {
+		h.Set("HX-Push-Url", pushURL)
+	}
+	h.Set("HX-Trigger", trigger)
+	u.render(w, r, http.StatusOK, name, p)
 }
 
 // formFailed shows the dialog again with the domain's field errors next to the fields; other
@@ -511,7 +551,6 @@ func (u *UI) customerArchive(archived bool) func(http.ResponseWriter, *http.Requ
 			u.fail(w, r, err)
 			return
 		}
-		w.Header().Set("HX-Trigger", "listChanged")
-		u.render(w, r, http.StatusOK, "panel", p)
+		u.showPanel(w, r, "panel", p, "", "listChanged")
 	}
 }

@@ -23,11 +23,6 @@ type fleetKind struct {
 	Empty                      string // the empty state's advice
 }
 
-type sortCol struct {
-	label, key string // key "": not sortable
-	numeric    bool
-}
-
 var locationsKind = &fleetKind{Key: "locations", Noun: "location", Title: "Locations",
 	Subtitle: "Customers' sites and your own depots, yards and workshops.",
 	Search:   "Search by name or reference", Sorts: steward.LocationSorts,
@@ -137,30 +132,8 @@ func (u *UI) fleetView(r *http.Request, a *steward.Actor, k *fleetKind, f listFi
 	path := "/" + k.Key
 	v := &fleetView{K: k, F: f, URL: f.url(path), CanWrite: a.Can(steward.PermWriteFleet), Names: names{},
 		Filtered: f.Q != "" || (f.Status != "" && f.Status != string(steward.StatusActive)), ColumnCount: len(k.Columns) + 1}
-	for _, s := range []option{{"active", "Active", false}, {"archived", "Archived", false}, {"all", "All", false}} {
-		s.Selected = f.Status == s.Value || (f.Status == "" && s.Value == "active")
-		v.Statuses = append(v.Statuses, s)
-	}
-	for _, c := range k.Columns {
-		col := column{Label: c.label, Numeric: c.numeric}
-		if c.key != "" {
-			next := f
-			next.Cursor = ""
-			switch f.Sort {
-			case c.key:
-				col.Sort, next.Sort = "ascending", "-"+c.key
-			case "-" + c.key:
-				col.Sort, next.Sort = "descending", c.key
-			default:
-				next.Sort = c.key
-				if c.numeric {
-					next.Sort = "-" + c.key
-				}
-			}
-			col.URL = next.url(path)
-		}
-		v.Columns = append(v.Columns, col)
-	}
+	v.Statuses = statusOptions(f)
+	v.Columns = sortHeader(f, path, k.Columns)
 	ctx := r.Context()
 	var next *string
 	var customers, locations []*string
@@ -188,13 +161,7 @@ func (u *UI) fleetView(r *http.Request, a *steward.Actor, k *fleetKind, f listFi
 	if err := u.lookup(ctx, a, v.Names, customers, locations); err != nil {
 		return nil, err
 	}
-	if next != nil {
-		q := f.Query()
-		if q != "" {
-			q += "&"
-		}
-		v.NextURL = path + "?" + q + "cursor=" + url.QueryEscape(*next)
-	}
+	v.NextURL = f.nextURL(path, next)
 	return v, nil
 }
 
@@ -287,11 +254,7 @@ func (u *UI) objPanel(r *http.Request, a *steward.Actor, k *fleetKind, id, tab s
 	p.URL = f.url(base)
 	q := f.Query()
 	for _, t := range k.Tabs {
-		tu := base + "?tab=" + t.key
-		if q != "" {
-			tu += "&" + q
-		}
-		tv := tabView{Key: t.key, Label: t.label, URL: tu, Active: t.key == tab}
+		tv := tabView{Key: t.key, Label: t.label, URL: tabURL(base, t.key, q), Active: t.key == tab}
 		if p.L != nil && t.key == "assets" {
 			tv.Count = &p.L.AssetCount
 		}
@@ -369,12 +332,7 @@ func (u *UI) fleetSaved(w http.ResponseWriter, r *http.Request, k *fleetKind, id
 		u.fail(w, r, err)
 		return
 	}
-	h := w.Header()
-	h.Set("HX-Retarget", "#panel")
-	h.Set("HX-Reswap", "innerHTML")
-	h.Set("HX-Push-Url", p.URL)
-	h.Set("HX-Trigger", "closeDialog, listChanged")
-	u.render(w, r, http.StatusOK, "obj_panel", p)
+	u.showPanel(w, r, "obj_panel", p, p.URL, "closeDialog, listChanged")
 }
 
 func (u *UI) fleetArchive(k *fleetKind, archived bool) func(http.ResponseWriter, *http.Request) {
