@@ -73,27 +73,27 @@ func (n names) Of(id *string) *ref {
 	return &r
 }
 
-// lookup fills n with the named customers and locations, in one call to the service for the
-// whole page (never one lookup per row).
-func (u *UI) lookup(ctx context.Context, a *steward.Actor, n names, customers, locations []*string) error {
-	want := func(ids []*string) []string {
+// lookup names the customers and locations the ids refer to, in one Service.Names call for
+// the whole page (never one lookup per row; the service drops repeats); one it does not find
+// is "(not visible)".
+func (u *UI) lookup(ctx context.Context, a *steward.Actor, customers, locations []*string) (names, error) {
+	given := func(ids []*string) []string {
 		var out []string
 		for _, id := range ids {
 			if id != nil && *id != "" {
-				if _, ok := n[*id]; !ok {
-					out = append(out, *id)
-				}
+				out = append(out, *id)
 			}
 		}
 		return out
 	}
-	cids, lids := want(customers), want(locations)
+	n := names{}
+	cids, lids := given(customers), given(locations)
 	if len(cids) == 0 && len(lids) == 0 {
-		return nil
+		return n, nil
 	}
 	cs, ls, err := u.svc.Names(ctx, a, cids, lids)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, ids := range []struct {
 		ids   []string
@@ -107,7 +107,7 @@ func (u *UI) lookup(ctx context.Context, a *steward.Actor, n names, customers, l
 			}
 		}
 	}
-	return nil
+	return n, nil
 }
 
 // fleetView is a locations or assets list page.
@@ -130,7 +130,7 @@ type fleetView struct {
 
 func (u *UI) fleetView(r *http.Request, a *steward.Actor, k *fleetKind, f listFilters) (*fleetView, error) {
 	path := "/" + k.Key
-	v := &fleetView{K: k, F: f, URL: f.url(path), CanWrite: a.Can(steward.PermWriteFleet), Names: names{},
+	v := &fleetView{K: k, F: f, URL: f.url(path), CanWrite: a.Can(steward.PermWriteFleet),
 		Filtered: f.Q != "" || (f.Status != "" && f.Status != string(steward.StatusActive)), ColumnCount: len(k.Columns) + 1}
 	v.Statuses = statusOptions(f)
 	v.Columns = sortHeader(f, path, k.Columns)
@@ -158,7 +158,8 @@ func (u *UI) fleetView(r *http.Request, a *steward.Actor, k *fleetKind, f listFi
 			locations = append(locations, pg.Data[i].LocationID)
 		}
 	}
-	if err := u.lookup(ctx, a, v.Names, customers, locations); err != nil {
+	var err error
+	if v.Names, err = u.lookup(ctx, a, customers, locations); err != nil {
 		return nil, err
 	}
 	v.NextURL = f.nextURL(path, next)
@@ -231,7 +232,7 @@ func (u *UI) objPanel(r *http.Request, a *steward.Actor, k *fleetKind, id, tab s
 		return nil, steward.Invalid("tab", "must be one of %s", strings.Join(keys, ", "))
 	}
 	ctx := r.Context()
-	p := &objPanel{K: k, Tab: tab, CloseURL: f.url("/" + k.Key), CanWrite: a.Can(steward.PermWriteFleet), Names: names{}}
+	p := &objPanel{K: k, Tab: tab, CloseURL: f.url("/" + k.Key), CanWrite: a.Can(steward.PermWriteFleet)}
 	var customers, locations []*string
 	switch k {
 	case locationsKind:
@@ -284,7 +285,8 @@ func (u *UI) objPanel(r *http.Request, a *steward.Actor, k *fleetKind, id, tab s
 		}
 		p.Events, p.More = pg.Data, pg.NextCursor != nil
 	}
-	if err := u.lookup(ctx, a, p.Names, customers, locations); err != nil {
+	var err error
+	if p.Names, err = u.lookup(ctx, a, customers, locations); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -451,14 +453,14 @@ func (u *UI) fleetForm(ctx context.Context, a *steward.Actor, k *fleetKind, id s
 	} else {
 		v.Title, v.Action, v.Submit = "Edit "+k.Noun, "/"+k.Key+"/"+url.PathEscape(id), "Save"
 	}
-	n := names{}
 	if k == locationsKind {
 		if p != nil {
 			v.Raw = rawValues(p, "latitude", "longitude", "radius_m")
 		} else {
 			v.Raw = map[string]string{"latitude": fmtNum(loc.Latitude), "longitude": fmtNum(loc.Longitude), "radius_m": fmtNum(loc.RadiusM)}
 		}
-		if err := u.lookup(ctx, a, n, []*string{loc.CustomerID}, nil); err != nil {
+		n, err := u.lookup(ctx, a, []*string{loc.CustomerID}, nil)
+		if err != nil {
 			return nil, err
 		}
 		v.Pickers["customer_id"] = newPicker("customer_id", "Customer", "customers", "Your own location (no customer)", n.Of(loc.CustomerID))
@@ -469,7 +471,8 @@ func (u *UI) fleetForm(ctx context.Context, a *steward.Actor, k *fleetKind, id s
 	} else {
 		v.Raw = map[string]string{"year": fmtNum(as.Year)}
 	}
-	if err := u.lookup(ctx, a, n, []*string{as.OwnerCustomerID}, []*string{as.LocationID}); err != nil {
+	n, err := u.lookup(ctx, a, []*string{as.OwnerCustomerID}, []*string{as.LocationID})
+	if err != nil {
 		return nil, err
 	}
 	v.Pickers["owner_customer_id"] = newPicker("owner_customer_id", "Owning customer", "customers", "Owned by nobody (your own)", n.Of(as.OwnerCustomerID))
