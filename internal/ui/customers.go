@@ -159,18 +159,16 @@ func tabURL(base, tab, filtersQuery string) string {
 
 // listView is the customers list: the filters, the header's sort links and one page of rows.
 type listView struct {
-	F         listFilters
-	URL       string // this view's URL, without the cursor
-	Types     []option
-	Statuses  []option
-	Columns   []column
-	Rows      []steward.Customer
-	NextURL   string
-	Filtered  bool
-	Err       *errorView
-	Panel     *panelView
-	CanWrite  bool
-	FirstPage bool
+	F        listFilters
+	URL      string // this view's URL, without the cursor
+	Types    []option
+	Statuses []option
+	Columns  []column
+	Rows     []steward.Customer
+	NextURL  string
+	Filtered bool
+	Panel    *panelView
+	CanWrite bool
 }
 
 var sortColumns = []sortCol{
@@ -179,7 +177,7 @@ var sortColumns = []sortCol{
 }
 
 func (u *UI) listView(r *http.Request, a *steward.Actor, f listFilters) (*listView, error) {
-	v := &listView{F: f, URL: f.url("/customers"), CanWrite: a.Can(steward.PermWriteFleet), FirstPage: f.Cursor == "",
+	v := &listView{F: f, URL: f.url("/customers"), CanWrite: a.Can(steward.PermWriteFleet),
 		Filtered: f.Q != "" || f.Type != "" || (f.Status != "" && f.Status != string(steward.StatusActive))}
 	v.Types = append(v.Types, option{"", "All types", f.Type == ""})
 	for _, t := range steward.CustomerType("").Values() {

@@ -112,21 +112,22 @@ func (u *UI) lookup(ctx context.Context, a *steward.Actor, customers, locations 
 
 // fleetView is a locations or assets list page.
 type fleetView struct {
-	K                   *fleetKind
-	F                   listFilters
-	URL                 string
-	Statuses            []option
-	Columns             []column
-	Locations           []steward.Location
-	Assets              []steward.Asset
-	Names               names
-	NextURL             string
-	Filtered, CanWrite  bool
-	Panel               *objPanel
-	HasRows             bool
-	ColumnCount         int
-	SearchLabel, AddURL string
+	K                  *fleetKind
+	F                  listFilters
+	URL                string
+	Statuses           []option
+	Columns            []column
+	Locations          []steward.Location
+	Assets             []steward.Asset
+	Names              names
+	NextURL            string
+	Filtered, CanWrite bool
+	Panel              *objPanel
+	ColumnCount        int
 }
+
+// HasRows reports whether the page has rows.
+func (v *fleetView) HasRows() bool { return len(v.Locations) > 0 || len(v.Assets) > 0 }
 
 func (u *UI) fleetView(r *http.Request, a *steward.Actor, k *fleetKind, f listFilters) (*fleetView, error) {
 	path := "/" + k.Key
@@ -143,7 +144,7 @@ func (u *UI) fleetView(r *http.Request, a *steward.Actor, k *fleetKind, f listFi
 		if err != nil {
 			return nil, err
 		}
-		v.Locations, next, v.HasRows = pg.Data, pg.NextCursor, len(pg.Data) > 0
+		v.Locations, next = pg.Data, pg.NextCursor
 		for i := range pg.Data {
 			customers = append(customers, pg.Data[i].CustomerID)
 		}
@@ -152,7 +153,7 @@ func (u *UI) fleetView(r *http.Request, a *steward.Actor, k *fleetKind, f listFi
 		if err != nil {
 			return nil, err
 		}
-		v.Assets, next, v.HasRows = pg.Data, pg.NextCursor, len(pg.Data) > 0
+		v.Assets, next = pg.Data, pg.NextCursor
 		for i := range pg.Data {
 			customers = append(customers, pg.Data[i].OwnerCustomerID)
 			locations = append(locations, pg.Data[i].LocationID)

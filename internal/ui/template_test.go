@@ -55,7 +55,7 @@ func TestTemplatesEscapeHostileNames(t *testing.T) {
 			newAPIKeyForm(steward.APIKeyFields{Name: name}, name)}
 		pages := map[string]any{
 			"customers": list,
-			"list":      &fleetView{K: assetsKind, F: listFilters{Q: name}, Assets: []steward.Asset{as}, Names: n, HasRows: true, Panel: objs[2]},
+			"list":      &fleetView{K: assetsKind, F: listFilters{Q: name}, Assets: []steward.Asset{as}, Names: n, Panel: objs[2]},
 			"audit":     &auditView{F: af, Events: []steward.AuditEvent{ev}, NextURL: "/audit?cursor=x"},
 			"apikeys":   &apiKeysView{Keys: []steward.APIKey{key}, Created: &key},
 			"signin":    signInView{Email: name, Next: "/" + name, Error: name},
@@ -69,7 +69,7 @@ func TestTemplatesEscapeHostileNames(t *testing.T) {
 			check(t, tm, p, name, tm.pages[p], "layout", pageView{Title: name, User: name, Account: name, SignedIn: true, Nav_: navigation, Body: body})
 		}
 		fragments := map[string]any{
-			"fleet_results": &fleetView{K: locationsKind, Locations: []steward.Location{loc}, Names: n, HasRows: true},
+			"fleet_results": &fleetView{K: locationsKind, Locations: []steward.Location{loc}, Names: n},
 			"picker_options": pickerOptions{Field: "owner_customer_id", Q: name, None: name,
 				Options: []ref{{ID: id, Name: name, Archived: true}}},
 			"flash": errorView{Title: name, Message: name, RequestID: name},
