@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/steward-fleet/steward/internal/steward"
+	"github.com/steward-fleet/steward/internal/web"
 )
 
 // listFilters are the customers list's state, all of it in the URL so a view can be shared.
@@ -473,7 +474,7 @@ func (u *UI) formFailed(w http.ResponseWriter, r *http.Request, v *formView, err
 	}
 	v.Errors = se.Fields
 	v.Message = "Check the fields marked below."
-	u.dialog(w, r, statusOf(err), v)
+	u.dialog(w, r, web.StatusOf(err), v)
 }
 
 func (u *UI) customerCreate(w http.ResponseWriter, r *http.Request) {

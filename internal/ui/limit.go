@@ -10,7 +10,7 @@ import (
 	"github.com/steward-fleet/steward/internal/steward"
 )
 
-// codeTooMany is the error code of a refused sign-in attempt (429).
+// codeTooMany is the error code of a refused sign-in attempt: the API's 429 code.
 const codeTooMany = "too_many_requests"
 
 // failures counts failed sign-ins by key (an email, a client address) in a table of token
