@@ -248,7 +248,7 @@ type panelView struct {
 	Assets    []steward.Asset
 	Contacts  []steward.Contact
 	Events    []steward.AuditEvent
-	More      bool // the tab shows only its first page
+	MoreURL   string // the tab's next rows (Load more), "" when it shows them all
 	// ArchivedContacts: the Contacts tab shows the archived ones (?contacts=archived).
 	ArchivedContacts bool
 	ContactsURL      string // the Contacts tab's URL (the archived ones: + "&contacts=archived")
@@ -283,14 +283,19 @@ func (u *UI) panelView(r *http.Request, a *steward.Actor, id, tab string, f list
 		}
 	}
 	ctx := r.Context()
-	lp := steward.ListParams{Limit: 50}
+	cursor, err := tabCursor(r)
+	if err != nil {
+		return nil, err
+	}
+	lp := steward.ListParams{Limit: tabPageSize, Cursor: cursor}
+	var next *string
 	switch tab {
 	case "locations":
 		pg, err := u.svc.Locations(ctx, a, steward.LocationFilter{ListParams: lp, CustomerID: c.ID})
 		if err != nil {
 			return nil, err
 		}
-		p.Locations, p.More = pg.Data, pg.NextCursor != nil
+		p.Locations, next = pg.Data, pg.NextCursor
 	case "on-location", "owned":
 		af := steward.AssetFilter{ListParams: lp}
 		if tab == "owned" {
@@ -302,7 +307,7 @@ func (u *UI) panelView(r *http.Request, a *steward.Actor, id, tab string, f list
 		if err != nil {
 			return nil, err
 		}
-		p.Assets, p.More = pg.Data, pg.NextCursor != nil
+		p.Assets, next = pg.Data, pg.NextCursor
 	case "contacts":
 		p.ArchivedContacts = r.URL.Query().Get("contacts") == "archived"
 		clp := lp
@@ -314,15 +319,38 @@ func (u *UI) panelView(r *http.Request, a *steward.Actor, id, tab string, f list
 		if err != nil {
 			return nil, err
 		}
-		p.Contacts, p.More = pg.Data, pg.NextCursor != nil
+		p.Contacts, next = pg.Data, pg.NextCursor
 	case "audit":
-		pg, err := u.svc.AuditEvents(ctx, a, steward.AuditFilter{CustomerID: c.ID, Limit: 50})
+		pg, err := u.svc.AuditEvents(ctx, a, steward.AuditFilter{CustomerID: c.ID, Limit: tabPageSize, Cursor: cursor})
 		if err != nil {
 			return nil, err
 		}
-		p.Events, p.More = pg.Data, pg.NextCursor != nil
+		p.Events, next = pg.Data, pg.NextCursor
+	}
+	if next != nil {
+		mu := tabURL(base, tab, q)
+		if p.ArchivedContacts {
+			mu += "&contacts=archived"
+		}
+		p.MoreURL = mu + "&more=" + url.QueryEscape(*next)
 	}
 	return p, nil
+}
+
+// tabPageSize is the rows a window's list tab shows at once.
+const tabPageSize = 50
+
+// tabCursor is where a window's list tab continues (?more=, its Load more), "" for its first
+// rows. Only a GET carries one: a change answered with the window shows the first rows.
+func tabCursor(r *http.Request) (string, error) {
+	if r.Method != http.MethodGet {
+		return "", nil
+	}
+	c := r.URL.Query().Get("more")
+	if !steward.IsCleanText(c) || len(c) > 1000 {
+		return "", steward.Invalid("more", "is not a cursor this tab gave; open the tab again")
+	}
+	return c, nil
 }
 
 // customer serves the side window: alone for htmx, or over the list for a full page (a shared
@@ -341,8 +369,12 @@ func (u *UI) customer(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	if hxTarget(r) == "panel" {
+	switch hxTarget(r) {
+	case "panel":
 		u.render(w, r, http.StatusOK, "panel", p)
+		return
+	case "tab-more":
+		u.render(w, r, http.StatusOK, "panel_items", p)
 		return
 	}
 	v, err := u.listView(r, a, f)

@@ -213,7 +213,7 @@ type objPanel struct {
 	Assets        []steward.Asset
 	Movements     []steward.Movement
 	Events        []steward.AuditEvent
-	More          bool
+	MoreURL       string // the tab's next rows (Load more), "" when it shows them all
 }
 
 func (u *UI) objPanel(r *http.Request, a *steward.Actor, k *fleetKind, id, tab string, f listFilters) (*objPanel, error) {
@@ -262,14 +262,19 @@ func (u *UI) objPanel(r *http.Request, a *steward.Actor, k *fleetKind, id, tab s
 		}
 		p.Tabs = append(p.Tabs, tv)
 	}
-	lp := steward.ListParams{Limit: 50}
+	cursor, err := tabCursor(r)
+	if err != nil {
+		return nil, err
+	}
+	lp := steward.ListParams{Limit: tabPageSize, Cursor: cursor}
+	var next *string
 	switch tab {
 	case "assets":
 		pg, err := u.svc.Assets(ctx, a, steward.AssetFilter{ListParams: lp, LocationID: p.ID})
 		if err != nil {
 			return nil, err
 		}
-		p.Assets, p.More = pg.Data, pg.NextCursor != nil
+		p.Assets, next = pg.Data, pg.NextCursor
 		for i := range pg.Data {
 			customers = append(customers, pg.Data[i].OwnerCustomerID)
 		}
@@ -278,15 +283,17 @@ func (u *UI) objPanel(r *http.Request, a *steward.Actor, k *fleetKind, id, tab s
 		if err != nil {
 			return nil, err
 		}
-		p.Movements, p.More = pg.Data, pg.NextCursor != nil
+		p.Movements, next = pg.Data, pg.NextCursor
 	case "audit":
-		pg, err := u.svc.AuditEvents(ctx, a, steward.AuditFilter{ObjectType: k.Noun, ObjectID: p.ID, Limit: 50})
+		pg, err := u.svc.AuditEvents(ctx, a, steward.AuditFilter{ObjectType: k.Noun, ObjectID: p.ID, Limit: tabPageSize, Cursor: cursor})
 		if err != nil {
 			return nil, err
 		}
-		p.Events, p.More = pg.Data, pg.NextCursor != nil
+		p.Events, next = pg.Data, pg.NextCursor
 	}
-	var err error
+	if next != nil {
+		p.MoreURL = tabURL(base, tab, q) + "&more=" + url.QueryEscape(*next)
+	}
 	if p.Names, err = u.lookup(ctx, a, customers, locations); err != nil {
 		return nil, err
 	}
@@ -309,8 +316,12 @@ func (u *UI) fleetObject(k *fleetKind) func(http.ResponseWriter, *http.Request) 
 			u.fail(w, r, err)
 			return
 		}
-		if hxTarget(r) == "panel" {
+		switch hxTarget(r) {
+		case "panel":
 			u.render(w, r, http.StatusOK, "obj_panel", p)
+			return
+		case "tab-more":
+			u.render(w, r, http.StatusOK, "obj_panel_items", p)
 			return
 		}
 		v, err := u.fleetView(r, a, k, f)
