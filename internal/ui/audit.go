@@ -2,7 +2,6 @@ package ui
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -185,11 +184,6 @@ func (u *UI) audit(w http.ResponseWriter, r *http.Request) {
 // exportWriteTimeout bounds the writing of each stretch of an export's rows.
 const exportWriteTimeout = 30 * time.Second
 
-// auditCSVHeader names the CSV export's columns: the API's export (GET /api/v1/audit.csv).
-var auditCSVHeader = []string{"id", "at", "actor_type", "actor_id", "actor_name", "account_id",
-	"actor_account_id", "request_id", "source", "action", "object_type", "object_id",
-	"object_name", "customer_id", "changes"}
-
 // auditCSV streams the filtered log as CSV through the session: the same rows and columns as
 // the API's export, for a signed-in Admin, without an API key.
 func (u *UI) auditCSV(w http.ResponseWriter, r *http.Request) {
@@ -214,7 +208,7 @@ func (u *UI) auditCSV(w http.ResponseWriter, r *http.Request) {
 		h.Set("Content-Type", "text/csv; charset=utf-8")
 		h.Set("Content-Disposition", `attachment; filename="audit.csv"`)
 		w.WriteHeader(http.StatusOK)
-		return cw.Write(auditCSVHeader)
+		return cw.Write(steward.AuditCSVHeader)
 	}
 	err = u.svc.EachAuditEvent(r.Context(), a, af, func(e *steward.AuditEvent) error {
 		if !started {
@@ -228,7 +222,11 @@ func (u *UI) auditCSV(w http.ResponseWriter, r *http.Request) {
 			_ = rc.SetWriteDeadline(time.Now().Add(exportWriteTimeout))
 		}
 		rows++
-		return cw.Write(auditRecord(e))
+		rec, err := e.CSVRecord()
+		if err != nil {
+			return err
+		}
+		return cw.Write(rec)
 	})
 	if err == nil && !started {
 		err = begin()
@@ -246,29 +244,6 @@ func (u *UI) auditCSV(w http.ResponseWriter, r *http.Request) {
 		u.log.ErrorContext(r.Context(), "ui: audit export", "request_id", requestID(w), "err", err)
 		panic(http.ErrAbortHandler)
 	}
-}
-
-// auditRecord is one event as a CSV row; changes are JSON; cells a spreadsheet would run as
-// formulas get a leading "'".
-func auditRecord(e *steward.AuditEvent) []string {
-	changes := e.Changes
-	if changes == nil {
-		changes = []steward.Change{}
-	}
-	cj, _ := json.Marshal(changes)
-	customerID := ""
-	if e.CustomerID != nil {
-		customerID = *e.CustomerID
-	}
-	rec := []string{e.ID, e.At.String(), string(e.Actor.Type), e.Actor.ID, e.Actor.Name,
-		e.AccountID, e.ActorAccountID, e.RequestID, string(e.Source), e.Action, e.ObjectType,
-		e.ObjectID, e.ObjectName, customerID, string(cj)}
-	for i, s := range rec {
-		if s != "" && strings.IndexByte("=+-@\t\r", s[0]) >= 0 {
-			rec[i] = "'" + s
-		}
-	}
-	return rec
 }
 
 // objectURL is where an audit event's object is shown, "" when nowhere.

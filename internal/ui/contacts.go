@@ -186,9 +186,5 @@ func (u *UI) contactSaved(w http.ResponseWriter, r *http.Request, c *steward.Con
 		u.fail(w, r, err)
 		return
 	}
-	h := w.Header()
-	h.Set("HX-Retarget", "#panel")
-	h.Set("HX-Reswap", "innerHTML")
-	h.Set("HX-Trigger", "closeDialog")
-	u.render(w, r, http.StatusOK, "panel", p)
+	u.showPanel(w, r, "panel", p, "", "closeDialog")
 }

@@ -3,11 +3,11 @@ package ui
 import (
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/steward-fleet/steward/internal/steward"
+	"github.com/steward-fleet/steward/internal/web"
 )
 
 // listFilters are the customers list's state, all of it in the URL so a view can be shared.
@@ -94,71 +94,103 @@ type column struct {
 	Numeric          bool
 }
 
-// listView is the customers list: the filters, the header's sort links and one page of rows.
-type listView struct {
-	F         listFilters
-	URL       string // this view's URL, without the cursor
-	Types     []option
-	Statuses  []option
-	Columns   []column
-	Rows      []steward.Customer
-	NextURL   string
-	Filtered  bool
-	Err       *errorView
-	Panel     *panelView
-	CanWrite  bool
-	FirstPage bool
+// statusOptions are a list's status filter, active by default.
+func statusOptions(f listFilters) []option {
+	opts := []option{{"active", "Active", false}, {"archived", "Archived", false}, {"all", "All", false}}
+	for i := range opts {
+		opts[i].Selected = f.Status == opts[i].Value || (f.Status == "" && opts[i].Value == "active")
+	}
+	return opts
 }
 
-var sortColumns = []struct {
-	label, key string
+// sortCol is a column of a list: a sortable one has the key of its sort.
+type sortCol struct {
+	label, key string // key "": not sortable
 	numeric    bool
-}{
+}
+
+// sortHeader is a list's header: each sortable column links to the list sorted by it, or in
+// the other direction when it is already; counts sort the largest first.
+func sortHeader(f listFilters, path string, cols []sortCol) []column {
+	out := make([]column, 0, len(cols))
+	for _, c := range cols {
+		col := column{Label: c.label, Numeric: c.numeric}
+		if c.key != "" {
+			next := f
+			next.Cursor = ""
+			switch f.Sort {
+			case c.key:
+				col.Sort, next.Sort = "ascending", "-"+c.key
+			case "-" + c.key:
+				col.Sort, next.Sort = "descending", c.key
+			default:
+				next.Sort = c.key
+				if c.numeric {
+					next.Sort = "-" + c.key
+				}
+			}
+			col.URL = next.url(path)
+		}
+		out = append(out, col)
+	}
+	return out
+}
+
+// nextURL is the Load more link of a list at path: its filters and the page's cursor; "" when
+// the page is the last.
+func (f listFilters) nextURL(path string, cursor *string) string {
+	if cursor == nil {
+		return ""
+	}
+	q := f.Query()
+	if q != "" {
+		q += "&"
+	}
+	return path + "?" + q + "cursor=" + url.QueryEscape(*cursor)
+}
+
+// tabURL is the URL of a window's tab: base with the tab and the list's filters.
+func tabURL(base, tab, filtersQuery string) string {
+	u := base + "?tab=" + tab
+	if filtersQuery != "" {
+		u += "&" + filtersQuery
+	}
+	return u
+}
+
+// listView is the customers list: the filters, the header's sort links and one page of rows.
+type listView struct {
+	F        listFilters
+	URL      string // this view's URL, without the cursor
+	Types    []option
+	Statuses []option
+	Columns  []column
+	Rows     []steward.Customer
+	NextURL  string
+	Filtered bool
+	Panel    *panelView
+	CanWrite bool
+}
+
+var sortColumns = []sortCol{
 	{"Name", "name", false}, {"Type", "type", false}, {"Locations", "location_count", true},
 	{"Assets on location", "assets_on_location_count", true}, {"Assets owned", "assets_owned_count", true},
 }
 
 func (u *UI) listView(r *http.Request, a *steward.Actor, f listFilters) (*listView, error) {
-	v := &listView{F: f, URL: f.url("/customers"), CanWrite: a.Can(steward.PermWriteFleet), FirstPage: f.Cursor == "",
+	v := &listView{F: f, URL: f.url("/customers"), CanWrite: a.Can(steward.PermWriteFleet),
 		Filtered: f.Q != "" || f.Type != "" || (f.Status != "" && f.Status != string(steward.StatusActive))}
 	v.Types = append(v.Types, option{"", "All types", f.Type == ""})
 	for _, t := range steward.CustomerType("").Values() {
 		v.Types = append(v.Types, option{string(t), customerTypeLabel(t), f.Type == string(t)})
 	}
-	for _, s := range []option{{"active", "Active", false}, {"archived", "Archived", false}, {"all", "All", false}} {
-		s.Selected = f.Status == s.Value || (f.Status == "" && s.Value == "active")
-		v.Statuses = append(v.Statuses, s)
-	}
-	for _, c := range sortColumns {
-		col := column{Label: c.label, Numeric: c.numeric}
-		next := f
-		next.Cursor = ""
-		switch f.Sort {
-		case c.key:
-			col.Sort, next.Sort = "ascending", "-"+c.key
-		case "-" + c.key:
-			col.Sort, next.Sort = "descending", c.key
-		default:
-			next.Sort = c.key
-			if c.numeric {
-				next.Sort = "-" + c.key // counts: the largest first
-			}
-		}
-		col.URL = next.url("/customers")
-		v.Columns = append(v.Columns, col)
-	}
+	v.Statuses = statusOptions(f)
+	v.Columns = sortHeader(f, "/customers", sortColumns)
 	page, err := u.svc.Customers(r.Context(), a, f.filter())
 	if err != nil {
 		return nil, err
 	}
-	v.Rows = page.Data
-	if page.NextCursor != nil {
-		q := f.Query()
-		if q != "" {
-			q += "&"
-		}
-		v.NextURL = "/customers?" + q + "cursor=" + url.QueryEscape(*page.NextCursor)
-	}
+	v.Rows, v.NextURL = page.Data, f.nextURL("/customers", page.NextCursor)
 	return v, nil
 }
 
@@ -216,7 +248,7 @@ type panelView struct {
 	Assets    []steward.Asset
 	Contacts  []steward.Contact
 	Events    []steward.AuditEvent
-	More      bool // the tab shows only its first page
+	MoreURL   string // the tab's next rows (Load more), "" when it shows them all
 	// ArchivedContacts: the Contacts tab shows the archived ones (?contacts=archived).
 	ArchivedContacts bool
 	ContactsURL      string // the Contacts tab's URL (the archived ones: + "&contacts=archived")
@@ -244,24 +276,26 @@ func (u *UI) panelView(r *http.Request, a *steward.Actor, id, tab string, f list
 	p := &panelView{C: c, Tab: tab, CloseURL: f.url("/customers"), URL: f.url(base), CanWrite: a.Can(steward.PermWriteFleet)}
 	counts := map[string]*int64{"locations": &c.LocationCount, "on-location": &c.AssetsOnLocationCount, "owned": &c.AssetsOwnedCount}
 	for _, t := range customerTabs {
-		tu := base + "?tab=" + t.key
-		if q != "" {
-			tu += "&" + q
-		}
+		tu := tabURL(base, t.key, q)
 		p.Tabs = append(p.Tabs, tabView{Key: t.key, Label: t.label, URL: tu, Count: counts[t.key], Active: t.key == tab})
 		if t.key == "contacts" {
 			p.ContactsURL = tu
 		}
 	}
 	ctx := r.Context()
-	lp := steward.ListParams{Limit: 50}
+	cursor, err := tabCursor(r)
+	if err != nil {
+		return nil, err
+	}
+	lp := steward.ListParams{Limit: tabPageSize, Cursor: cursor}
+	var next *string
 	switch tab {
 	case "locations":
 		pg, err := u.svc.Locations(ctx, a, steward.LocationFilter{ListParams: lp, CustomerID: c.ID})
 		if err != nil {
 			return nil, err
 		}
-		p.Locations, p.More = pg.Data, pg.NextCursor != nil
+		p.Locations, next = pg.Data, pg.NextCursor
 	case "on-location", "owned":
 		af := steward.AssetFilter{ListParams: lp}
 		if tab == "owned" {
@@ -273,7 +307,7 @@ func (u *UI) panelView(r *http.Request, a *steward.Actor, id, tab string, f list
 		if err != nil {
 			return nil, err
 		}
-		p.Assets, p.More = pg.Data, pg.NextCursor != nil
+		p.Assets, next = pg.Data, pg.NextCursor
 	case "contacts":
 		p.ArchivedContacts = r.URL.Query().Get("contacts") == "archived"
 		clp := lp
@@ -285,15 +319,38 @@ func (u *UI) panelView(r *http.Request, a *steward.Actor, id, tab string, f list
 		if err != nil {
 			return nil, err
 		}
-		p.Contacts, p.More = pg.Data, pg.NextCursor != nil
+		p.Contacts, next = pg.Data, pg.NextCursor
 	case "audit":
-		pg, err := u.svc.AuditEvents(ctx, a, steward.AuditFilter{CustomerID: c.ID, Limit: 50})
+		pg, err := u.svc.AuditEvents(ctx, a, steward.AuditFilter{CustomerID: c.ID, Limit: tabPageSize, Cursor: cursor})
 		if err != nil {
 			return nil, err
 		}
-		p.Events, p.More = pg.Data, pg.NextCursor != nil
+		p.Events, next = pg.Data, pg.NextCursor
+	}
+	if next != nil {
+		mu := tabURL(base, tab, q)
+		if p.ArchivedContacts {
+			mu += "&contacts=archived"
+		}
+		p.MoreURL = mu + "&more=" + url.QueryEscape(*next)
 	}
 	return p, nil
+}
+
+// tabPageSize is the rows a window's list tab shows at once.
+const tabPageSize = 50
+
+// tabCursor is where a window's list tab continues (?more=, its Load more), "" for its first
+// rows. Only a GET carries one: a change answered with the window shows the first rows.
+func tabCursor(r *http.Request) (string, error) {
+	if r.Method != http.MethodGet {
+		return "", nil
+	}
+	c := r.URL.Query().Get("more")
+	if !steward.IsCleanText(c) || len(c) > 1000 {
+		return "", steward.Invalid("more", "is not a cursor this tab gave; open the tab again")
+	}
+	return c, nil
 }
 
 // customer serves the side window: alone for htmx, or over the list for a full page (a shared
@@ -312,8 +369,12 @@ func (u *UI) customer(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	if hxTarget(r) == "panel" {
+	switch hxTarget(r) {
+	case "panel":
 		u.render(w, r, http.StatusOK, "panel", p)
+		return
+	case "tab-more":
+		u.render(w, r, http.StatusOK, "panel_items", p)
 		return
 	}
 	v, err := u.listView(r, a, f)
@@ -377,9 +438,9 @@ func (u *UI) customerEdit(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	id := r.PathValue("id")
-	if !steward.IsID(id) {
-		u.fail(w, r, steward.NotFound("customer"))
+	id, err := pathID(r, "customer")
+	if err != nil {
+		u.fail(w, r, err)
 		return
 	}
 	c, err := u.svc.Customer(r.Context(), a, id)
@@ -397,26 +458,12 @@ const maxFormBytes = 64 << 10
 
 // readCustomerForm reads the dialog's fields; names are the API's, so the domain's field errors
 // land next to the right input.
-func readCustomerForm(w http.ResponseWriter, r *http.Request) (steward.CustomerFields, int64, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		return steward.CustomerFields{}, 0, steward.Errorf(steward.EBADREQUEST, "the form could not be read")
-	}
-	p := r.PostForm
-	f := steward.CustomerFields{Name: p.Get("name"), Type: steward.CustomerType(p.Get("type")),
+func readCustomerForm(p url.Values) steward.CustomerFields {
+	return steward.CustomerFields{Name: p.Get("name"), Type: steward.CustomerType(p.Get("type")),
 		ExternalRef: p.Get("external_ref"), Email: p.Get("email"), Phone: p.Get("phone"), Website: p.Get("website"),
 		Notes: p.Get("notes"), Address: steward.Address{Street: p.Get("address.street"),
 			PostalCode: p.Get("address.postal_code"), City: p.Get("address.city"), Region: p.Get("address.region"),
 			Country: strings.ToUpper(strings.TrimSpace(p.Get("address.country")))}}
-	var version int64
-	if s := p.Get("version"); s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < 1 {
-			return f, 0, steward.Invalid("version", "must be the version the form was opened with")
-		}
-		version = n
-	}
-	return f, version, nil
 }
 
 // saved answers a successful add or edit: the side window shows the customer, the dialog
@@ -432,12 +479,21 @@ func (u *UI) saved(w http.ResponseWriter, r *http.Request, c *steward.Customer) 
 		u.fail(w, r, err)
 		return
 	}
+	u.showPanel(w, r, "panel", p, p.URL, "closeDialog, listChanged")
+}
+
+// showPanel answers a change with the side window (template name) in #panel, wherever the
+// request aimed; pushURL, when set, becomes the page's URL, and trigger names the events the
+// page reacts to (closeDialog, listChanged).
+func (u *UI) showPanel(w http.ResponseWriter, r *http.Request, name string, p any, pushURL, trigger string) {
 	h := w.Header()
 	h.Set("HX-Retarget", "#panel")
 	h.Set("HX-Reswap", "innerHTML")
-	h.Set("HX-Push-Url", p.URL)
-	h.Set("HX-Trigger", "closeDialog, listChanged")
-	u.render(w, r, http.StatusOK, "panel", p)
+	if pushURL != "" {
+		h.Set("HX-Push-Url", pushURL)
+	}
+	h.Set("HX-Trigger", trigger)
+	u.render(w, r, http.StatusOK, name, p)
 }
 
 // formFailed shows the dialog again with the domain's field errors next to the fields; other
@@ -450,15 +506,16 @@ func (u *UI) formFailed(w http.ResponseWriter, r *http.Request, v *formView, err
 	}
 	v.Errors = se.Fields
 	v.Message = "Check the fields marked below."
-	u.dialog(w, r, statusOf(err), v)
+	u.dialog(w, r, web.StatusOf(err), v)
 }
 
 func (u *UI) customerCreate(w http.ResponseWriter, r *http.Request) {
-	f, _, err := readCustomerForm(w, r)
+	p, _, err := readForm(w, r)
 	if err != nil {
 		u.fail(w, r, err)
 		return
 	}
+	f := readCustomerForm(p)
 	c, err := u.svc.CreateCustomer(r.Context(), actorOf(r), f)
 	if err != nil {
 		u.formFailed(w, r, newFormView("Add customer", "/customers", "Add", f), err)
@@ -468,22 +525,23 @@ func (u *UI) customerCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (u *UI) customerUpdate(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if !steward.IsID(id) {
-		u.fail(w, r, steward.NotFound("customer"))
-		return
-	}
-	f, version, err := readCustomerForm(w, r)
+	id, err := pathID(r, "customer")
 	if err != nil {
 		u.fail(w, r, err)
 		return
 	}
+	p, version, err := readForm(w, r)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	f := readCustomerForm(p)
 	c, err := u.svc.UpdateCustomer(r.Context(), actorOf(r), id, version, func(cf *steward.CustomerFields) error {
 		*cf = f
 		return nil
 	})
 	if steward.ErrorCode(err) == steward.EPRECONDITION {
-		err = steward.Errorf(steward.EPRECONDITION, "Someone else changed this customer since you opened it. Close the dialog, and edit again to see their change.")
+		err = changedMeanwhile("customer")
 	}
 	if err != nil {
 		v := newFormView("Edit customer", "/customers/"+url.PathEscape(id), "Save", f)
@@ -496,15 +554,17 @@ func (u *UI) customerUpdate(w http.ResponseWriter, r *http.Request) {
 
 func (u *UI) customerArchive(archived bool) func(http.ResponseWriter, *http.Request) {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id := r.PathValue("id")
-		if !steward.IsID(id) {
-			u.fail(w, r, steward.NotFound("customer"))
+		id, err := pathID(r, "customer")
+		if err != nil {
+			u.fail(w, r, err)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-		_ = r.ParseForm()
-		version, _ := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
-		c, err := u.svc.SetCustomerArchived(r.Context(), actorOf(r), id, max(version, 0), archived)
+		_, version, err := readForm(w, r)
+		if err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		c, err := u.svc.SetCustomerArchived(r.Context(), actorOf(r), id, version, archived)
 		if steward.ErrorCode(err) == steward.EPRECONDITION {
 			err = steward.Errorf(steward.EPRECONDITION, "Someone else changed this customer meanwhile; it is shown as it is now. Try again.")
 		}
@@ -522,7 +582,6 @@ func (u *UI) customerArchive(archived bool) func(http.ResponseWriter, *http.Requ
 			u.fail(w, r, err)
 			return
 		}
-		w.Header().Set("HX-Trigger", "listChanged")
-		u.render(w, r, http.StatusOK, "panel", p)
+		u.showPanel(w, r, "panel", p, "", "listChanged")
 	}
 }

@@ -23,11 +23,6 @@ type fleetKind struct {
 	Empty                      string // the empty state's advice
 }
 
-type sortCol struct {
-	label, key string // key "": not sortable
-	numeric    bool
-}
-
 var locationsKind = &fleetKind{Key: "locations", Noun: "location", Title: "Locations",
 	Subtitle: "Customers' sites and your own depots, yards and workshops.",
 	Search:   "Search by name or reference", Sorts: steward.LocationSorts,
@@ -78,27 +73,27 @@ func (n names) Of(id *string) *ref {
 	return &r
 }
 
-// lookup fills n with the named customers and locations, in one call to the service for the
-// whole page (never one lookup per row).
-func (u *UI) lookup(ctx context.Context, a *steward.Actor, n names, customers, locations []*string) error {
-	want := func(ids []*string) []string {
+// lookup names the customers and locations the ids refer to, in one Service.Names call for
+// the whole page (never one lookup per row; the service drops repeats); one it does not find
+// is "(not visible)".
+func (u *UI) lookup(ctx context.Context, a *steward.Actor, customers, locations []*string) (names, error) {
+	given := func(ids []*string) []string {
 		var out []string
 		for _, id := range ids {
 			if id != nil && *id != "" {
-				if _, ok := n[*id]; !ok {
-					out = append(out, *id)
-				}
+				out = append(out, *id)
 			}
 		}
 		return out
 	}
-	cids, lids := want(customers), want(locations)
+	n := names{}
+	cids, lids := given(customers), given(locations)
 	if len(cids) == 0 && len(lids) == 0 {
-		return nil
+		return n, nil
 	}
 	cs, ls, err := u.svc.Names(ctx, a, cids, lids)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, ids := range []struct {
 		ids   []string
@@ -112,55 +107,34 @@ func (u *UI) lookup(ctx context.Context, a *steward.Actor, n names, customers, l
 			}
 		}
 	}
-	return nil
+	return n, nil
 }
 
 // fleetView is a locations or assets list page.
 type fleetView struct {
-	K                   *fleetKind
-	F                   listFilters
-	URL                 string
-	Statuses            []option
-	Columns             []column
-	Locations           []steward.Location
-	Assets              []steward.Asset
-	Names               names
-	NextURL             string
-	Filtered, CanWrite  bool
-	Panel               *objPanel
-	HasRows             bool
-	ColumnCount         int
-	SearchLabel, AddURL string
+	K                  *fleetKind
+	F                  listFilters
+	URL                string
+	Statuses           []option
+	Columns            []column
+	Locations          []steward.Location
+	Assets             []steward.Asset
+	Names              names
+	NextURL            string
+	Filtered, CanWrite bool
+	Panel              *objPanel
+	ColumnCount        int
 }
+
+// HasRows reports whether the page has rows.
+func (v *fleetView) HasRows() bool { return len(v.Locations) > 0 || len(v.Assets) > 0 }
 
 func (u *UI) fleetView(r *http.Request, a *steward.Actor, k *fleetKind, f listFilters) (*fleetView, error) {
 	path := "/" + k.Key
-	v := &fleetView{K: k, F: f, URL: f.url(path), CanWrite: a.Can(steward.PermWriteFleet), Names: names{},
+	v := &fleetView{K: k, F: f, URL: f.url(path), CanWrite: a.Can(steward.PermWriteFleet),
 		Filtered: f.Q != "" || (f.Status != "" && f.Status != string(steward.StatusActive)), ColumnCount: len(k.Columns) + 1}
-	for _, s := range []option{{"active", "Active", false}, {"archived", "Archived", false}, {"all", "All", false}} {
-		s.Selected = f.Status == s.Value || (f.Status == "" && s.Value == "active")
-		v.Statuses = append(v.Statuses, s)
-	}
-	for _, c := range k.Columns {
-		col := column{Label: c.label, Numeric: c.numeric}
-		if c.key != "" {
-			next := f
-			next.Cursor = ""
-			switch f.Sort {
-			case c.key:
-				col.Sort, next.Sort = "ascending", "-"+c.key
-			case "-" + c.key:
-				col.Sort, next.Sort = "descending", c.key
-			default:
-				next.Sort = c.key
-				if c.numeric {
-					next.Sort = "-" + c.key
-				}
-			}
-			col.URL = next.url(path)
-		}
-		v.Columns = append(v.Columns, col)
-	}
+	v.Statuses = statusOptions(f)
+	v.Columns = sortHeader(f, path, k.Columns)
 	ctx := r.Context()
 	var next *string
 	var customers, locations []*string
@@ -170,7 +144,7 @@ func (u *UI) fleetView(r *http.Request, a *steward.Actor, k *fleetKind, f listFi
 		if err != nil {
 			return nil, err
 		}
-		v.Locations, next, v.HasRows = pg.Data, pg.NextCursor, len(pg.Data) > 0
+		v.Locations, next = pg.Data, pg.NextCursor
 		for i := range pg.Data {
 			customers = append(customers, pg.Data[i].CustomerID)
 		}
@@ -179,22 +153,17 @@ func (u *UI) fleetView(r *http.Request, a *steward.Actor, k *fleetKind, f listFi
 		if err != nil {
 			return nil, err
 		}
-		v.Assets, next, v.HasRows = pg.Data, pg.NextCursor, len(pg.Data) > 0
+		v.Assets, next = pg.Data, pg.NextCursor
 		for i := range pg.Data {
 			customers = append(customers, pg.Data[i].OwnerCustomerID)
 			locations = append(locations, pg.Data[i].LocationID)
 		}
 	}
-	if err := u.lookup(ctx, a, v.Names, customers, locations); err != nil {
+	var err error
+	if v.Names, err = u.lookup(ctx, a, customers, locations); err != nil {
 		return nil, err
 	}
-	if next != nil {
-		q := f.Query()
-		if q != "" {
-			q += "&"
-		}
-		v.NextURL = path + "?" + q + "cursor=" + url.QueryEscape(*next)
-	}
+	v.NextURL = f.nextURL(path, next)
 	return v, nil
 }
 
@@ -244,7 +213,7 @@ type objPanel struct {
 	Assets        []steward.Asset
 	Movements     []steward.Movement
 	Events        []steward.AuditEvent
-	More          bool
+	MoreURL       string // the tab's next rows (Load more), "" when it shows them all
 }
 
 func (u *UI) objPanel(r *http.Request, a *steward.Actor, k *fleetKind, id, tab string, f listFilters) (*objPanel, error) {
@@ -264,7 +233,7 @@ func (u *UI) objPanel(r *http.Request, a *steward.Actor, k *fleetKind, id, tab s
 		return nil, steward.Invalid("tab", "must be one of %s", strings.Join(keys, ", "))
 	}
 	ctx := r.Context()
-	p := &objPanel{K: k, Tab: tab, CloseURL: f.url("/" + k.Key), CanWrite: a.Can(steward.PermWriteFleet), Names: names{}}
+	p := &objPanel{K: k, Tab: tab, CloseURL: f.url("/" + k.Key), CanWrite: a.Can(steward.PermWriteFleet)}
 	var customers, locations []*string
 	switch k {
 	case locationsKind:
@@ -287,24 +256,25 @@ func (u *UI) objPanel(r *http.Request, a *steward.Actor, k *fleetKind, id, tab s
 	p.URL = f.url(base)
 	q := f.Query()
 	for _, t := range k.Tabs {
-		tu := base + "?tab=" + t.key
-		if q != "" {
-			tu += "&" + q
-		}
-		tv := tabView{Key: t.key, Label: t.label, URL: tu, Active: t.key == tab}
+		tv := tabView{Key: t.key, Label: t.label, URL: tabURL(base, t.key, q), Active: t.key == tab}
 		if p.L != nil && t.key == "assets" {
 			tv.Count = &p.L.AssetCount
 		}
 		p.Tabs = append(p.Tabs, tv)
 	}
-	lp := steward.ListParams{Limit: 50}
+	cursor, err := tabCursor(r)
+	if err != nil {
+		return nil, err
+	}
+	lp := steward.ListParams{Limit: tabPageSize, Cursor: cursor}
+	var next *string
 	switch tab {
 	case "assets":
 		pg, err := u.svc.Assets(ctx, a, steward.AssetFilter{ListParams: lp, LocationID: p.ID})
 		if err != nil {
 			return nil, err
 		}
-		p.Assets, p.More = pg.Data, pg.NextCursor != nil
+		p.Assets, next = pg.Data, pg.NextCursor
 		for i := range pg.Data {
 			customers = append(customers, pg.Data[i].OwnerCustomerID)
 		}
@@ -313,15 +283,18 @@ func (u *UI) objPanel(r *http.Request, a *steward.Actor, k *fleetKind, id, tab s
 		if err != nil {
 			return nil, err
 		}
-		p.Movements, p.More = pg.Data, pg.NextCursor != nil
+		p.Movements, next = pg.Data, pg.NextCursor
 	case "audit":
-		pg, err := u.svc.AuditEvents(ctx, a, steward.AuditFilter{ObjectType: k.Noun, ObjectID: p.ID, Limit: 50})
+		pg, err := u.svc.AuditEvents(ctx, a, steward.AuditFilter{ObjectType: k.Noun, ObjectID: p.ID, Limit: tabPageSize, Cursor: cursor})
 		if err != nil {
 			return nil, err
 		}
-		p.Events, p.More = pg.Data, pg.NextCursor != nil
+		p.Events, next = pg.Data, pg.NextCursor
 	}
-	if err := u.lookup(ctx, a, p.Names, customers, locations); err != nil {
+	if next != nil {
+		p.MoreURL = tabURL(base, tab, q) + "&more=" + url.QueryEscape(*next)
+	}
+	if p.Names, err = u.lookup(ctx, a, customers, locations); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -343,8 +316,12 @@ func (u *UI) fleetObject(k *fleetKind) func(http.ResponseWriter, *http.Request) 
 			u.fail(w, r, err)
 			return
 		}
-		if hxTarget(r) == "panel" {
+		switch hxTarget(r) {
+		case "panel":
 			u.render(w, r, http.StatusOK, "obj_panel", p)
+			return
+		case "tab-more":
+			u.render(w, r, http.StatusOK, "obj_panel_items", p)
 			return
 		}
 		v, err := u.fleetView(r, a, k, f)
@@ -369,12 +346,7 @@ func (u *UI) fleetSaved(w http.ResponseWriter, r *http.Request, k *fleetKind, id
 		u.fail(w, r, err)
 		return
 	}
-	h := w.Header()
-	h.Set("HX-Retarget", "#panel")
-	h.Set("HX-Reswap", "innerHTML")
-	h.Set("HX-Push-Url", p.URL)
-	h.Set("HX-Trigger", "closeDialog, listChanged")
-	u.render(w, r, http.StatusOK, "obj_panel", p)
+	u.showPanel(w, r, "obj_panel", p, p.URL, "closeDialog, listChanged")
 }
 
 func (u *UI) fleetArchive(k *fleetKind, archived bool) func(http.ResponseWriter, *http.Request) {
@@ -493,14 +465,14 @@ func (u *UI) fleetForm(ctx context.Context, a *steward.Actor, k *fleetKind, id s
 	} else {
 		v.Title, v.Action, v.Submit = "Edit "+k.Noun, "/"+k.Key+"/"+url.PathEscape(id), "Save"
 	}
-	n := names{}
 	if k == locationsKind {
 		if p != nil {
 			v.Raw = rawValues(p, "latitude", "longitude", "radius_m")
 		} else {
 			v.Raw = map[string]string{"latitude": fmtNum(loc.Latitude), "longitude": fmtNum(loc.Longitude), "radius_m": fmtNum(loc.RadiusM)}
 		}
-		if err := u.lookup(ctx, a, n, []*string{loc.CustomerID}, nil); err != nil {
+		n, err := u.lookup(ctx, a, []*string{loc.CustomerID}, nil)
+		if err != nil {
 			return nil, err
 		}
 		v.Pickers["customer_id"] = newPicker("customer_id", "Customer", "customers", "Your own location (no customer)", n.Of(loc.CustomerID))
@@ -511,7 +483,8 @@ func (u *UI) fleetForm(ctx context.Context, a *steward.Actor, k *fleetKind, id s
 	} else {
 		v.Raw = map[string]string{"year": fmtNum(as.Year)}
 	}
-	if err := u.lookup(ctx, a, n, []*string{as.OwnerCustomerID}, []*string{as.LocationID}); err != nil {
+	n, err := u.lookup(ctx, a, []*string{as.OwnerCustomerID}, []*string{as.LocationID})
+	if err != nil {
 		return nil, err
 	}
 	v.Pickers["owner_customer_id"] = newPicker("owner_customer_id", "Owning customer", "customers", "Owned by nobody (your own)", n.Of(as.OwnerCustomerID))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/csv"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -368,6 +369,84 @@ func TestAuditAndAPIKeys(t *testing.T) {
 				o.post("/api-keys", url.Values{"name": {"x"}}, "dialog-body", 403)
 				o.post("/api-keys/"+created.ID+"/revoke", url.Values{}, "keys", 403)
 			}
+		})
+	}
+}
+
+// TestCustomerArchiveVersion: archiving a customer checks the version its window showed, as
+// every other form does; a version that is not a number is refused, not taken as "any".
+func TestCustomerArchiveVersion(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			st := startSite(t, engine)
+			c := newClient(t, st, st.email, st.password)
+			cu, err := st.s.CreateCustomer(context.Background(), st.admin, steward.CustomerFields{Name: "Kran AG"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			base := "/customers/" + cu.ID
+			_, body := c.post(base+"/archive", url.Values{"version": {"x"}}, "panel", 422)
+			mustContain(t, "garbled version", body, "must be the version the form was opened with")
+			_, body = c.post(base+"/archive", url.Values{"version": {"7"}}, "panel", 412)
+			mustContain(t, "stale version", body, "Someone else changed this customer")
+			if got, err := st.s.Customer(context.Background(), st.admin, cu.ID); err != nil || got.ArchivedAt != nil {
+				t.Fatalf("after refused archives: %v, archived %v", err, got.ArchivedAt)
+			}
+			_, body = c.post(base+"/archive", url.Values{"version": {"1"}}, "panel", 200)
+			mustContain(t, "archived", body, "badge-archived")
+		})
+	}
+}
+
+// TestWindowTabLoadMore: a window's list tab shows its first 50 rows and a Load more that
+// brings the next ones, with the filters of the list behind the window kept.
+func TestWindowTabLoadMore(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			st := startSite(t, engine)
+			c := newClient(t, st, st.email, st.password)
+			ctx := context.Background()
+			cu, err := st.s.CreateCustomer(ctx, st.admin, steward.CustomerFields{Name: "Kran AG"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var first *steward.Location
+			for i := range 51 {
+				l, err := st.s.CreateLocation(ctx, st.admin, steward.LocationFields{Name: fmt.Sprintf("Site %02d", i), CustomerID: &cu.ID})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if i == 0 {
+					first = l
+				}
+				if _, err := st.s.CreateAsset(ctx, st.admin, steward.AssetFields{Name: fmt.Sprintf("Crane %02d", i), LocationID: &first.ID}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, tab := range []struct{ path, item string }{
+				{"/customers/" + cu.ID + "?tab=locations&q=Kran", "Site "},
+				{"/locations/" + first.ID + "?tab=assets&q=Site", "Crane "},
+			} {
+				body := c.get(tab.path, "panel", 200)
+				if n := strings.Count(body, tab.item); n != 50 {
+					t.Errorf("%s: %d rows, want the first 50", tab.path, n)
+				}
+				i := strings.Index(body, `id="tab-more"`)
+				j := strings.Index(body[max(i, 0):], `href="`)
+				if i < 0 || j < 0 {
+					t.Fatalf("%s: no Load more", tab.path)
+				}
+				more := body[i+j+len(`href="`):]
+				more = strings.ReplaceAll(more[:strings.IndexByte(more, '"')], "&amp;", "&")
+				if !strings.Contains(more, "more=") || !strings.Contains(more, "q=") {
+					t.Errorf("%s: Load more %q lacks the cursor or the list's filters", tab.path, more)
+				}
+				body = c.get(more, "tab-more", 200)
+				if n := strings.Count(body, tab.item); n != 1 || strings.Contains(body, `id="tab-more"`) || strings.Contains(body, "panel-head") {
+					t.Errorf("%s: the next rows are %d, want the last 1, alone and without a further Load more:\n%s", tab.path, n, body)
+				}
+			}
+			c.get("/customers/"+cu.ID+"?tab=locations&more=%01", "panel", 422)
 		})
 	}
 }

@@ -28,7 +28,7 @@ type templates struct {
 }
 
 var funcs = template.FuncMap{
-	"static":       func(name string) string { return assets.url(name) },
+	"static":       func(name string) string { return assets().url(name) },
 	"num":          formatNum,
 	"customerType": func(t steward.CustomerType) string { return customerTypeLabel(t) },
 	"rfc3339":      func(t steward.Timestamp) string { return t.UTC().Format(time.RFC3339) },
@@ -87,6 +87,9 @@ func fieldErrors(fields []steward.FieldError, name string) string {
 	}
 	return strings.Join(msgs, "; ")
 }
+
+// parsedTemplates are the templates, parsed once (executing them concurrently is safe).
+var parsedTemplates = sync.OnceValue(mustParseTemplates)
 
 func mustParseTemplates() *templates {
 	base := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/_*.html"))

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/steward-fleet/steward/internal/steward"
+	"github.com/steward-fleet/steward/internal/web"
 )
 
 type signInView struct {
@@ -44,7 +45,7 @@ func (u *UI) signIn(w http.ResponseWriter, r *http.Request) {
 	v := signInView{Email: email, Next: safeNext(r.PostForm.Get("next"))}
 	now := time.Now()
 	key := strings.ToLower(email)
-	addr := clientAddr(r)
+	addr := web.ClientAddr(r)
 	if wait := max(u.byEmail.blocked(key, now), u.byAddr.blocked(addr, now)); wait > 0 {
 		err := tooMany(w, wait)
 		v.Error = err.(*steward.Error).Message

@@ -10,7 +10,9 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
+	"sync"
 )
 
 // The vendored and hand-written static files (docs/UI.md lists versions and licences).
@@ -30,8 +32,9 @@ type staticFile struct {
 
 type staticFiles struct{ byName map[string]*staticFile }
 
-// assets are the embedded static files, read once.
-var assets = newStaticFiles()
+// assets are the embedded static files, hashed and gzipped once, when the first UI is built
+// (not at every start of the binary, whose other commands never serve them).
+var assets = sync.OnceValue(newStaticFiles)
 
 func newStaticFiles() *staticFiles {
 	s := &staticFiles{byName: map[string]*staticFile{}}
@@ -95,7 +98,7 @@ func (s *staticFiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("Content-Encoding", "gzip")
 		body = f.gzipped
 	}
-	h.Set("Content-Length", itoa(len(body)))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	if r.Method == http.MethodHead {
 		return
 	}

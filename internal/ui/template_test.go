@@ -36,14 +36,15 @@ func TestTemplatesEscapeHostileNames(t *testing.T) {
 		as := steward.Asset{ID: id, AssetFields: steward.AssetFields{Name: name, SerialNumber: name, Make: name, OwnerCustomerID: &cid, LocationID: &cid}}
 		ct := steward.Contact{ID: id, CustomerID: id, ContactFields: steward.ContactFields{Name: name, Title: name, Email: "a@b.example"}}
 		n := names{id: ref{ID: id, Name: name, Archived: true}}
-		panel := &panelView{C: &c, Tab: "contacts", Contacts: []steward.Contact{ct}, CanWrite: true, Tabs: []tabView{{Key: "x", Label: "X", URL: "/x?q=" + name}}}
+		panel := &panelView{C: &c, Tab: "contacts", Contacts: []steward.Contact{ct}, CanWrite: true, Tabs: []tabView{{Key: "x", Label: "X", URL: "/x?q=" + name}},
+			MoreURL: "/customers/" + id + "?tab=contacts&more=" + name}
 		list := &listView{F: listFilters{Q: name}, URL: "/customers?q=" + name, Rows: []steward.Customer{c}, CanWrite: true, Panel: panel, NextURL: "/customers?cursor=" + name}
 		objs := []*objPanel{
 			{K: locationsKind, ID: id, Name: name, L: &loc, Names: n, Tab: "overview", CanWrite: true},
 			{K: locationsKind, ID: id, Name: name, L: &loc, Names: n, Tab: "assets", Assets: []steward.Asset{as}},
 			{K: assetsKind, ID: id, Name: name, A: &as, Names: n, Tab: "overview"},
 			{K: assetsKind, ID: id, Name: name, A: &as, Names: n, Tab: "movements", Movements: []steward.Movement{{At: now, Field: "location_id", Actor: ev.Actor, NewLabel: &name}}},
-			{K: assetsKind, ID: id, Name: name, A: &as, Names: n, Tab: "audit", Events: []steward.AuditEvent{ev}},
+			{K: assetsKind, ID: id, Name: name, A: &as, Names: n, Tab: "audit", Events: []steward.AuditEvent{ev}, MoreURL: "/assets/" + id + "?tab=audit&more=" + name},
 		}
 		af := auditFilters{ObjectID: id, ObjectName: name, ActorID: id, ActorName: name}
 		key := steward.APIKey{ID: id, Name: name, Prefix: "stw_ab", Role: steward.RoleUser, CreatedAt: now, Key: "stw_" + name}
@@ -55,7 +56,7 @@ func TestTemplatesEscapeHostileNames(t *testing.T) {
 			newAPIKeyForm(steward.APIKeyFields{Name: name}, name)}
 		pages := map[string]any{
 			"customers": list,
-			"list":      &fleetView{K: assetsKind, F: listFilters{Q: name}, Assets: []steward.Asset{as}, Names: n, HasRows: true, Panel: objs[2]},
+			"list":      &fleetView{K: assetsKind, F: listFilters{Q: name}, Assets: []steward.Asset{as}, Names: n, Panel: objs[2]},
 			"audit":     &auditView{F: af, Events: []steward.AuditEvent{ev}, NextURL: "/audit?cursor=x"},
 			"apikeys":   &apiKeysView{Keys: []steward.APIKey{key}, Created: &key},
 			"signin":    signInView{Email: name, Next: "/" + name, Error: name},
@@ -69,10 +70,12 @@ func TestTemplatesEscapeHostileNames(t *testing.T) {
 			check(t, tm, p, name, tm.pages[p], "layout", pageView{Title: name, User: name, Account: name, SignedIn: true, Nav_: navigation, Body: body})
 		}
 		fragments := map[string]any{
-			"fleet_results": &fleetView{K: locationsKind, Locations: []steward.Location{loc}, Names: n, HasRows: true},
+			"fleet_results": &fleetView{K: locationsKind, Locations: []steward.Location{loc}, Names: n},
 			"picker_options": pickerOptions{Field: "owner_customer_id", Q: name, None: name,
 				Options: []ref{{ID: id, Name: name, Archived: true}}},
-			"flash": errorView{Title: name, Message: name, RequestID: name},
+			"flash":           errorView{Title: name, Message: name, RequestID: name},
+			"panel_items":     panel,
+			"obj_panel_items": objs[4],
 		}
 		for _, o := range objs {
 			fragments["obj_panel"] = o

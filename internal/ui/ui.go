@@ -9,12 +9,14 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/steward-fleet/steward/internal/steward"
+	"github.com/steward-fleet/steward/internal/web"
 )
 
 // The defaults of Options.
@@ -86,8 +88,8 @@ type UI struct {
 	sm      *scs.SessionManager
 	pages   *templates
 	static  *staticFiles
-	byEmail *limiter[string]
-	byAddr  *limiter[string]
+	byEmail failures[string]
+	byAddr  failures[netip.Addr]
 	handler http.Handler
 }
 
@@ -114,9 +116,9 @@ func New(svc steward.Service, logger *slog.Logger, opts Options) *UI {
 		sm.Cookie.Secure = true
 		sm.Cookie.Name = "__Host-" + CookieName
 	}
-	u := &UI{svc: svc, log: logger, sm: sm, pages: mustParseTemplates(), static: newStaticFiles(),
-		byEmail: newLimiter[string](opts.SignInFailuresPerEmail, opts.SignInBurstPerEmail),
-		byAddr:  newLimiter[string](opts.SignInFailuresPerAddr, opts.SignInBurstPerAddr),
+	u := &UI{svc: svc, log: logger, sm: sm, pages: parsedTemplates(), static: assets(),
+		byEmail: newFailures[string](opts.SignInFailuresPerEmail, opts.SignInBurstPerEmail),
+		byAddr:  newFailures[netip.Addr](opts.SignInFailuresPerAddr, opts.SignInBurstPerAddr),
 	}
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) { u.fail(w, r, err) }
 
@@ -249,29 +251,6 @@ func redirect(w http.ResponseWriter, r *http.Request, target string) {
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }
 
-// statusOf maps a domain error code to the HTTP status of its page.
-func statusOf(err error) int {
-	switch steward.ErrorCode(err) {
-	case steward.EINVALID:
-		return http.StatusUnprocessableEntity
-	case steward.EBADREQUEST:
-		return http.StatusBadRequest
-	case steward.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case steward.EFORBIDDEN:
-		return http.StatusForbidden
-	case steward.ENOTFOUND:
-		return http.StatusNotFound
-	case steward.ECONFLICT:
-		return http.StatusConflict
-	case steward.EPRECONDITION:
-		return http.StatusPreconditionFailed
-	case codeTooMany:
-		return http.StatusTooManyRequests
-	}
-	return http.StatusInternalServerError
-}
-
 // errorView is what an error page or message shows.
 type errorView struct {
 	Status    int
@@ -284,7 +263,7 @@ type errorView struct {
 // fail shows err: as a message in the page's flash area for htmx, else as an error page. The
 // message of an internal error is never shown; the request id lets an operator find it in logs.
 func (u *UI) fail(w http.ResponseWriter, r *http.Request, err error) {
-	status := statusOf(err)
+	status := web.StatusOf(err)
 	v := errorView{Status: status, Title: http.StatusText(status), RequestID: requestID(w)}
 	var se *steward.Error
 	if errors.As(err, &se) && status < 500 {

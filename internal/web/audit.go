@@ -2,11 +2,9 @@ package web
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/steward-fleet/steward/internal/steward"
@@ -45,11 +43,6 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
 	return writeList(w, page, err)
 }
 
-// auditCSVHeader names the columns of the audit log's CSV export.
-var auditCSVHeader = []string{"id", "at", "actor_type", "actor_id", "actor_name", "account_id",
-	"actor_account_id", "request_id", "source", "action", "object_type", "object_id",
-	"object_name", "customer_id", "changes"}
-
 // errHeadDone stops the walk of a HEAD request's export at its first event.
 var errHeadDone = errors.New("head: the first event is enough")
 
@@ -86,7 +79,7 @@ func (s *Server) auditCSV(w http.ResponseWriter, r *http.Request) error {
 	begin := func() error {
 		started = true
 		start()
-		return cw.Write(auditCSVHeader)
+		return cw.Write(steward.AuditCSVHeader)
 	}
 	err = s.svc.EachAuditEvent(r.Context(), actorOf(r), f, func(e *steward.AuditEvent) error {
 		if !started {
@@ -94,7 +87,7 @@ func (s *Server) auditCSV(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 		}
-		rec, err := auditRecord(e)
+		rec, err := e.CSVRecord()
 		if err != nil {
 			return err
 		}
@@ -144,35 +137,4 @@ func (d *deadlineWriter) Write(p []byte) (int, error) {
 		d.err = err
 	}
 	return n, err
-}
-
-// auditRecord is one event as a CSV row; changes are JSON.
-func auditRecord(e *steward.AuditEvent) ([]string, error) {
-	changes := e.Changes
-	if changes == nil {
-		changes = []steward.Change{}
-	}
-	cj, err := json.Marshal(changes)
-	if err != nil {
-		return nil, err
-	}
-	customerID := ""
-	if e.CustomerID != nil {
-		customerID = *e.CustomerID
-	}
-	rec := []string{e.ID, e.At.String(), string(e.Actor.Type), e.Actor.ID, e.Actor.Name,
-		e.AccountID, e.ActorAccountID, e.RequestID, string(e.Source), e.Action, e.ObjectType,
-		e.ObjectID, e.ObjectName, customerID, string(cj)}
-	for i := range rec {
-		rec[i] = csvCell(rec[i])
-	}
-	return rec, nil
-}
-
-// csvCell neutralises a cell a spreadsheet would run as a formula with a leading "'".
-func csvCell(s string) string {
-	if s != "" && strings.IndexByte("=+-@\t\r", s[0]) >= 0 {
-		return "'" + s
-	}
-	return s
 }

@@ -354,7 +354,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, perm steward.
 	now := time.Now()
 	addr := s.clientAddr(r)
 	if s.failed != nil {
-		if lim := s.failed.get(addr, now, false); lim != nil && lim.TokensAt(now) < 1 {
+		if lim := s.failed.Get(addr, now, false); lim != nil && lim.TokensAt(now) < 1 {
 			return nil, tooManyRequests(w, lim, now, "too many failed authentications from this address")
 		}
 	}
@@ -363,7 +363,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, perm steward.
 	var hash uint64
 	if err == nil && s.keys != nil {
 		hash = maphash.String(s.seed, key)
-		if lim = s.keys.get(hash, now, false); lim != nil && !lim.AllowN(now, 1) {
+		if lim = s.keys.Get(hash, now, false); lim != nil && !lim.AllowN(now, 1) {
 			return nil, tooManyRequests(w, lim, now, "this API key is over its rate limit")
 		}
 	}
@@ -373,7 +373,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, perm steward.
 	}
 	if err != nil {
 		if steward.ErrorCode(err) == steward.EUNAUTHORIZED && s.failed != nil {
-			if fl := s.failed.get(addr, now, true); !fl.AllowN(now, 1) {
+			if fl := s.failed.Get(addr, now, true); !fl.AllowN(now, 1) {
 				return nil, tooManyRequests(w, fl, now, "too many failed authentications from this address")
 			}
 		}
@@ -383,7 +383,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, perm steward.
 		if lim == nil {
 			// The key's first request (or the first since its bucket was swept): racing requests
 			// of the same key share the bucket the first one makes, so each takes its token too.
-			lim = s.keys.get(hash, now, true)
+			lim = s.keys.Get(hash, now, true)
 			if !lim.AllowN(now, 1) {
 				return nil, tooManyRequests(w, lim, now, "this API key is over its rate limit")
 			}
@@ -406,7 +406,7 @@ func (s *Server) limitAnonymous(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	now := time.Now()
-	lim := s.anon.get(s.clientAddr(r), now, true)
+	lim := s.anon.Get(s.clientAddr(r), now, true)
 	if !lim.AllowN(now, 1) {
 		return tooManyRequests(w, lim, now, "too many requests from this address")
 	}

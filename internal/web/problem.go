@@ -160,3 +160,13 @@ func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {
 	s.writeError(w, r, steward.Errorf(codeMethodNotAllowed, "%s is not allowed on %s; allowed: %s",
 		r.Method, shorten(r.URL.Path, maxLoggedPath), strings.Join(allow, ", ")))
 }
+
+// StatusOf is the HTTP status of err by its code (the codeStatus table): the API's problems
+// and the web interface's pages answer with it. An internal error, or a code the table does not
+// know, is 500.
+func StatusOf(err error) int {
+	if status, ok := codeStatus[steward.ErrorCode(err)]; ok {
+		return status
+	}
+	return http.StatusInternalServerError
+}

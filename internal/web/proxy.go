@@ -2,10 +2,11 @@ package web
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"net/netip"
 	"strings"
+
+	"github.com/steward-fleet/steward/internal/ratelimit"
 )
 
 // MaxTrustedProxies bounds the ranges of Options.TrustedProxies: each request's address is
@@ -58,34 +59,10 @@ func ParseTrustedProxies(s string) ([]netip.Prefix, error) {
 	return out, nil
 }
 
-// peerAddr is the connection's remote address, IPv4-mapped addresses as IPv4, without a zone;
-// the invalid Addr when RemoteAddr holds no address.
-func peerAddr(r *http.Request) netip.Addr {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	a, err := netip.ParseAddr(host)
-	if err != nil {
-		return netip.Addr{}
-	}
-	return a.Unmap().WithZone("")
-}
-
-// rateKey is the rate limits' key for a client address: IPv6 addresses are grouped by their
-// /64, the block one subscriber usually holds.
-func rateKey(a netip.Addr) netip.Addr {
-	if a.Is6() {
-		p, _ := a.Prefix(64)
-		return p.Addr()
-	}
-	return a
-}
-
 // clientAddr is the rate limits' key for the connection's remote address alone, never a
 // forwarded header, which any client can write (Server.clientAddr trusts the configured
 // proxies' headers).
-func clientAddr(r *http.Request) netip.Addr { return rateKey(peerAddr(r)) }
+func clientAddr(r *http.Request) netip.Addr { return ratelimit.Key(ratelimit.PeerAddr(r)) }
 
 // trusted reports whether a is in one of the ranges.
 func trusted(a netip.Addr, ranges []netip.Prefix) bool {
@@ -108,7 +85,7 @@ func trusted(a netip.Addr, ranges []netip.Prefix) bool {
 // maxForwardedHops trusted ones, stops the walk at the last trusted hop. forwarded reports
 // whether the address came from the header.
 func forwardedClient(r *http.Request, ranges []netip.Prefix) (client netip.Addr, forwarded bool) {
-	client = peerAddr(r)
+	client = ratelimit.PeerAddr(r)
 	if len(ranges) == 0 || !trusted(client, ranges) {
 		return client, false
 	}
@@ -168,7 +145,7 @@ func (s *Server) client(r *http.Request) netip.Addr {
 }
 
 // clientAddr is the rate limits' key for the request's client.
-func (s *Server) clientAddr(r *http.Request) netip.Addr { return rateKey(s.client(r)) }
+func (s *Server) clientAddr(r *http.Request) netip.Addr { return ratelimit.Key(s.client(r)) }
 
 // ClientAddr is the request's client as the server's rate limits key it (IPv6 by its /64), for
 // handlers the server serves (Options.UI) so that they count per client as the API does: behind
@@ -176,7 +153,7 @@ func (s *Server) clientAddr(r *http.Request) netip.Addr { return rateKey(s.clien
 // request that did not come through the server, the connection's address.
 func ClientAddr(r *http.Request) netip.Addr {
 	if info := infoOf(r.Context()); info.clientKnown {
-		return rateKey(info.client)
+		return ratelimit.Key(info.client)
 	}
 	return clientAddr(r)
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/steward-fleet/steward/internal/ratelimit"
 )
 
 func TestParseTrustedProxies(t *testing.T) {
@@ -100,7 +102,7 @@ func TestForwardedClient(t *testing.T) {
 			t.Errorf("%s: %s (forwarded %v), want %s (%v)", tt.name, got, forwarded, tt.want, tt.forwarded)
 		}
 		// Without trusted proxies the header never counts.
-		if got, forwarded := forwardedClient(r, nil); forwarded || got != peerAddr(r) {
+		if got, forwarded := forwardedClient(r, nil); forwarded || got != ratelimit.PeerAddr(r) {
 			t.Errorf("%s without trusted proxies: %s (forwarded %v)", tt.name, got, forwarded)
 		}
 	}

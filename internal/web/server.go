@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/steward-fleet/steward/internal/ratelimit"
 	"github.com/steward-fleet/steward/internal/steward"
 )
 
@@ -116,9 +117,9 @@ type Server struct {
 	openapi []byte
 
 	// Token buckets; nil when the limit is off.
-	keys    *limiterSet[uint64]     // per API key, by a keyed hash of the secret
-	anon    *limiterSet[netip.Addr] // requests to public routes, per client address
-	failed  *limiterSet[netip.Addr] // failed authentications, per client address
+	keys    *ratelimit.Table[uint64]     // per API key, by a keyed hash of the secret
+	anon    *ratelimit.Table[netip.Addr] // requests to public routes, per client address
+	failed  *ratelimit.Table[netip.Addr] // failed authentications, per client address
 	seed    maphash.Seed
 	flights flights // creates running under an Idempotency-Key
 }
@@ -132,9 +133,9 @@ func New(svc steward.Service, logger *slog.Logger, opts Options) *Server {
 	}
 	opts = opts.withDefaults()
 	s := &Server{svc: svc, log: logger, opts: opts, mux: http.NewServeMux(), seed: maphash.MakeSeed(),
-		keys:   newLimiterSet[uint64](opts.RateLimit, opts.RateLimitBurst, opts.RateLimitEntries),
-		anon:   newLimiterSet[netip.Addr](opts.RateLimit, opts.RateLimitBurst, opts.RateLimitEntries),
-		failed: newLimiterSet[netip.Addr](opts.FailedAuthLimit, opts.FailedAuthBurst, opts.RateLimitEntries),
+		keys:   ratelimit.New[uint64](opts.RateLimit, opts.RateLimitBurst, opts.RateLimitEntries),
+		anon:   ratelimit.New[netip.Addr](opts.RateLimit, opts.RateLimitBurst, opts.RateLimitEntries),
+		failed: ratelimit.New[netip.Addr](opts.FailedAuthLimit, opts.FailedAuthBurst, opts.RateLimitEntries),
 	}
 	s.routes = s.routeTable()
 	doc, err := openAPIDocument(s.routes)
