@@ -451,7 +451,7 @@ func TestBrowserCrossOrigin(t *testing.T) {
 
 // TestScreenshots writes light and dark screenshots over the demo fleet into STEWARD_SCREENSHOTS
 // (a directory): the customers list and a customer's window (docs/screenshots), the locations,
-// assets, audit log and API keys pages, and the customers page at tablet width (768 px); skipped
+// assets, audit log and API keys pages, each page also at tablet width (768 px); skipped
 // unless it is set.
 func TestScreenshots(t *testing.T) {
 	dir := os.Getenv("STEWARD_SCREENSHOTS")
@@ -480,6 +480,10 @@ func TestScreenshots(t *testing.T) {
 		{"api-keys", "/api-keys", "#keys", 1280},
 		{"customers-768", "/customers", "#results", 768},
 		{"customer-window-768", "", "#customer-panel", 768},
+		{"locations-768", "/locations", "#results", 768},
+		{"assets-768", "/assets", "#results", 768},
+		{"audit-768", "/audit", "#results", 768},
+		{"api-keys-768", "/api-keys", "#keys", 768},
 	}
 	for _, sc := range []string{"light", "dark"} {
 		scheme(t, ctx, sc)
