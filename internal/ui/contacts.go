@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -145,9 +146,19 @@ func (u *UI) contactUpdate(w http.ResponseWriter, r *http.Request) {
 	u.contactSaved(w, r, c)
 }
 
-func (u *UI) contactArchive(archived bool) func(http.ResponseWriter, *http.Request) {
+func (u *UI) contactArchive(archived bool) http.HandlerFunc {
+	return archive(u, "contact", func(ctx context.Context, a *steward.Actor, id string, version int64) (*steward.Contact, error) {
+		return u.svc.SetContactArchived(ctx, a, id, version, archived)
+	}, u.contactSaved)
+}
+
+// archive is the handler of an archive or unarchive of one kind of object: it reads the id and
+// the version the form was drawn at, runs set, and answers with done; a stale version says
+// someone changed the object meanwhile.
+func archive[T any](u *UI, noun string, set func(ctx context.Context, a *steward.Actor, id string, version int64) (T, error),
+	done func(w http.ResponseWriter, r *http.Request, obj T)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "contact")
+		id, err := pathID(r, noun)
 		if err != nil {
 			u.fail(w, r, err)
 			return
@@ -157,15 +168,15 @@ func (u *UI) contactArchive(archived bool) func(http.ResponseWriter, *http.Reque
 			u.fail(w, r, err)
 			return
 		}
-		c, err := u.svc.SetContactArchived(r.Context(), actorOf(r), id, version, archived)
+		obj, err := set(r.Context(), actorOf(r), id, version)
 		if steward.ErrorCode(err) == steward.EPRECONDITION {
-			err = steward.Errorf(steward.EPRECONDITION, "Someone else changed this contact meanwhile. Reload the tab and try again.")
+			err = steward.Errorf(steward.EPRECONDITION, "Someone else changed this %s meanwhile; it is shown as it is now. Try again.", noun)
 		}
 		if err != nil {
 			u.fail(w, r, err)
 			return
 		}
-		u.contactSaved(w, r, c)
+		done(w, r, obj)
 	}
 }
 

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -552,26 +553,10 @@ func (u *UI) customerUpdate(w http.ResponseWriter, r *http.Request) {
 	u.saved(w, r, c)
 }
 
-func (u *UI) customerArchive(archived bool) func(http.ResponseWriter, *http.Request) {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "customer")
-		if err != nil {
-			u.fail(w, r, err)
-			return
-		}
-		_, version, err := readForm(w, r)
-		if err != nil {
-			u.fail(w, r, err)
-			return
-		}
-		c, err := u.svc.SetCustomerArchived(r.Context(), actorOf(r), id, version, archived)
-		if steward.ErrorCode(err) == steward.EPRECONDITION {
-			err = steward.Errorf(steward.EPRECONDITION, "Someone else changed this customer meanwhile; it is shown as it is now. Try again.")
-		}
-		if err != nil {
-			u.fail(w, r, err)
-			return
-		}
+func (u *UI) customerArchive(archived bool) http.HandlerFunc {
+	return archive(u, "customer", func(ctx context.Context, a *steward.Actor, id string, version int64) (*steward.Customer, error) {
+		return u.svc.SetCustomerArchived(ctx, a, id, version, archived)
+	}, func(w http.ResponseWriter, r *http.Request, c *steward.Customer) {
 		if !isHTMX(r) {
 			http.Redirect(w, r, "/customers/"+url.PathEscape(c.ID), http.StatusSeeOther)
 			return
@@ -583,5 +568,5 @@ func (u *UI) customerArchive(archived bool) func(http.ResponseWriter, *http.Requ
 			return
 		}
 		u.showPanel(w, r, "panel", p, "", "listChanged")
-	}
+	})
 }

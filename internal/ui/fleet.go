@@ -349,33 +349,16 @@ func (u *UI) fleetSaved(w http.ResponseWriter, r *http.Request, k *fleetKind, id
 	u.showPanel(w, r, "obj_panel", p, p.URL, "closeDialog, listChanged")
 }
 
-func (u *UI) fleetArchive(k *fleetKind, archived bool) func(http.ResponseWriter, *http.Request) {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, k.Noun)
-		if err != nil {
-			u.fail(w, r, err)
-			return
-		}
-		_, version, err := readForm(w, r)
-		if err != nil {
-			u.fail(w, r, err)
-			return
-		}
-		a := actorOf(r)
+func (u *UI) fleetArchive(k *fleetKind, archived bool) http.HandlerFunc {
+	return archive(u, k.Noun, func(ctx context.Context, a *steward.Actor, id string, version int64) (string, error) {
+		var err error
 		if k == locationsKind {
-			_, err = u.svc.SetLocationArchived(r.Context(), a, id, version, archived)
+			_, err = u.svc.SetLocationArchived(ctx, a, id, version, archived)
 		} else {
-			_, err = u.svc.SetAssetArchived(r.Context(), a, id, version, archived)
+			_, err = u.svc.SetAssetArchived(ctx, a, id, version, archived)
 		}
-		if steward.ErrorCode(err) == steward.EPRECONDITION {
-			err = steward.Errorf(steward.EPRECONDITION, "Someone else changed this %s meanwhile. Reload the page and try again.", k.Noun)
-		}
-		if err != nil {
-			u.fail(w, r, err)
-			return
-		}
-		u.fleetSaved(w, r, k, id)
-	}
+		return id, err
+	}, func(w http.ResponseWriter, r *http.Request, id string) { u.fleetSaved(w, r, k, id) })
 }
 
 // The forms.
