@@ -118,32 +118,46 @@ func (u *UI) contactEdit(w http.ResponseWriter, r *http.Request) {
 	u.dialog(w, r, http.StatusOK, v)
 }
 
-func (u *UI) contactUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "contact")
-	if err != nil {
-		u.fail(w, r, err)
-		return
+func (u *UI) contactUpdate() http.HandlerFunc {
+	return update(u, "contact", readContactForm, u.svc.UpdateContact, func(id string, f steward.ContactFields) *formView {
+		return newContactForm("Edit contact", "/contacts/"+url.PathEscape(id), "Save", f)
+	}, u.contactSaved)
+}
+
+// update is the handler of an edit dialog's submit for one kind of object: it reads the id, the
+// version the dialog was drawn at and the fields (read), saves them, and answers with done; on a
+// refusal the dialog (form) is drawn again with the field errors, a stale version saying someone
+// changed the object meanwhile.
+func update[F, T any](u *UI, noun string, read func(url.Values) F,
+	save func(ctx context.Context, a *steward.Actor, id string, ifMatch int64, change func(*F) error) (T, error),
+	form func(id string, f F) *formView, done func(w http.ResponseWriter, r *http.Request, obj T)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, noun)
+		if err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		p, version, err := readForm(w, r)
+		if err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		f := read(p)
+		obj, err := save(r.Context(), actorOf(r), id, version, func(cur *F) error {
+			*cur = f
+			return nil
+		})
+		if steward.ErrorCode(err) == steward.EPRECONDITION {
+			err = changedMeanwhile(noun)
+		}
+		if err != nil {
+			v := form(id, f)
+			v.ID, v.Version = id, version
+			u.formFailed(w, r, v, err)
+			return
+		}
+		done(w, r, obj)
 	}
-	p, version, err := readForm(w, r)
-	if err != nil {
-		u.fail(w, r, err)
-		return
-	}
-	f := readContactForm(p)
-	c, err := u.svc.UpdateContact(r.Context(), actorOf(r), id, version, func(cf *steward.ContactFields) error {
-		*cf = f
-		return nil
-	})
-	if steward.ErrorCode(err) == steward.EPRECONDITION {
-		err = changedMeanwhile("contact")
-	}
-	if err != nil {
-		v := newContactForm("Edit contact", "/contacts/"+url.PathEscape(id), "Save", f)
-		v.ID, v.Version = id, version
-		u.formFailed(w, r, v, err)
-		return
-	}
-	u.contactSaved(w, r, c)
 }
 
 func (u *UI) contactArchive(archived bool) http.HandlerFunc {

@@ -525,32 +525,10 @@ func (u *UI) customerCreate(w http.ResponseWriter, r *http.Request) {
 	u.saved(w, r, c)
 }
 
-func (u *UI) customerUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "customer")
-	if err != nil {
-		u.fail(w, r, err)
-		return
-	}
-	p, version, err := readForm(w, r)
-	if err != nil {
-		u.fail(w, r, err)
-		return
-	}
-	f := readCustomerForm(p)
-	c, err := u.svc.UpdateCustomer(r.Context(), actorOf(r), id, version, func(cf *steward.CustomerFields) error {
-		*cf = f
-		return nil
-	})
-	if steward.ErrorCode(err) == steward.EPRECONDITION {
-		err = changedMeanwhile("customer")
-	}
-	if err != nil {
-		v := newFormView("Edit customer", "/customers/"+url.PathEscape(id), "Save", f)
-		v.ID, v.Version = id, version
-		u.formFailed(w, r, v, err)
-		return
-	}
-	u.saved(w, r, c)
+func (u *UI) customerUpdate() http.HandlerFunc {
+	return update(u, "customer", readCustomerForm, u.svc.UpdateCustomer, func(id string, f steward.CustomerFields) *formView {
+		return newFormView("Edit customer", "/customers/"+url.PathEscape(id), "Save", f)
+	}, u.saved)
 }
 
 func (u *UI) customerArchive(archived bool) http.HandlerFunc {
