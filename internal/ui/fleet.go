@@ -285,7 +285,7 @@ func (u *UI) objPanel(r *http.Request, a *steward.Actor, k *fleetKind, id, tab s
 		}
 		p.Movements, next = pg.Data, pg.NextCursor
 	case "audit":
-		pg, err := u.svc.AuditEvents(ctx, a, steward.AuditFilter{ObjectType: k.Noun, ObjectID: p.ID, Limit: tabPageSize, Cursor: cursor})
+		pg, err := u.svc.AuditEvents(ctx, a, steward.AuditFilter{ObjectType: k.Noun, ObjectID: p.ID, Limit: auditTabPageSize, Cursor: cursor})
 		if err != nil {
 			return nil, err
 		}

@@ -398,8 +398,9 @@ func TestCustomerArchiveVersion(t *testing.T) {
 	}
 }
 
-// TestWindowTabLoadMore: a window's list tab shows its first 50 rows and a Load more that
-// brings the next ones, with the filters of the list behind the window kept.
+// TestWindowTabLoadMore: a window's list tab shows its first 50 rows (an Audit log tab 20
+// events) and a Load more that brings the next ones, with the filters of the list behind the
+// window kept.
 func TestWindowTabLoadMore(t *testing.T) {
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
@@ -445,6 +446,12 @@ func TestWindowTabLoadMore(t *testing.T) {
 				if n := strings.Count(body, tab.item); n != 1 || strings.Contains(body, `id="tab-more"`) || strings.Contains(body, "panel-head") {
 					t.Errorf("%s: the next rows are %d, want the last 1, alone and without a further Load more:\n%s", tab.path, n, body)
 				}
+			}
+			// The Audit log tab pages fewer events: 52 touch the customer (its create and 51
+			// locations').
+			body := c.get("/customers/"+cu.ID+"?tab=audit", "panel", 200)
+			if n := strings.Count(body, "<time datetime="); n != 20 || !strings.Contains(body, `id="tab-more"`) {
+				t.Errorf("the audit tab shows %d events (want 20) and a Load more: %v", n, strings.Contains(body, `id="tab-more"`))
 			}
 			c.get("/customers/"+cu.ID+"?tab=locations&more=%01", "panel", 422)
 		})
