@@ -51,17 +51,17 @@ func TestCreateOrganization(t *testing.T) {
 	})
 }
 
-func TestCheckPassword(t *testing.T) {
+func TestSignInChecksPassword(t *testing.T) {
 	eachEngine(t, func(t *testing.T, s *store.Store) {
 		o := newOrg(t, s)
-		u, err := s.CheckPassword(ctx, " "+strings.ToUpper(o.email)+" ", "correct horse")
+		u, err := s.SignIn(ctx, " "+strings.ToUpper(o.email)+" ", "correct horse")
 		ok(t, err)
 		if u.ID != o.user.ID {
-			t.Errorf("CheckPassword returned user %s, want %s", u.ID, o.user.ID)
+			t.Errorf("SignIn returned user %s, want %s", u.ID, o.user.ID)
 		}
-		_, err = s.CheckPassword(ctx, o.email, "wrong horse")
+		_, err = s.SignIn(ctx, o.email, "wrong horse")
 		wantCode(t, err, steward.EUNAUTHORIZED)
-		_, err = s.CheckPassword(ctx, "nobody@example.com", "correct horse")
+		_, err = s.SignIn(ctx, "nobody@example.com", "correct horse")
 		wantCode(t, err, steward.EUNAUTHORIZED)
 	})
 }

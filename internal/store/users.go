@@ -115,12 +115,6 @@ func checkPassword(hash, pw string) bool {
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
-// CheckPassword verifies a user's password by email; EUNAUTHORIZED when wrong or unknown. It
-// is SignIn (session.go), whose timing does not tell which emails have users.
-func (s *Store) CheckPassword(ctx context.Context, email, password string) (*steward.User, error) {
-	return s.SignIn(ctx, email, password)
-}
-
 // Me describes the caller.
 func (s *Store) Me(ctx context.Context, a *steward.Actor) (*steward.Me, error) {
 	if err := a.Require(steward.PermRead); err != nil {
