@@ -70,9 +70,22 @@ type Actor struct {
 	HomeAccount string // the account the caller belongs to (differs after a switch)
 	Role        Role
 	Integration bool // an integration key: may write externally-managed customers
-	Source      Source
-	RequestID   string
+	// Fleet is which of the account's assets the caller sees: all of them (the zero value, as
+	// for API keys of users who see the entire fleet and for the system), none, or those of
+	// the listed groups.
+	Fleet     FleetScope
+	Source    Source
+	RequestID string
 }
+
+// FleetScope is the part of the fleet a caller sees (PRODUCT.md §5, fleet visibility).
+type FleetScope struct {
+	Visibility FleetVisibility // "" or FleetVisibilityAll: every asset of the account
+	GroupIDs   []string        // with FleetVisibilityGroups: the groups whose assets it sees
+}
+
+// All reports whether the scope is the entire fleet.
+func (f FleetScope) All() bool { return f.Visibility == "" || f.Visibility == FleetVisibilityAll }
 
 // SystemActor returns the actor for changes Steward makes itself (seeding, migrations) in an
 // account.
@@ -92,6 +105,9 @@ const (
 	PermAdminister                      // API keys, users, accounts, settings
 	PermReadAuditFull                   // the account-wide audit log
 	PermReadAccess                      // users, API keys and the account itself, and their audit events
+	PermManageGroups                    // create, change and archive groups and their members
+	PermShareAssets                     // share, unshare and transfer assets to other accounts
+	PermSwitchAccount                   // work in an account below one's own
 )
 
 // Can reports whether the actor's role allows p. This one policy serves the API and the UI.
@@ -99,11 +115,11 @@ func (a *Actor) Can(p Permission) bool {
 	switch p {
 	case PermRead:
 		return a.Role.Valid()
-	case PermWriteFleet:
+	case PermWriteFleet, PermManageGroups, PermShareAssets:
 		return a.Role == RoleAdmin || a.Role == RoleFleetAdmin
 	case PermMoveAsset:
 		return a.Role == RoleAdmin || a.Role == RoleFleetAdmin || a.Role == RoleTechnician
-	case PermAdminister, PermReadAuditFull, PermReadAccess:
+	case PermAdminister, PermReadAuditFull, PermReadAccess, PermSwitchAccount:
 		return a.Role == RoleAdmin
 	}
 	return false

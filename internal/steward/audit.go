@@ -16,6 +16,14 @@ const (
 	ActionUnarchive = "unarchive"
 	ActionDelete    = "delete"
 	ActionRevoke    = "revoke"
+	// Users.
+	ActionDeactivate = "deactivate"
+	ActionReactivate = "reactivate"
+	// An Admin working in an account below their own.
+	ActionSwitchAccount = "switch_account"
+	// Group membership (of assets and users), recorded on the group.
+	ActionAddMembers    = "add_members"
+	ActionRemoveMembers = "remove_members"
 )
 
 // Object types named in the audit log and in webhooks.
@@ -27,6 +35,7 @@ const (
 	ObjectContact  = "contact"
 	ObjectLocation = "location"
 	ObjectAsset    = "asset"
+	ObjectGroup    = "group"
 )
 
 // AuditObjectType is an object type as the audit log names it (the object_type filter).
@@ -34,7 +43,7 @@ type AuditObjectType string
 
 // Values lists the object types the audit log names, in the order errors list them.
 func (AuditObjectType) Values() []AuditObjectType {
-	return []AuditObjectType{ObjectCustomer, ObjectContact, ObjectLocation, ObjectAsset, ObjectAccount, ObjectUser, ObjectAPIKey}
+	return []AuditObjectType{ObjectCustomer, ObjectContact, ObjectLocation, ObjectAsset, ObjectGroup, ObjectAccount, ObjectUser, ObjectAPIKey}
 }
 
 // AuditAction is an action as the audit log names it (the action filter).
@@ -42,7 +51,8 @@ type AuditAction string
 
 // Values lists the actions the audit log names, in the order errors list them.
 func (AuditAction) Values() []AuditAction {
-	return []AuditAction{ActionCreate, ActionUpdate, ActionArchive, ActionUnarchive, ActionDelete, ActionRevoke}
+	return []AuditAction{ActionCreate, ActionUpdate, ActionArchive, ActionUnarchive, ActionDelete, ActionRevoke,
+		ActionDeactivate, ActionReactivate, ActionSwitchAccount, ActionAddMembers, ActionRemoveMembers}
 }
 
 // ObjectTypes lists AuditObjectType's values as the strings events carry.

@@ -62,24 +62,39 @@ func (e ActorType) Valid() bool {
 
 // Defines values for AuditAction.
 const (
-	Archive   AuditAction = "archive"
-	Create    AuditAction = "create"
-	Delete    AuditAction = "delete"
-	Revoke    AuditAction = "revoke"
-	Unarchive AuditAction = "unarchive"
-	Update    AuditAction = "update"
+	AddMembers    AuditAction = "add_members"
+	Archive       AuditAction = "archive"
+	Create        AuditAction = "create"
+	Deactivate    AuditAction = "deactivate"
+	Delete        AuditAction = "delete"
+	Reactivate    AuditAction = "reactivate"
+	RemoveMembers AuditAction = "remove_members"
+	Revoke        AuditAction = "revoke"
+	SwitchAccount AuditAction = "switch_account"
+	Unarchive     AuditAction = "unarchive"
+	Update        AuditAction = "update"
 )
 
 // Valid indicates whether the value is a known member of the AuditAction enum.
 func (e AuditAction) Valid() bool {
 	switch e {
+	case AddMembers:
+		return true
 	case Archive:
 		return true
 	case Create:
 		return true
+	case Deactivate:
+		return true
 	case Delete:
 		return true
+	case Reactivate:
+		return true
+	case RemoveMembers:
+		return true
 	case Revoke:
+		return true
+	case SwitchAccount:
 		return true
 	case Unarchive:
 		return true
@@ -97,6 +112,7 @@ const (
 	AuditObjectTypeAsset    AuditObjectType = "asset"
 	AuditObjectTypeContact  AuditObjectType = "contact"
 	AuditObjectTypeCustomer AuditObjectType = "customer"
+	AuditObjectTypeGroup    AuditObjectType = "group"
 	AuditObjectTypeLocation AuditObjectType = "location"
 	AuditObjectTypeUser     AuditObjectType = "user"
 )
@@ -113,6 +129,8 @@ func (e AuditObjectType) Valid() bool {
 	case AuditObjectTypeContact:
 		return true
 	case AuditObjectTypeCustomer:
+		return true
+	case AuditObjectTypeGroup:
 		return true
 	case AuditObjectTypeLocation:
 		return true
