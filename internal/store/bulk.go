@@ -113,7 +113,7 @@ func (s *Store) Bulk(ctx context.Context, opt BulkOptions, fn func(*BulkLoader) 
 		progress("dropped %d indexes and %d triggers in %s", len(defs.indexes), len(defs.triggers), since(start))
 		defer func() {
 			// Put everything back, even after a failed load.
-			if rerr := s.bulkRestoreIndexes(context.WithoutCancel(ctx), defs, progress); rerr != nil && err == nil {
+			if rerr := s.bulkRestoreIndexes(ctx, defs, progress); rerr != nil && err == nil {
 				err = rerr
 			}
 		}()

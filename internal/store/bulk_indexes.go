@@ -130,6 +130,9 @@ var (
 // indexes again. PostgreSQL builds two indexes at a time (each with a larger sort memory), the
 // largest tables first; SQLite has one writer.
 func (s *Store) bulkRestoreIndexes(ctx context.Context, defs *bulkDefs, progress func(string, ...any)) error {
+	// Whatever ended the load (an interrupted command cancels its context) must not stop the
+	// indexes coming back half-way: the database would answer every query by full scans.
+	ctx = context.WithoutCancel(ctx)
 	var errs []error
 	for _, f := range defs.fts {
 		start := time.Now()

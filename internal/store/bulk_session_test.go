@@ -63,3 +63,45 @@ func TestBulkSessionRestored(t *testing.T) {
 		t.Errorf("after the load: synchronous %d, cache_size %d, threads %d; before: %d, %d, %d", sync, cache, threads, sync0, cache0, threads0)
 	}
 }
+
+// TestBulkIndexesRestoredAfterCancel: a load whose context ends (an interrupted `dev seed`)
+// still puts back every index and trigger it dropped, also when the drop itself was cut short.
+func TestBulkIndexesRestoredAfterCancel(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "bulk.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	schema := func() string {
+		var out string
+		err := s.wdb.QueryRowContext(ctx, "SELECT group_concat(type || ' ' || name, ', ') FROM (SELECT type, name FROM sqlite_master "+
+			"WHERE type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY name)").Scan(&out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	before := schema()
+	defs, err := s.bulkDropIndexes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(defs.indexes) == 0 || len(defs.triggers) == 0 {
+		t.Fatalf("dropped %d indexes and %d triggers", len(defs.indexes), len(defs.triggers))
+	}
+	if schema() == before {
+		t.Fatal("nothing was dropped")
+	}
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := s.bulkRestoreIndexes(canceled, defs, func(string, ...any) {}); err != nil {
+		t.Fatalf("restore after the load's context ended: %v", err)
+	}
+	if after := schema(); after != before {
+		t.Errorf("indexes and triggers after the restore:\n%s\nwant\n%s", after, before)
+	}
+}

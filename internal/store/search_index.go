@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -61,6 +62,12 @@ func (d dialect) contains(column string) string {
 	return "instr(" + column + ", ?) > 0"
 }
 
+// hasTrigram reports whether pg_trgm finds a trigram in term: whether it holds a letter or a
+// digit (pg_trgm's word characters; the rest only separate words).
+func hasTrigram(term string) bool {
+	return strings.IndexFunc(term, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0
+}
+
 // minTrigramRunes is the shortest term with a trigram of its own.
 const minTrigramRunes = 3
 
@@ -76,6 +83,12 @@ const maxShortTermTrigrams = 4000
 func (s *Store) indexedMatch(ctx context.Context, kind, a, account, term string) (m indexMatch, none bool, err error) {
 	short := utf8.RuneCountInString(term) < minTrigramRunes
 	if s.d == postgres {
+		if !hasTrigram(term) {
+			// pg_trgm makes trigrams of letters and digits only: a term of symbols alone ("&",
+			// "-/-") would make the trigram indexes read every organization's entries. The
+			// account's own rows are read instead, in the account-led index.
+			return indexMatch{s.d.contains(a + ".search"), []any{term}}, false, nil
+		}
 		if short {
 			// "ab" is the pair word "#ab#"; "x" starts one ("#x"). The pairs' trigrams narrow
 			// the rows, strpos keeps the exact ones.

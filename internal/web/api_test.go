@@ -36,8 +36,9 @@ type apiEnv struct {
 	engine     string
 	store      *store.Store
 	srv        *httptest.Server
-	accountID  string // the organization's root account
-	adminEmail string // its Admin, whom every key acts as
+	api        *web.Server // the handler srv serves
+	accountID  string      // the organization's root account
+	adminEmail string      // its Admin, whom every key acts as
 
 	admin *apiClient // admin key
 	fleet *apiClient // fleet_admin key
@@ -95,9 +96,10 @@ func newAPIEnv(t *testing.T, engine string) *apiEnv {
 	t.Helper()
 	ctx := context.Background()
 	s := sharedStore(t, engine)
-	srv := httptest.NewServer(web.New(s, nil, web.Options{}))
+	api := web.New(s, nil, web.Options{})
+	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
-	e := &apiEnv{engine: engine, store: s, srv: srv}
+	e := &apiEnv{engine: engine, store: s, srv: srv, api: api}
 	// Every request a test sends, through do or straight through srv.Client(), has its response
 	// checked against the document; do checks its own with the subtest's t, so it uses raw.
 	base := srv.Client().Transport
