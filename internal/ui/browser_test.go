@@ -93,6 +93,7 @@ type site struct {
 	s                     *store.Store
 	svc                   steward.Service // what the web interface calls; s when nil
 	admin                 *steward.Actor
+	ui                    *ui.UI // the web interface served
 }
 
 func startSite(t *testing.T, engine string) *site {
@@ -125,7 +126,8 @@ func (st *site) serve(t *testing.T) {
 	if svc == nil {
 		svc = st.s
 	}
-	srv := web.New(st.s, nil, web.Options{UI: ui.New(svc, nil, ui.Options{})}).HTTPServer()
+	st.ui = ui.New(svc, nil, ui.Options{})
+	srv := web.New(st.s, nil, web.Options{UI: st.ui}).HTTPServer()
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
 	st.base = "http://" + ln.Addr().String()

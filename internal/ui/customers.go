@@ -408,6 +408,9 @@ type formView struct {
 	Raw                   map[string]string // numbers as typed, shown again when they do not parse
 	Pickers               map[string]pickerView
 	Roles                 []option
+	// MoveOnly is the asset dialog of a Technician, who may change its location and nothing
+	// else (PRODUCT.md §5): the location picker alone.
+	MoveOnly bool
 }
 
 func newFormView(title, action, submit string, f steward.CustomerFields) *formView {

@@ -207,6 +207,7 @@ type objPanel struct {
 	Tabs          []tabView
 	CloseURL, URL string
 	CanWrite      bool
+	CanMove       bool // may change an asset's location (a Technician's one write)
 	L             *steward.Location
 	A             *steward.Asset
 	Names         names
@@ -233,7 +234,7 @@ func (u *UI) objPanel(r *http.Request, a *steward.Actor, k *fleetKind, id, tab s
 		return nil, steward.Invalid("tab", "must be one of %s", strings.Join(keys, ", "))
 	}
 	ctx := r.Context()
-	p := &objPanel{K: k, Tab: tab, CloseURL: f.url("/" + k.Key), CanWrite: a.Can(steward.PermWriteFleet)}
+	p := &objPanel{K: k, Tab: tab, CloseURL: f.url("/" + k.Key), CanWrite: a.Can(steward.PermWriteFleet), CanMove: moveOnly(a, k)}
 	var customers, locations []*string
 	switch k {
 	case locationsKind:
@@ -430,6 +431,34 @@ func readLocationForm(p url.Values) (steward.LocationFields, error) {
 	return f, v.Err()
 }
 
+// moveOnly reports whether a may change an asset's location but nothing else of it.
+func moveOnly(a *steward.Actor, k *fleetKind) bool {
+	return k == assetsKind && !a.Can(steward.PermWriteFleet) && a.Can(steward.PermMoveAsset)
+}
+
+// moveForm checks that a Technician's form sends the location and nothing else it may not change.
+func moveForm(p url.Values) error {
+	for name := range p {
+		switch name {
+		case "location_id", "version", "pick":
+		default:
+			return steward.Errorf(steward.EFORBIDDEN, "a technician may change an asset's location only")
+		}
+	}
+	if _, ok := p["location_id"]; !ok {
+		return steward.Invalid("location_id", "must be sent: the location to move the asset to, empty for none")
+	}
+	return nil
+}
+
+// editPermission is what opening k's edit dialog needs: a Technician may open an asset's, to move it.
+func editPermission(a *steward.Actor, k *fleetKind) steward.Permission {
+	if moveOnly(a, k) {
+		return steward.PermMoveAsset
+	}
+	return steward.PermWriteFleet
+}
+
 func readAssetForm(p url.Values) (steward.AssetFields, error) {
 	var v steward.Violations
 	f := steward.AssetFields{Name: p.Get("name"), SerialNumber: p.Get("serial_number"), ExternalRef: p.Get("external_ref"),
@@ -470,6 +499,10 @@ func (u *UI) fleetForm(ctx context.Context, a *steward.Actor, k *fleetKind, id s
 	if err != nil {
 		return nil, err
 	}
+	if id != "" && moveOnly(a, k) {
+		v.MoveOnly = true
+		v.Title, v.Submit = "Move "+as.Name, "Move"
+	}
 	v.Pickers["owner_customer_id"] = newPicker("owner_customer_id", "Owning customer", "customers", "Owned by nobody (your own)", n.Of(as.OwnerCustomerID))
 	v.Pickers["location_id"] = newPicker("location_id", "Location", "locations", "Not at a location", n.Of(as.LocationID))
 	return v, nil
@@ -506,7 +539,7 @@ func (u *UI) fleetEdit(k *fleetKind) func(http.ResponseWriter, *http.Request) {
 		a := actorOf(r)
 		id, err := pathID(r, k.Noun)
 		if err == nil {
-			err = a.Require(steward.PermWriteFleet)
+			err = a.Require(editPermission(a, k))
 		}
 		if err != nil {
 			u.fail(w, r, err)
@@ -549,7 +582,22 @@ func (u *UI) fleetSave(k *fleetKind) func(http.ResponseWriter, *http.Request) {
 		var loc steward.LocationFields
 		var as steward.AssetFields
 		var saved string
-		if k == locationsKind {
+		if moveOnly(a, k) && id != "" {
+			// A Technician's form holds the location alone: only that changes.
+			var x *steward.Asset
+			to := refField(p, "location_id")
+			if err = moveForm(p); err != nil {
+				u.fail(w, r, err)
+				return
+			}
+			if x, err = u.svc.UpdateAsset(r.Context(), a, id, version, func(f *steward.AssetFields) error {
+				f.LocationID = to
+				as = *f
+				return nil
+			}); err == nil {
+				saved = x.ID
+			}
+		} else if k == locationsKind {
 			loc, err = readLocationForm(p)
 			if err == nil && id == "" {
 				var l *steward.Location

@@ -90,7 +90,61 @@ type UI struct {
 	static  *staticFiles
 	byEmail failures[string]
 	byAddr  failures[netip.Addr]
+	routes  []route
 	handler http.Handler
+}
+
+// route is one page or form of the web interface: a ServeMux pattern (method and path) and its
+// handler, which sees only signed-in users unless the route is public.
+type route struct {
+	pattern string
+	public  bool
+	handle  http.HandlerFunc
+}
+
+// routeTable lists every page and form the web interface serves (static files aside), once:
+// New registers them, and the isolation tests call each of them.
+func (u *UI) routeTable() []route {
+	rs := []route{
+		{pattern: "GET /signin", public: true, handle: u.signInPage},
+		{pattern: "POST /signin", public: true, handle: u.signIn},
+		{pattern: "POST /signout", public: true, handle: u.signOut},
+		{pattern: "GET /{$}", handle: u.home},
+		{pattern: "GET /customers", handle: u.customers},
+		{pattern: "GET /customers/new", handle: u.customerNew},
+		{pattern: "POST /customers", handle: u.customerCreate},
+		{pattern: "GET /customers/{id}", handle: u.customer},
+		{pattern: "GET /customers/{id}/edit", handle: u.customerEdit},
+		{pattern: "POST /customers/{id}", handle: u.customerUpdate()},
+		{pattern: "POST /customers/{id}/archive", handle: u.customerArchive(true)},
+		{pattern: "POST /customers/{id}/unarchive", handle: u.customerArchive(false)},
+		{pattern: "GET /customers/{id}/contacts/new", handle: u.contactNew},
+		{pattern: "POST /customers/{id}/contacts", handle: u.contactCreate},
+		{pattern: "GET /contacts/{id}/edit", handle: u.contactEdit},
+		{pattern: "POST /contacts/{id}", handle: u.contactUpdate()},
+		{pattern: "POST /contacts/{id}/archive", handle: u.contactArchive(true)},
+		{pattern: "POST /contacts/{id}/unarchive", handle: u.contactArchive(false)},
+	}
+	for _, k := range []*fleetKind{locationsKind, assetsKind} {
+		p := "/" + k.Key
+		rs = append(rs,
+			route{pattern: "GET " + p, handle: u.fleetList(k)},
+			route{pattern: "GET " + p + "/new", handle: u.fleetNew(k)},
+			route{pattern: "POST " + p, handle: u.fleetSave(k)},
+			route{pattern: "GET " + p + "/{id}", handle: u.fleetObject(k)},
+			route{pattern: "GET " + p + "/{id}/edit", handle: u.fleetEdit(k)},
+			route{pattern: "POST " + p + "/{id}", handle: u.fleetSave(k)},
+			route{pattern: "POST " + p + "/{id}/archive", handle: u.fleetArchive(k, true)},
+			route{pattern: "POST " + p + "/{id}/unarchive", handle: u.fleetArchive(k, false)})
+	}
+	return append(rs,
+		route{pattern: "GET /pick/{kind}", handle: u.pick},
+		route{pattern: "GET /audit", handle: u.audit},
+		route{pattern: "GET /audit.csv", handle: u.auditCSV},
+		route{pattern: "GET /api-keys", handle: u.apiKeys},
+		route{pattern: "GET /api-keys/new", handle: u.apiKeyNew},
+		route{pattern: "POST /api-keys", handle: u.apiKeyCreate},
+		route{pattern: "POST /api-keys/{id}/revoke", handle: u.apiKeyRevoke})
 }
 
 // New returns the web interface over svc. A nil logger discards logs.
@@ -123,42 +177,14 @@ func New(svc steward.Service, logger *slog.Logger, opts Options) *UI {
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) { u.fail(w, r, err) }
 
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /signin", u.signInPage)
-	mux.HandleFunc("POST /signin", u.signIn)
-	mux.HandleFunc("POST /signout", u.signOut)
-	mux.Handle("GET /{$}", u.auth(u.home))
-	mux.Handle("GET /customers", u.auth(u.customers))
-	mux.Handle("GET /customers/new", u.auth(u.customerNew))
-	mux.Handle("POST /customers", u.auth(u.customerCreate))
-	mux.Handle("GET /customers/{id}", u.auth(u.customer))
-	mux.Handle("GET /customers/{id}/edit", u.auth(u.customerEdit))
-	mux.Handle("POST /customers/{id}", u.auth(u.customerUpdate()))
-	mux.Handle("POST /customers/{id}/archive", u.auth(u.customerArchive(true)))
-	mux.Handle("POST /customers/{id}/unarchive", u.auth(u.customerArchive(false)))
-	mux.Handle("GET /customers/{id}/contacts/new", u.auth(u.contactNew))
-	mux.Handle("POST /customers/{id}/contacts", u.auth(u.contactCreate))
-	mux.Handle("GET /contacts/{id}/edit", u.auth(u.contactEdit))
-	mux.Handle("POST /contacts/{id}", u.auth(u.contactUpdate()))
-	mux.Handle("POST /contacts/{id}/archive", u.auth(u.contactArchive(true)))
-	mux.Handle("POST /contacts/{id}/unarchive", u.auth(u.contactArchive(false)))
-	for _, k := range []*fleetKind{locationsKind, assetsKind} {
-		p := "/" + k.Key
-		mux.Handle("GET "+p, u.auth(u.fleetList(k)))
-		mux.Handle("GET "+p+"/new", u.auth(u.fleetNew(k)))
-		mux.Handle("POST "+p, u.auth(u.fleetSave(k)))
-		mux.Handle("GET "+p+"/{id}", u.auth(u.fleetObject(k)))
-		mux.Handle("GET "+p+"/{id}/edit", u.auth(u.fleetEdit(k)))
-		mux.Handle("POST "+p+"/{id}", u.auth(u.fleetSave(k)))
-		mux.Handle("POST "+p+"/{id}/archive", u.auth(u.fleetArchive(k, true)))
-		mux.Handle("POST "+p+"/{id}/unarchive", u.auth(u.fleetArchive(k, false)))
+	u.routes = u.routeTable()
+	for _, rt := range u.routes {
+		if rt.public {
+			mux.Handle(rt.pattern, rt.handle)
+		} else {
+			mux.Handle(rt.pattern, u.auth(rt.handle))
+		}
 	}
-	mux.Handle("GET /pick/{kind}", u.auth(u.pick))
-	mux.Handle("GET /audit", u.auth(u.audit))
-	mux.Handle("GET /api-keys", u.auth(u.apiKeys))
-	mux.Handle("GET /api-keys/new", u.auth(u.apiKeyNew))
-	mux.Handle("POST /api-keys", u.auth(u.apiKeyCreate))
-	mux.Handle("POST /api-keys/{id}/revoke", u.auth(u.apiKeyRevoke))
-	mux.Handle("GET /audit.csv", u.auth(u.auditCSV))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, steward.NotFound("page"))
 	})
@@ -196,7 +222,7 @@ func actorOf(r *http.Request) *steward.Actor { return r.Context().Value(actorKey
 
 // auth lets only signed-in users through: the session's user is loaded again on every request,
 // so a deactivated user stops at once. Others go to the sign-in page, which brings them back.
-func (u *UI) auth(next func(http.ResponseWriter, *http.Request)) http.Handler {
+func (u *UI) auth(next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := u.sm.GetString(r.Context(), sessionUserKey)
 		var a *steward.Actor

@@ -1,0 +1,334 @@
+package ui_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/steward-fleet/steward/internal/steward"
+	"github.com/steward-fleet/steward/internal/store/storetest"
+)
+
+// The web interface's isolation matrix, as the API's (internal/web/api_isolation_test.go): every
+// route of the interface's route table, called without a session and as users of every role:
+//
+//   - without a session, no page or form answers with content: sign-in first;
+//   - another organization's object in the path answers exactly as a missing id does, never
+//     with a page of it;
+//   - a form naming another organization's customer or location is refused on that field, and
+//     changes nothing;
+//   - a form beyond the user's role is 403 and changes nothing;
+//   - no page names another organization's objects (which are all called "Globex …").
+
+// uiRoute says how the matrix calls one route: a valid form for the caller's own objects, the
+// form fields and query parameters that name other objects (by path kind), and who may post it.
+type uiRoute struct {
+	form      url.Values
+	formRefs  map[string]string
+	queryRefs map[string]string
+	query     string // sent with every call
+	// admin: Admins only (reads included); technician: Technicians may post it too; editor: a
+	// form to create or change (a read that needs the right to write).
+	admin, technician, editor bool
+	redirect                  bool // answers a signed-in GET with a redirect
+}
+
+var uiRoutes = map[string]uiRoute{
+	"GET /signin": {}, "POST /signin": {}, "POST /signout": {},
+	"GET /{$}":                         {redirect: true},
+	"GET /customers":                   {},
+	"GET /customers/new":               {editor: true},
+	"POST /customers":                  {form: url.Values{"name": {"Matrix Customer"}}},
+	"GET /customers/{id}":              {},
+	"GET /customers/{id}/edit":         {editor: true},
+	"POST /customers/{id}":             {form: url.Values{"name": {"Matrix Rename"}, "version": {"1"}}},
+	"POST /customers/{id}/archive":     {form: url.Values{"version": {"1"}}},
+	"POST /customers/{id}/unarchive":   {form: url.Values{"version": {"1"}}},
+	"GET /customers/{id}/contacts/new": {editor: true},
+	"POST /customers/{id}/contacts":    {form: url.Values{"name": {"Matrix Contact"}}},
+	"GET /contacts/{id}/edit":          {editor: true},
+	"POST /contacts/{id}":              {form: url.Values{"name": {"Matrix Rename"}, "version": {"1"}}},
+	"POST /contacts/{id}/archive":      {form: url.Values{"version": {"1"}}},
+	"POST /contacts/{id}/unarchive":    {form: url.Values{"version": {"1"}}},
+	"GET /locations":                   {},
+	"GET /locations/new":               {editor: true, queryRefs: map[string]string{"customer_id": "customers"}},
+	"POST /locations":                  {form: url.Values{"name": {"Matrix Site"}}, formRefs: map[string]string{"customer_id": "customers"}},
+	"GET /locations/{id}":              {},
+	"GET /locations/{id}/edit":         {editor: true},
+	"POST /locations/{id}": {form: url.Values{"name": {"Matrix Rename"}, "version": {"1"}},
+		formRefs: map[string]string{"customer_id": "customers"}},
+	"POST /locations/{id}/archive":   {form: url.Values{"version": {"1"}}},
+	"POST /locations/{id}/unarchive": {form: url.Values{"version": {"1"}}},
+	"GET /assets":                    {},
+	"GET /assets/new":                {editor: true, queryRefs: map[string]string{"location_id": "locations"}},
+	"POST /assets": {form: url.Values{"name": {"Matrix Asset"}},
+		formRefs: map[string]string{"owner_customer_id": "customers", "location_id": "locations"}},
+	"GET /assets/{id}":      {},
+	"GET /assets/{id}/edit": {editor: true, technician: true},
+	"POST /assets/{id}": {form: url.Values{"name": {"Matrix Rename"}, "version": {"1"}}, technician: true,
+		formRefs: map[string]string{"owner_customer_id": "customers", "location_id": "locations"}},
+	"POST /assets/{id}/archive":   {form: url.Values{"version": {"1"}}},
+	"POST /assets/{id}/unarchive": {form: url.Values{"version": {"1"}}},
+	"GET /pick/{kind}":            {query: "field=customer_id&pick=globex"},
+	"GET /audit":                  {admin: true},
+	"GET /audit.csv":              {admin: true},
+	"GET /api-keys":               {admin: true},
+	"GET /api-keys/new":           {editor: true, admin: true},
+	"POST /api-keys":              {form: url.Values{"name": {"Matrix key"}}, admin: true},
+	"POST /api-keys/{id}/revoke":  {admin: true},
+}
+
+// mayCall is what PRODUCT.md §5 lets role do with the route.
+func (r uiRoute) mayCall(role steward.Role, method string) bool {
+	switch {
+	case role == steward.RoleAdmin:
+		return true
+	case r.admin:
+		return false
+	case method == http.MethodGet && !r.editor:
+		return true
+	case role == steward.RoleFleetAdmin:
+		return true
+	case role == steward.RoleTechnician:
+		return r.technician
+	}
+	return false
+}
+
+// A Technician moves an asset in the dialog of its own (the location alone): TestTechnicianMovesAnAsset.
+
+// uiWorld is one organization's objects, by path kind.
+type uiWorld map[string]string
+
+func buildUIWorld(t *testing.T, st *site, a *steward.Actor, label string) uiWorld {
+	t.Helper()
+	ctx := context.Background()
+	cu, err := st.s.CreateCustomer(ctx, a, steward.CustomerFields{Name: label + " Customer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct, err := st.s.CreateContact(ctx, a, cu.ID, steward.ContactFields{Name: label + " Contact"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc, err := st.s.CreateLocation(ctx, a, steward.LocationFields{Name: label + " Site", CustomerID: &cu.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, err := st.s.CreateAsset(ctx, a, steward.AssetFields{Name: label + " Asset", OwnerCustomerID: &cu.ID, LocationID: &loc.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := st.s.CreateAPIKey(ctx, a, a.UserID, steward.APIKeyFields{Name: label + " key"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return uiWorld{"customers": cu.ID, "contacts": ct.ID, "locations": loc.ID, "assets": as.ID, "api-keys": k.ID, "kind": "customers"}
+}
+
+// fill puts w's objects into pattern's path parameters; false when w has none of a kind.
+func (w uiWorld) fill(pattern string) (string, bool) {
+	_, path, _ := strings.Cut(pattern, " ")
+	path = strings.TrimSuffix(path, "{$}")
+	segs := strings.Split(path, "/")
+	for i, s := range segs {
+		if !strings.HasPrefix(s, "{") {
+			continue
+		}
+		kind := segs[i-1]
+		if s == "{kind}" {
+			kind = "kind"
+		}
+		id, ok := w[kind]
+		if !ok {
+			return "", false
+		}
+		segs[i] = id
+	}
+	return strings.Join(segs, "/"), true
+}
+
+func TestUIIsolationMatrix(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			st := startSite(t, engine)
+			ctx := context.Background()
+			own := buildUIWorld(t, st, st.admin, "Acme")
+			otherAcc, otherUser, err := st.s.CreateOrganization(ctx, steward.Organization{Name: "Globex", Country: "US",
+				Email: "globex@example.com", AdminName: "Globex Admin", Password: st.password})
+			if err != nil {
+				t.Fatal(err)
+			}
+			other := steward.SystemActor(otherAcc.ID)
+			other.UserID = otherUser.ID
+			foreign := buildUIWorld(t, st, other, "Globex")
+			missing := uiWorld{"kind": "customers"}
+			for _, k := range []string{"customers", "contacts", "locations", "assets", "api-keys"} {
+				missing[k] = "0190c0de-0000-7000-8000-000000000000"
+			}
+			versions := func() []int64 {
+				var out []int64
+				cu, err1 := st.s.Customer(ctx, other, foreign["customers"])
+				lo, err2 := st.s.Location(ctx, other, foreign["locations"])
+				as, err3 := st.s.Asset(ctx, other, foreign["assets"])
+				ct, err4 := st.s.Contact(ctx, other, foreign["contacts"])
+				for _, err := range []error{err1, err2, err3, err4} {
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+				return append(out, cu.Version, lo.Version, as.Version, ct.Version)
+			}
+			before := versions()
+
+			// One signed-in client per role, each in an organization of its own (made by addUser)
+			// with the same objects; the Admin works in Acme.
+			type caller struct {
+				c     *client
+				role  steward.Role
+				world uiWorld
+				actor *steward.Actor
+			}
+			callers := []caller{{c: newClient(t, st, st.email, st.password), role: steward.RoleAdmin, world: own, actor: st.admin}}
+			for _, role := range []steward.Role{steward.RoleFleetAdmin, steward.RoleUser, steward.RoleTechnician} {
+				email := string(role) + "@example.com"
+				c := addUser(t, st, role)
+				u, err := st.s.SignIn(ctx, email, st.password)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sys := steward.SystemActor(u.AccountID)
+				sys.UserID = u.ID
+				callers = append(callers, caller{c: c, role: role, world: buildUIWorld(t, st, sys, "Acme"), actor: sys})
+			}
+			newest := func(a *steward.Actor) string {
+				p, err := st.s.AuditEvents(ctx, steward.SystemActor(a.AccountID), steward.AuditFilter{Limit: 1})
+				if err != nil || len(p.Data) == 0 {
+					t.Fatalf("audit: %v", err)
+				}
+				return p.Data[0].ID
+			}
+			anon := &client{t: t, st: st, http: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error {
+				return http.ErrUseLastResponse
+			}}}
+			requests := 0
+			call := func(c *client, method, path string, form url.Values) (*http.Response, string) {
+				t.Helper()
+				requests++
+				if method == http.MethodGet {
+					form = nil
+				} else if form == nil {
+					form = url.Values{}
+				}
+				res, body := c.do(method, path, form, "")
+				if strings.Contains(body, "Globex") {
+					t.Errorf("%s %s names another organization:\n%s", method, path, body)
+				}
+				return res, body
+			}
+
+			routes := st.ui.Routes()
+			for _, rt := range routes {
+				spec, ok := uiRoutes[rt.Pattern]
+				if !ok {
+					t.Errorf("%s is not in the isolation matrix: add it to uiRoutes", rt.Pattern)
+					continue
+				}
+				if rt.Public {
+					continue
+				}
+				method, _, _ := strings.Cut(rt.Pattern, " ")
+				withQuery := func(p string) string {
+					if spec.query != "" {
+						return p + "?" + spec.query
+					}
+					return p
+				}
+				ownPath, ok := own.fill(rt.Pattern)
+				if !ok {
+					t.Errorf("%s: the matrix has no object for its path: add the kind to buildUIWorld", rt.Pattern)
+					continue
+				}
+				t.Run(rt.Pattern, func(t *testing.T) {
+					if res, body := call(anon, method, withQuery(ownPath), spec.form); res.StatusCode != http.StatusSeeOther ||
+						!strings.HasPrefix(res.Header.Get("Location"), "/signin") {
+						t.Errorf("%s without a session: %d (Location %q), want a redirect to sign in\n%s", rt.Pattern, res.StatusCode, res.Header.Get("Location"), body)
+					}
+					for _, cl := range callers {
+						may := spec.mayCall(cl.role, method)
+						path, _ := cl.world.fill(rt.Pattern)
+						if strings.Contains(rt.Pattern, "{id}") {
+							fp, _ := foreign.fill(rt.Pattern)
+							mp, _ := missing.fill(rt.Pattern)
+							rf, _ := call(cl.c, method, withQuery(fp), spec.form)
+							rm, _ := call(cl.c, method, withQuery(mp), spec.form)
+							if rf.StatusCode != rm.StatusCode {
+								t.Errorf("%s as %s: another organization's object %d, a missing one %d", rt.Pattern, cl.role, rf.StatusCode, rm.StatusCode)
+							}
+							if rf.StatusCode < 400 {
+								t.Errorf("%s as %s: %d for another organization's object", rt.Pattern, cl.role, rf.StatusCode)
+							}
+						}
+						if !may {
+							mark := newest(cl.actor)
+							res, body := call(cl.c, method, withQuery(path), spec.form)
+							if res.StatusCode != http.StatusForbidden {
+								t.Errorf("%s as %s: %d, want 403\n%s", rt.Pattern, cl.role, res.StatusCode, body)
+							}
+							if newest(cl.actor) != mark {
+								t.Errorf("%s as %s was refused but changed the account", rt.Pattern, cl.role)
+							}
+							continue
+						}
+						for field, kind := range spec.formRefs {
+							form := url.Values{}
+							for k, v := range spec.form {
+								form[k] = v
+							}
+							form.Set(field, foreign[kind])
+							mark := newest(cl.actor)
+							res, body := call(cl.c, method, path, form)
+							forbiddenField := cl.role == steward.RoleTechnician && rt.Pattern == "POST /assets/{id}"
+							if res.StatusCode != http.StatusUnprocessableEntity && !(forbiddenField && res.StatusCode == http.StatusForbidden) {
+								t.Errorf("%s as %s with %s of another organization: %d, want 422\n%s", rt.Pattern, cl.role, field, res.StatusCode, body)
+							}
+							if newest(cl.actor) != mark {
+								t.Errorf("%s as %s with %s of another organization changed the account", rt.Pattern, cl.role, field)
+							}
+						}
+						for param, kind := range spec.queryRefs {
+							call(cl.c, method, path+"?"+param+"="+foreign[kind], nil)
+						}
+						if method == http.MethodGet {
+							want := http.StatusOK
+							if spec.redirect {
+								want = http.StatusSeeOther
+							}
+							if res, body := call(cl.c, method, withQuery(path), nil); res.StatusCode != want {
+								t.Errorf("%s as %s: %d\n%s", rt.Pattern, cl.role, res.StatusCode, body)
+							}
+						}
+					}
+				})
+			}
+			if after := versions(); !equalInts(after, before) {
+				t.Errorf("another organization's objects changed: versions %v, were %v", after, before)
+			}
+			t.Logf("isolation matrix: %d routes × %d roles (and no session): %d requests", len(routes), len(callers), requests)
+		})
+	}
+}
+
+func equalInts(a, b []int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
