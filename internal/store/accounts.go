@@ -106,40 +106,11 @@ func (s *Store) Account(ctx context.Context, a *steward.Actor) (*steward.Account
 	return accounts.get(ctx, s.reader(), "", a.AccountID, noLock)
 }
 
-// UpdateAccount edits the caller's account and its settings.
+// UpdateAccount edits the caller's account and its settings (see updateAccount).
 func (s *Store) UpdateAccount(ctx context.Context, a *steward.Actor, ifMatch int64, change func(*steward.AccountFields) error) (*steward.Account, error) {
-	if err := a.Require(steward.PermAdminister); err != nil {
-		return nil, err
-	}
-	var out *steward.Account
-	err := s.write(ctx, func(t *tx) error {
-		cur, err := accounts.get(ctx, t.q, "", a.AccountID, lockWrite)
-		if err != nil {
-			return err
-		}
-		if err := checkIfMatch(ifMatch, cur.Version); err != nil {
-			return err
-		}
-		f := cur.AccountFields
-		if err := change(&f); err != nil {
-			return err
-		}
-		if err := f.Normalize(); err != nil {
-			return err
-		}
-		out = cur
-		changes := diff(cur.AccountFields, f)
-		if len(changes) == 0 {
-			return nil
-		}
-		out.AccountFields, out.UpdatedAt, out.Version = f, t.now, cur.Version+1
-		if err := accounts.update(ctx, t, "", out); err != nil {
-			return err
-		}
-		return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionUpdate, objectType: steward.ObjectAccount,
-			objectID: cur.ID, objectName: f.Name, changes: changes})
+	return writeAs(ctx, s, a, steward.PermAdminister, func(t *tx) (*steward.Account, error) {
+		return t.updateAccount(ctx, a, a.AccountID, ifMatch, change)
 	})
-	return out, err
 }
 
 // Empty reports whether the database holds no organization yet.

@@ -115,6 +115,7 @@ type pageView struct {
 	SignedIn  bool
 	RequestID string
 	Nav_      []navItem
+	Switch    *switchView // the Admin's account switcher; nil for others
 	Body      any
 }
 
@@ -144,6 +145,7 @@ func (u *UI) page(w http.ResponseWriter, r *http.Request, status int, name, titl
 		}
 		if acc, err := u.svc.Account(r.Context(), a); err == nil {
 			v.Account = acc.Name
+			v.Switch = u.switcher(r, a, acc.Name)
 		}
 	}
 	t := u.pages.pages[name]

@@ -159,6 +159,7 @@ func New(svc steward.Service, logger *slog.Logger, opts Options) *UI {
 	mux.Handle("POST /api-keys", u.auth(u.apiKeyCreate))
 	mux.Handle("POST /api-keys/{id}/revoke", u.auth(u.apiKeyRevoke))
 	mux.Handle("GET /audit.csv", u.auth(u.auditCSV))
+	mux.Handle("POST /account/switch", u.auth(u.switchAccount))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, steward.NotFound("page"))
 	})
@@ -219,7 +220,7 @@ func (u *UI) auth(next func(http.ResponseWriter, *http.Request)) http.Handler {
 			u.fail(w, r, err)
 			return
 		}
-		actor := *a
+		actor := u.switched(r, *a) // an Admin may work in an account below their own
 		actor.RequestID = requestID(w)
 		next(w, r.WithContext(context.WithValue(r.Context(), actorKey, &actor)))
 	})
