@@ -3,8 +3,8 @@ package steward
 import "context"
 
 // MaxAccountDepth is how many levels of sub-accounts an organization's tree may have below its
-// root account: the root is level 0, its sub-accounts level 1, the deepest level 10. Every walk
-// of the tree is bounded by it.
+// root account: the root is level 0, its sub-accounts level 1, the deepest level 10. It bounds
+// the path of ids the store keeps per account.
 const MaxAccountDepth = 10
 
 // AccountSorts are the sort keys of the account list.

@@ -44,18 +44,15 @@ func workIn(ctx context.Context, r q, a *steward.Actor, accountID string) (*stew
 	if home == "" {
 		home = a.AccountID
 	}
-	chain, err := ancestors(ctx, r, accountID)
-	if err != nil {
-		return nil, "", err
-	}
-	if !inSubtree(chain, home) {
+	if !steward.IsID(accountID) {
 		return nil, "", steward.NotFound("account")
 	}
-	var name string
-	if err := r.row(ctx, "SELECT name FROM accounts WHERE id = ?", accountID).Scan(&name); err != nil {
-		if isNoRows(err) {
-			return nil, "", steward.NotFound("account")
-		}
+	var name, path string
+	err := r.row(ctx, "SELECT name, path FROM accounts WHERE id = ?", accountID).Scan(&name, &path)
+	if isNoRows(err) || (err == nil && !within(path, home)) {
+		return nil, "", steward.NotFound("account")
+	}
+	if err != nil {
 		return nil, "", err
 	}
 	out := *a

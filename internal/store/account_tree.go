@@ -3,71 +3,53 @@ package store
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/steward-fleet/steward/internal/steward"
 )
 
-// The account tree (PRODUCT.md §4). The accounts table keeps parent_id and root_id only; a
-// subtree is walked with a recursive CTE (the same SQL on both engines), and an account's place
-// is its chain of ancestors, at most steward.MaxAccountDepth long, read the same way. Nothing is
-// stored per path, so no write ever rewrites a subtree. docs/API.md ("Account tree") says why
-// and what it costs.
+// The account tree (PRODUCT.md §4). Each account row keeps its path, the ids from its root down
+// to itself ('/root/…/self/', migration 0008), so "is X at or below Y" is a look at X's row, a
+// subtree is one range of the path index, and its list pages by folded name from an index. A
+// path is written once, when the account is created: accounts never move. docs/API.md ("Account
+// tree") says why and what it costs.
 
-// ancestorsSQL returns an account and its ancestors, nearest first, the root last.
-const ancestorsSQL = `WITH RECURSIVE up (id, parent_id, n) AS (
-	SELECT id, parent_id, 0 FROM accounts WHERE id = ?
-	UNION ALL
-	SELECT p.id, p.parent_id, up.n + 1 FROM accounts p JOIN up ON p.id = up.parent_id WHERE up.n <= ?
-) SELECT id FROM up ORDER BY n`
+// accountByIDSQL reads an account's row and its path.
+var accountByIDSQL = "SELECT " + accounts.selectList + ", a.path FROM accounts a WHERE a.id = ?"
 
-// subtreeSQL selects the id and name of every account strictly below one.
-const subtreeSQL = `WITH RECURSIVE sub (id, n) AS (
-	SELECT id, 1 FROM accounts WHERE parent_id = ?
-	UNION ALL
-	SELECT c.id, sub.n + 1 FROM accounts c JOIN sub ON c.parent_id = sub.id WHERE sub.n < ?
-) SELECT a.id, a.name FROM sub JOIN accounts a ON a.id = sub.id`
+// within reports whether the account of path is top or lies below it.
+func within(path, top string) bool { return top != "" && strings.Contains(path, "/"+top+"/") }
 
-// ancestors returns id's chain: id itself, its parent, …, its root; nil when there is no such
-// account.
-func ancestors(ctx context.Context, r q, id string) ([]string, error) {
-	if !steward.IsID(id) {
-		return nil, nil
-	}
-	rows, err := r.query(ctx, ancestorsSQL, id, steward.MaxAccountDepth+1)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+// depth is how many levels below its root the account of path is: 0 for a root.
+func depth(path string) int { return strings.Count(path, "/") - 2 }
+
+// below returns the bounds of the paths strictly below the account of path: every one of them
+// starts with path and goes on, so it sorts after path and before path with its final '/'
+// raised to '0', the next byte (paths compare byte-wise: COLLATE "C" on PostgreSQL).
+func below(path string) (lo, hi string) { return path, path[:len(path)-1] + "0" }
+
+// setAccountPath writes a new account's path.
+func (t *tx) setAccountPath(ctx context.Context, id, path string) error {
+	_, err := t.exec(ctx, "UPDATE accounts SET path = ? WHERE id = ?", path, id)
+	return err
 }
 
-// inSubtree reports whether top is in chain, the ancestors of an account (see ancestors): the
-// account is top or lies below it.
-func inSubtree(chain []string, top string) bool { return slices.Contains(chain, top) }
-
 // subAccount reads account id for a, which must be the account a works in or one below it;
-// ENOTFOUND otherwise, exactly as for an id that does not exist. It returns the account's depth
-// below its root too.
-func subAccount(ctx context.Context, r q, a *steward.Actor, id string, lock lockMode) (*steward.Account, int, error) {
-	chain, err := ancestors(ctx, r, id)
+// ENOTFOUND otherwise, exactly as for an id that does not exist. It returns the account's path
+// too.
+func subAccount(ctx context.Context, r q, a *steward.Actor, id string, lock lockMode) (*steward.Account, string, error) {
+	if !steward.IsID(id) {
+		return nil, "", steward.NotFound("account")
+	}
+	var path string
+	acc, err := accounts.scan(r.row(ctx, accountByIDSQL+r.d.lock(lock), id), &path)
+	if isNoRows(err) || (err == nil && !within(path, a.AccountID)) {
+		return nil, "", steward.NotFound("account")
+	}
 	if err != nil {
-		return nil, 0, err
+		return nil, "", err
 	}
-	if !inSubtree(chain, a.AccountID) {
-		return nil, 0, steward.NotFound("account")
-	}
-	acc, err := accounts.get(ctx, r, "", id, lock)
-	return acc, len(chain) - 1, err
+	return acc, path, nil
 }
 
 // SubAccount returns an account of the caller's subtree (its own included).
@@ -107,14 +89,14 @@ func (s *Store) CreateSubAccount(ctx context.Context, a *steward.Actor, f stewar
 // audit row in that (the parent's) log. The parent's row is locked first, so a concurrent delete
 // of the parent waits for the child, then finds it.
 func (t *tx) createAccount(ctx context.Context, a *steward.Actor, acc *steward.Account) error {
-	parent, depth, err := subAccount(ctx, t.q, a, a.AccountID, lockWrite)
+	parent, parentPath, err := subAccount(ctx, t.q, a, a.AccountID, lockWrite)
 	if err != nil {
 		return err
 	}
-	if depth+1 > steward.MaxAccountDepth {
+	if d := depth(parentPath); d+1 > steward.MaxAccountDepth {
 		return &steward.Error{Code: steward.ECONFLICT, Message: "the account tree is as deep as it may be",
 			Fields: []steward.FieldError{{Field: "parent", Message: fmt.Sprintf(
-				"%s is %d levels below its organization; sub-accounts go at most %d levels deep", parent.Name, depth, steward.MaxAccountDepth)}}}
+				"%s is %d levels below its organization; sub-accounts go at most %d levels deep", parent.Name, d, steward.MaxAccountDepth)}}}
 	}
 	if err := t.requireAccountRefUnique(ctx, parent.RootID, acc.ExternalRef, ""); err != nil {
 		return err
@@ -122,6 +104,9 @@ func (t *tx) createAccount(ctx context.Context, a *steward.Actor, acc *steward.A
 	acc.ParentID, acc.RootID = &parent.ID, parent.RootID
 	acc.Meta = steward.Meta{CreatedAt: t.now, UpdatedAt: t.now, Version: 1}
 	if err := accounts.insert(ctx, t, acc); err != nil {
+		return err
+	}
+	if err := t.setAccountPath(ctx, acc.ID, parentPath+acc.ID+"/"); err != nil {
 		return err
 	}
 	return t.audit(ctx, a, parent.ID, auditEntry{action: steward.ActionCreate, objectType: steward.ObjectAccount,
@@ -219,7 +204,7 @@ var accountData = []string{"api_keys", "users", "contacts", "locations", "custom
 // NO KEY UPDATE): a concurrent insert referencing it (a new child, an asset) waits, then fails
 // its foreign key, so no child or asset can slip in between the checks and the delete.
 func (t *tx) deleteAccount(ctx context.Context, a *steward.Actor, id string, ifMatch int64) error {
-	cur, _, err := subAccount(ctx, t.q, a, id, noLock)
+	cur, path, err := subAccount(ctx, t.q, a, id, noLock)
 	if err != nil {
 		return err
 	}
@@ -242,13 +227,12 @@ func (t *tx) deleteAccount(ctx context.Context, a *steward.Actor, id string, ifM
 		}
 		v = append(v, steward.FieldError{Field: "parent", Message: msg})
 	}
-	var below int64
-	if err := t.row(ctx, "WITH RECURSIVE sub (id, n) AS (SELECT id, 1 FROM accounts WHERE parent_id = ? UNION ALL "+
-		"SELECT c.id, sub.n + 1 FROM accounts c JOIN sub ON c.parent_id = sub.id WHERE sub.n < ?) SELECT COUNT(*) FROM sub",
-		id, steward.MaxAccountDepth).Scan(&below); err != nil {
+	var under int64
+	lo, hi := below(path)
+	if err := t.row(ctx, "SELECT COUNT(*) FROM accounts WHERE path > ? AND path < ?", lo, hi).Scan(&under); err != nil {
 		return err
 	}
-	count(&v, "accounts", below, "sub-account is under it", "sub-accounts are under it")
+	count(&v, "accounts", under, "sub-account is under it", "sub-accounts are under it")
 	var owned int64
 	if err := t.row(ctx, "SELECT COUNT(*) FROM assets WHERE account_id = ?", id).Scan(&owned); err != nil {
 		return err

@@ -457,3 +457,37 @@ func TestSwitchAccount(t *testing.T) {
 		}
 	})
 }
+
+// Upgrading a database gives the accounts made before 0008 their paths (a tree too, though only
+// roots could exist), so the tree's rules hold for them at once.
+func TestMigrationGivesAccountsPaths(t *testing.T) {
+	eachEngineEmpty(t, func(t *testing.T, engine, dsn string) {
+		s := openStore(t, dsn)
+		if _, err := s.MigrateTo(ctx, 5); err != nil { // the schema before 0008_account_tree
+			t.Fatal(err)
+		}
+		raw := openRaw(t, engine, dsn)
+		insert := func(id string, parent any, root, name string) {
+			raw.exec(t, `INSERT INTO accounts (id, root_id, parent_id, name, kind, email, country, created_at, updated_at)
+				VALUES (?, ?, ?, ?, 'internal', 'a@example.com', 'DE', 1, 1)`, id, root, parent, name)
+		}
+		insert("r1", nil, "r1", "Root")
+		insert("c1", "r1", "r1", "Child")
+		insert("g1", "c1", "r1", "Grandchild")
+		insert("r2", nil, "r2", "Other")
+		if _, err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for id, want := range map[string]string{"r1": "/r1/", "c1": "/r1/c1/", "g1": "/r1/c1/g1/", "r2": "/r2/"} {
+			var got string
+			if err := raw.db.QueryRow(raw.rebind("SELECT path FROM accounts WHERE id = ?"), id).Scan(&got); err != nil || got != want {
+				t.Errorf("path of %s = %q (%v), want %q", id, got, err, want)
+			}
+		}
+		admin := &steward.Actor{Type: steward.ActorSystem, Name: "system", AccountID: "r1", HomeAccount: "r1", Role: steward.RoleAdmin}
+		if got := accountNames(allAccounts(t, s, admin, steward.AccountFilter{})); !equalStrings(got, []string{"Child", "Grandchild"}) {
+			t.Errorf("below the old root: %v", got)
+		}
+		wantField(t, s.DeleteSubAccount(ctx, admin, "c1", 0), steward.ECONFLICT, "accounts")
+	})
+}

@@ -14,6 +14,9 @@ type account = steward.Account
 var accounts = (&entity[account]{
 	table: &table{name: "accounts", alias: "a", noun: "account", objectType: steward.ObjectAccount, versioned: true},
 	id:    func(a *account) string { return a.ID },
+	keys:  func(a *account) derived { return derived{nameKey: fold(a.Name)} },
+	// path (migration 0008) is written once by setAccountPath, which needs the parent's, and read
+	// by the account tree's own queries only.
 	cols: append([]column[account]{
 		{name: "id", kind: colInsert, ptr: func(a *account) any { return &a.ID }, val: func(a *account) any { return a.ID }},
 		{name: "parent_id", kind: colInsert, ptr: func(a *account) any { return nullable[string]{&a.ParentID} }, val: func(a *account) any { return nullText(a.ParentID) }},
@@ -32,6 +35,7 @@ var accounts = (&entity[account]{
 		{name: "language", ptr: func(a *account) any { return &a.Language }, val: func(a *account) any { return a.Language }},
 		{name: "customers_externally_managed", ptr: func(a *account) any { return &a.CustomersExternallyManaged },
 			val: func(a *account) any { return a.CustomersExternallyManaged }},
+		{name: "name_key", kind: colDerived, key: func(d derived) any { return d.nameKey }},
 	}, metaCols(func(a *account) *steward.Meta { return &a.Meta })...),
 }).build()
 
@@ -79,6 +83,9 @@ func (s *Store) CreateOrganization(ctx context.Context, o steward.Organization) 
 		acc.Meta = steward.Meta{CreatedAt: t.now, UpdatedAt: t.now, Version: 1}
 		u.CreatedAt, u.UpdatedAt = t.now, t.now
 		if err := accounts.insert(ctx, t, acc); err != nil {
+			return err
+		}
+		if err := t.setAccountPath(ctx, acc.ID, "/"+acc.ID+"/"); err != nil {
 			return err
 		}
 		if err := users.insert(ctx, t, &userRow{User: *u, passwordHash: hash}); err != nil {
