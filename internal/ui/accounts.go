@@ -100,3 +100,139 @@ func (u *UI) switcher(r *http.Request, a *steward.Actor, current string) *switch
 	}
 	return v
 }
+
+// The Accounts page, for Admins: the tree of accounts below the one they work in (nested, by
+// name), a sub-account added under it, a direct sub-account deleted (or the reasons it cannot
+// be shown), and a way to work in any of them.
+
+// maxTreeRows bounds the page: the first accounts of the subtree by name.
+const maxTreeRows = steward.MaxLimit
+
+// accountNode is one account of the page's tree with the accounts under it.
+type accountNode struct {
+	steward.Account
+	Direct   bool // a direct sub-account of the account worked in: it may be deleted from here
+	Children []*accountNode
+}
+
+type accountsView struct {
+	Current string
+	Roots   []*accountNode
+	More    bool // the subtree holds more accounts than the page shows
+}
+
+// accountsView lists the subtree and nests it: an account goes under its parent when the parent
+// is on the page, at the top otherwise (a direct sub-account, or one whose parent is beyond the
+// page).
+func (u *UI) accountsView(r *http.Request, a *steward.Actor) (*accountsView, error) {
+	acc, err := u.svc.Account(r.Context(), a)
+	if err != nil {
+		return nil, err
+	}
+	pg, err := u.svc.Accounts(r.Context(), a, steward.AccountFilter{ListParams: steward.ListParams{Limit: maxTreeRows}})
+	if err != nil {
+		return nil, err
+	}
+	v := &accountsView{Current: acc.Name, More: pg.NextCursor != nil}
+	nodes := make(map[string]*accountNode, len(pg.Data))
+	for _, x := range pg.Data {
+		nodes[x.ID] = &accountNode{Account: x, Direct: x.ParentID != nil && *x.ParentID == a.AccountID}
+	}
+	for _, x := range pg.Data { // by name, so every level stays by name
+		n := nodes[x.ID]
+		if p := x.ParentID; p != nil && nodes[*p] != nil {
+			nodes[*p].Children = append(nodes[*p].Children, n)
+		} else {
+			v.Roots = append(v.Roots, n)
+		}
+	}
+	return v, nil
+}
+
+func newAccountForm(f steward.SubAccountFields) *formView {
+	v := &formView{Kind: "account", Title: "Add a sub-account", Action: "/accounts", Submit: "Add sub-account",
+		Raw: map[string]string{"name": f.Name, "email": f.Email, "country": f.Country, "external_ref": f.ExternalRef,
+			"phone": f.Phone, "language": f.Language}}
+	for _, k := range steward.AccountKind("").Values() {
+		v.Kinds = append(v.Kinds, option{string(k), map[steward.AccountKind]string{steward.AccountInternal: "Internal (part of the organization)",
+			steward.AccountExternal: "External (a closely tied customer)"}[k], f.Kind == k})
+	}
+	return v
+}
+
+func (u *UI) accounts(w http.ResponseWriter, r *http.Request) {
+	a := actorOf(r)
+	if err := a.Require(steward.PermAdminister); err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	v, err := u.accountsView(r, a)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	u.page(w, r, http.StatusOK, "accounts", "Accounts", "accounts", v)
+}
+
+func (u *UI) accountNew(w http.ResponseWriter, r *http.Request) {
+	if err := actorOf(r).Require(steward.PermAdminister); err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	u.dialog(w, r, http.StatusOK, newAccountForm(steward.SubAccountFields{}))
+}
+
+// accountCreate adds a sub-account under the account the Admin works in.
+func (u *UI) accountCreate(w http.ResponseWriter, r *http.Request) {
+	a := actorOf(r)
+	if err := a.Require(steward.PermAdminister); err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	p, _, err := readForm(w, r)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	f := steward.SubAccountFields{Name: p.Get("name"), Kind: steward.AccountKind(p.Get("kind")), Email: p.Get("email"),
+		Country: p.Get("country"), ExternalRef: p.Get("external_ref"), Phone: p.Get("phone"), Language: p.Get("language")}
+	if _, err := u.svc.CreateSubAccount(r.Context(), a, f); err != nil {
+		u.formFailed(w, r, newAccountForm(f), err)
+		return
+	}
+	w.Header().Set("HX-Trigger", "closeDialog")
+	u.accountsChanged(w, r, a)
+}
+
+// accountDelete deletes a direct sub-account; a refusal shows each unmet condition.
+func (u *UI) accountDelete(w http.ResponseWriter, r *http.Request) {
+	a := actorOf(r)
+	id, err := pathID(r, "account")
+	if err == nil {
+		err = a.Require(steward.PermAdminister)
+	}
+	if err == nil {
+		err = u.svc.DeleteSubAccount(r.Context(), a, id, 0)
+	}
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	u.accountsChanged(w, r, a)
+}
+
+// accountsChanged answers a change: the tree again for htmx, the page otherwise.
+func (u *UI) accountsChanged(w http.ResponseWriter, r *http.Request, a *steward.Actor) {
+	if !isHTMX(r) {
+		redirect(w, r, "/accounts")
+		return
+	}
+	v, err := u.accountsView(r, a)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	w.Header().Set("HX-Retarget", "#accounts")
+	w.Header().Set("HX-Reswap", "outerHTML")
+	u.render(w, r, http.StatusOK, "accounts_body", v)
+}

@@ -90,3 +90,60 @@ func TestSwitchAccount(t *testing.T) {
 		})
 	}
 }
+
+// TestAccountsPage: the tree below the account worked in, a sub-account added (and refused with
+// its fields named), a delete refused with each reason shown, a delete done; Admins only.
+func TestAccountsPage(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			st := startSite(t, engine)
+			ctx := context.Background()
+			c := newClient(t, st, st.email, st.password)
+			mustContain(t, "empty page", c.get("/accounts", "", 200), "No sub-accounts yet", `href="/accounts"`)
+			mustContain(t, "dialog", c.get("/accounts/new", "dialog-body", 200), `id="f-country"`, `name="kind"`)
+
+			_, body := c.post("/accounts", url.Values{"name": {"North"}, "email": {"n@example.com"}, "country": {"de"}, "kind": {"internal"}}, "dialog-body", 200)
+			mustContain(t, "tree after the create", body, `id="accounts"`, "North", "DE · n@example.com")
+			_, body = c.post("/accounts", url.Values{"name": {"\u200b"}, "country": {"xx"}}, "dialog-body", 422)
+			mustContain(t, "refused create", body, `id="e-name"`, `id="e-email"`, `id="e-country"`)
+
+			pg, err := st.s.Accounts(ctx, st.admin, steward.AccountFilter{})
+			if err != nil || len(pg.Data) != 1 {
+				t.Fatalf("accounts: %v %v", pg, err)
+			}
+			north := pg.Data[0]
+			inNorth, err := st.s.SwitchAccount(ctx, st.admin, north.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sub, err := st.s.CreateSubAccount(ctx, inNorth, steward.SubAccountFields{Name: "North <Depot>", Email: "d@example.com", Country: "DE"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			body = c.get("/accounts", "", 200)
+			mustContain(t, "nested tree", body, `<li id="account-`+north.ID+`">`, `<ul><li id="account-`+sub.ID+`">`, "North &lt;Depot&gt;",
+				`action="/accounts/`+north.ID+`/delete"`)
+			if strings.Contains(body, `action="/accounts/`+sub.ID+`/delete"`) {
+				t.Error("a grandchild offers a delete: only direct sub-accounts can be deleted from here")
+			}
+			// Refused: the reason is shown; nothing deleted.
+			_, body = c.post("/accounts/"+north.ID+"/delete", url.Values{}, "accounts", 409)
+			mustContain(t, "refused delete", body, "1 sub-account is under it")
+			c.post("/accounts/"+sub.ID+"/delete", url.Values{}, "accounts", 409) // not a direct sub-account
+			c.post("/accounts/nope/delete", url.Values{}, "accounts", 404)
+			if err := st.s.DeleteSubAccount(ctx, inNorth, sub.ID, 0); err != nil {
+				t.Fatal(err)
+			}
+			_, body = c.post("/accounts/"+north.ID+"/delete", url.Values{}, "accounts", 200)
+			mustContain(t, "after the delete", body, "No sub-accounts yet")
+
+			o := addUser(t, st, steward.RoleFleetAdmin)
+			if strings.Contains(o.get("/customers", "", 200), `href="/accounts"`) {
+				t.Error("a fleet admin sees the Accounts link")
+			}
+			o.get("/accounts", "", 403)
+			o.get("/accounts/new", "dialog-body", 403)
+			o.post("/accounts", url.Values{"name": {"x"}, "email": {"x@example.com"}, "country": {"DE"}}, "dialog-body", 403)
+		})
+	}
+}

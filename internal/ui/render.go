@@ -131,6 +131,7 @@ var navigation = []navItem{
 	{"locations", "Locations", "/locations", false},
 	{"audit", "Audit log", "/audit", true},
 	{"api-keys", "API keys", "/api-keys", true},
+	{"accounts", "Accounts", "/accounts", true},
 }
 
 // page renders a full page: the layout with the page's main template.

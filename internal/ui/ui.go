@@ -160,6 +160,10 @@ func New(svc steward.Service, logger *slog.Logger, opts Options) *UI {
 	mux.Handle("POST /api-keys/{id}/revoke", u.auth(u.apiKeyRevoke))
 	mux.Handle("GET /audit.csv", u.auth(u.auditCSV))
 	mux.Handle("POST /account/switch", u.auth(u.switchAccount))
+	mux.Handle("GET /accounts", u.auth(u.accounts))
+	mux.Handle("GET /accounts/new", u.auth(u.accountNew))
+	mux.Handle("POST /accounts", u.auth(u.accountCreate))
+	mux.Handle("POST /accounts/{id}/delete", u.auth(u.accountDelete))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, steward.NotFound("page"))
 	})
