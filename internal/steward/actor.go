@@ -94,48 +94,6 @@ func SystemActor(accountID string) *Actor {
 		Role: RoleAdmin, Source: SourceSystem}
 }
 
-// Permission is an operation the policy decides on.
-type Permission int
-
-// The operations roles are checked against.
-const (
-	PermRead          Permission = iota // read anything in the account
-	PermWriteFleet                      // create/change customers, contacts, locations, assets
-	PermMoveAsset                       // change an asset's location only
-	PermAdminister                      // API keys, users, accounts, settings
-	PermReadAuditFull                   // the account-wide audit log
-	PermReadAccess                      // users, API keys and the account itself, and their audit events
-	PermManageGroups                    // create, change and archive groups and their members
-	PermShareAssets                     // share, unshare and transfer assets to other accounts
-	PermSwitchAccount                   // work in an account below one's own
-)
-
-// Can reports whether the actor's role allows p. This one policy serves the API and the UI.
-func (a *Actor) Can(p Permission) bool {
-	switch p {
-	case PermRead:
-		return a.Role.Valid()
-	case PermWriteFleet, PermManageGroups, PermShareAssets:
-		return a.Role == RoleAdmin || a.Role == RoleFleetAdmin
-	case PermMoveAsset:
-		return a.Role == RoleAdmin || a.Role == RoleFleetAdmin || a.Role == RoleTechnician
-	case PermAdminister, PermReadAuditFull, PermReadAccess, PermSwitchAccount:
-		return a.Role == RoleAdmin
-	}
-	return false
-}
-
-// Require returns an EFORBIDDEN error unless the actor may do p.
-func (a *Actor) Require(p Permission) error {
-	if a == nil {
-		return Errorf(EUNAUTHORIZED, "authentication required")
-	}
-	if !a.Can(p) {
-		return Errorf(EFORBIDDEN, "the %s role may not do this", a.Role)
-	}
-	return nil
-}
-
 type actorKey struct{}
 
 // NewContextWithActor returns ctx carrying a.

@@ -2,7 +2,6 @@ package steward
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -65,22 +64,6 @@ func strs[T ~string](vals []T) []string {
 	out := make([]string, len(vals))
 	for i, v := range vals {
 		out[i] = string(v)
-	}
-	return out
-}
-
-// accessObjectTypes are the objects of access control: users, API keys and the account itself.
-// Their events show emails, key prefixes and roles, so only those who may read them see them.
-var accessObjectTypes = []string{ObjectAccount, ObjectUser, ObjectAPIKey}
-
-// AuditObjectTypes returns the object types whose audit events a may read: the fleet's objects
-// for every reader, and users, API keys and the account for those with PermReadAccess.
-func (a *Actor) AuditObjectTypes() []string {
-	var out []string
-	for _, t := range ObjectTypes() {
-		if a.Can(PermReadAccess) || !slices.Contains(accessObjectTypes, t) {
-			out = append(out, t)
-		}
 	}
 	return out
 }

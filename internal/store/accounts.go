@@ -14,6 +14,9 @@ type account = steward.Account
 var accounts = (&entity[account]{
 	table: &table{name: "accounts", alias: "a", noun: "account", objectType: steward.ObjectAccount, versioned: true},
 	id:    func(a *account) string { return a.ID },
+	keys:  func(a *account) derived { return derived{nameKey: fold(a.Name)} },
+	// path (migration 0008) is written once by setAccountPath, which needs the parent's, and read
+	// by the account tree's own queries only.
 	cols: append([]column[account]{
 		{name: "id", kind: colInsert, ptr: func(a *account) any { return &a.ID }, val: func(a *account) any { return a.ID }},
 		{name: "parent_id", kind: colInsert, ptr: func(a *account) any { return nullable[string]{&a.ParentID} }, val: func(a *account) any { return nullText(a.ParentID) }},
@@ -32,6 +35,7 @@ var accounts = (&entity[account]{
 		{name: "language", ptr: func(a *account) any { return &a.Language }, val: func(a *account) any { return a.Language }},
 		{name: "customers_externally_managed", ptr: func(a *account) any { return &a.CustomersExternallyManaged },
 			val: func(a *account) any { return a.CustomersExternallyManaged }},
+		{name: "name_key", kind: colDerived, key: func(d derived) any { return d.nameKey }},
 	}, metaCols(func(a *account) *steward.Meta { return &a.Meta })...),
 }).build()
 
@@ -81,6 +85,9 @@ func (s *Store) CreateOrganization(ctx context.Context, o steward.Organization) 
 		if err := accounts.insert(ctx, t, acc); err != nil {
 			return err
 		}
+		if err := t.setAccountPath(ctx, acc.ID, "/"+acc.ID+"/"); err != nil {
+			return err
+		}
 		if err := users.insert(ctx, t, &userRow{User: *u, passwordHash: hash}); err != nil {
 			return err
 		}
@@ -106,40 +113,11 @@ func (s *Store) Account(ctx context.Context, a *steward.Actor) (*steward.Account
 	return accounts.get(ctx, s.reader(), "", a.AccountID, noLock)
 }
 
-// UpdateAccount edits the caller's account and its settings.
+// UpdateAccount edits the caller's account and its settings (see updateAccount).
 func (s *Store) UpdateAccount(ctx context.Context, a *steward.Actor, ifMatch int64, change func(*steward.AccountFields) error) (*steward.Account, error) {
-	if err := a.Require(steward.PermAdminister); err != nil {
-		return nil, err
-	}
-	var out *steward.Account
-	err := s.write(ctx, func(t *tx) error {
-		cur, err := accounts.get(ctx, t.q, "", a.AccountID, lockWrite)
-		if err != nil {
-			return err
-		}
-		if err := checkIfMatch(ifMatch, cur.Version); err != nil {
-			return err
-		}
-		f := cur.AccountFields
-		if err := change(&f); err != nil {
-			return err
-		}
-		if err := f.Normalize(); err != nil {
-			return err
-		}
-		out = cur
-		changes := diff(cur.AccountFields, f)
-		if len(changes) == 0 {
-			return nil
-		}
-		out.AccountFields, out.UpdatedAt, out.Version = f, t.now, cur.Version+1
-		if err := accounts.update(ctx, t, "", out); err != nil {
-			return err
-		}
-		return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionUpdate, objectType: steward.ObjectAccount,
-			objectID: cur.ID, objectName: f.Name, changes: changes})
+	return writeAs(ctx, s, a, steward.PermAdminister, func(t *tx) (*steward.Account, error) {
+		return t.updateAccount(ctx, a, a.AccountID, ifMatch, change)
 	})
-	return out, err
 }
 
 // Empty reports whether the database holds no organization yet.

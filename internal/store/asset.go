@@ -233,12 +233,12 @@ func (t *tx) updateAsset(ctx context.Context, a *steward.Actor, id string, ifMat
 	if len(changes) == 0 {
 		return cur, nil
 	}
-	if !a.Can(steward.PermWriteFleet) {
-		for _, c := range changes {
-			if c.Field != "location_id" {
-				return nil, steward.Errorf(steward.EFORBIDDEN, "the %s role may change an asset's location_id only, not %s", a.Role, c.Field)
-			}
-		}
+	fields := make([]string, len(changes))
+	for i, c := range changes {
+		fields[i] = c.Field
+	}
+	if err := a.MayChangeAssetFields(fields); err != nil {
+		return nil, err
 	}
 	locCust, err := t.resolveAssetRefs(ctx, a.AccountID, &f)
 	if err != nil {

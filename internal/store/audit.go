@@ -237,9 +237,8 @@ func auditQuery(a *steward.Actor, f steward.AuditFilter) (string, []any, error) 
 	if err := v.Err(); err != nil {
 		return "", nil, err
 	}
-	if f.ObjectID == "" && f.CustomerID == "" && !a.Can(steward.PermReadAuditFull) {
-		return "", nil, steward.Errorf(steward.EFORBIDDEN,
-			"the account-wide audit log needs the admin role; filter by object_id or customer_id to read one object's history")
+	if err := a.MayReadAudit(f); err != nil {
+		return "", nil, err
 	}
 	conds := []string{"account_id = ?"}
 	args := []any{a.AccountID}

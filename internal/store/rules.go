@@ -148,17 +148,14 @@ func (t *tx) refuseReferenced(ctx context.Context, tb *table, accountID, id stri
 // requireCustomersWritable refuses writes to customers, their contacts and their locations when
 // the account's customers are externally managed, unless an integration key, an import or the
 // system makes them.
+// The decision is the policy's (Actor.MayWriteCustomers); the store only reads the setting.
 func (t *tx) requireCustomersWritable(ctx context.Context, a *steward.Actor) error {
-	if a.Integration || a.Type == steward.ActorImport || a.Type == steward.ActorSystem {
-		return nil
+	if a.WritesExternallyManaged() {
+		return nil // no need to read the setting
 	}
 	var managed bool
 	if err := t.row(ctx, "SELECT customers_externally_managed FROM accounts WHERE id = ?", a.AccountID).Scan(&managed); err != nil {
 		return err
 	}
-	if managed {
-		return &steward.Error{Code: steward.EFORBIDDEN, Kind: "externally-managed",
-			Message: "customers, their contacts and their locations are managed by an external system in this account; change them there, or use an integration key"}
-	}
-	return nil
+	return a.MayWriteCustomers(managed)
 }

@@ -79,6 +79,10 @@ func TestBrowserAccessibility(t *testing.T) {
 	if _, err := st.s.CreateContact(bg, st.admin, cu.ID, steward.ContactFields{Name: "Jo Weber", Email: "jo@example.com"}); err != nil {
 		t.Fatal(err)
 	}
+	// A sub-account, so the header's account switcher and the Accounts page's tree are checked.
+	if _, err := st.s.CreateSubAccount(bg, st.admin, steward.SubAccountFields{Name: "Kran North", Email: "n@example.com", Country: "DE"}); err != nil {
+		t.Fatal(err)
+	}
 	signIn(t, ctx, st, st.password)
 	do(t, ctx, "signed in", chromedp.WaitVisible(chromedp.CSS("#add-customer")))
 	pages := []struct{ url, wait, dialog string }{
@@ -91,6 +95,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		{"/assets/" + as.ID + "?tab=movements", "#asset-panel", ""},
 		{"/audit", "#results", ""},
 		{"/api-keys", "#keys", "#add-apikey"},
+		{"/accounts", "#accounts", "#add-account"},
 	}
 	for _, s := range []string{"light", "dark"} {
 		scheme(t, ctx, s)

@@ -115,6 +115,7 @@ type pageView struct {
 	SignedIn  bool
 	RequestID string
 	Nav_      []navItem
+	Switch    *switchView // the Admin's account switcher; nil for others
 	Body      any
 }
 
@@ -130,6 +131,7 @@ var navigation = []navItem{
 	{"locations", "Locations", "/locations", false},
 	{"audit", "Audit log", "/audit", true},
 	{"api-keys", "API keys", "/api-keys", true},
+	{"accounts", "Accounts", "/accounts", true},
 }
 
 // page renders a full page: the layout with the page's main template.
@@ -144,6 +146,7 @@ func (u *UI) page(w http.ResponseWriter, r *http.Request, status int, name, titl
 		}
 		if acc, err := u.svc.Account(r.Context(), a); err == nil {
 			v.Account = acc.Name
+			v.Switch = u.switcher(r, a, acc.Name)
 		}
 	}
 	t := u.pages.pages[name]

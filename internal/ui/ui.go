@@ -144,7 +144,12 @@ func (u *UI) routeTable() []route {
 		route{pattern: "GET /api-keys", handle: u.apiKeys},
 		route{pattern: "GET /api-keys/new", handle: u.apiKeyNew},
 		route{pattern: "POST /api-keys", handle: u.apiKeyCreate},
-		route{pattern: "POST /api-keys/{id}/revoke", handle: u.apiKeyRevoke})
+		route{pattern: "POST /api-keys/{id}/revoke", handle: u.apiKeyRevoke},
+		route{pattern: "POST /account/switch", handle: u.switchAccount},
+		route{pattern: "GET /accounts", handle: u.accounts},
+		route{pattern: "GET /accounts/new", handle: u.accountNew},
+		route{pattern: "POST /accounts", handle: u.accountCreate},
+		route{pattern: "POST /accounts/{id}/delete", handle: u.accountDelete})
 }
 
 // New returns the web interface over svc. A nil logger discards logs.
@@ -245,7 +250,7 @@ func (u *UI) auth(next http.HandlerFunc) http.Handler {
 			u.fail(w, r, err)
 			return
 		}
-		actor := *a
+		actor := u.switched(r, *a) // an Admin may work in an account below their own
 		actor.RequestID = requestID(w)
 		next(w, r.WithContext(context.WithValue(r.Context(), actorKey, &actor)))
 	})

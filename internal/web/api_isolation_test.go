@@ -38,9 +38,10 @@ func buildWorld(t *testing.T, c *apiClient, label string) matrixWorld {
 	ct := c.create(t, customersPath+"/"+custID+"/contacts", obj{"name": label + " Contact"})
 	loc := c.create(t, locationsPath, obj{"name": label + " Site", "customer_id": custID})
 	as := c.create(t, assetsPath, obj{"name": label + " Asset", "owner_customer_id": custID, "location_id": str(loc, "id")})
+	sub := c.create(t, "/api/v1/accounts", obj{"name": label + " Depot", "email": "depot@" + strings.ToLower(label) + ".example", "country": "DE"})
 	return matrixWorld{ids: map[string]string{
 		"customers": custID, "contacts": str(ct, "id"), "locations": str(loc, "id"), "assets": str(as, "id"),
-		"api-keys": c.keyID,
+		"api-keys": c.keyID, "accounts": str(sub, "id"),
 	}}
 }
 
@@ -127,6 +128,12 @@ var isolationRoutes = map[string]isolationRoute{
 	"createAPIKey":  {body: obj{"name": "Matrix key"}, admin: true},
 	"getAPIKey":     {admin: true},
 	"revokeAPIKey":  {admin: true},
+
+	"listAccounts":     {admin: true, queryRefs: map[string]string{"parent_id": "accounts"}},
+	"createAccount":    {body: obj{"name": "Matrix Depot", "email": "matrix@example.com", "country": "DE"}, admin: true},
+	"getSubAccount":    {admin: true},
+	"updateSubAccount": {body: obj{"name": "Matrix Rename"}, admin: true},
+	"deleteSubAccount": {admin: true},
 }
 
 // missingID is a well-formed id nothing has.

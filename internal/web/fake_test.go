@@ -450,3 +450,18 @@ func (f *fakeService) Me(ctx context.Context, a *steward.Actor) (*steward.Me, er
 	return &steward.Me{User: steward.User{ID: a.UserID, AccountID: a.AccountID, Role: a.Role},
 		Account: *acc, Role: a.Role, APIKey: &steward.APIKey{ID: a.ID, Prefix: "stw_x"}}, nil
 }
+
+func (f *fakeService) CreateSubAccount(ctx context.Context, a *steward.Actor, fl steward.SubAccountFields) (*steward.Account, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	id, err := f.created(ctx, steward.ObjectAccount)
+	if err != nil {
+		return nil, err
+	}
+	parent := a.AccountID
+	acc := &steward.Account{ID: id, ParentID: &parent, RootID: a.AccountID, AccountFields: steward.AccountFields(fl), Meta: fakeMeta()}
+	if err := f.record(ctx, steward.ObjectAccount, id, acc); err != nil {
+		return nil, err
+	}
+	return acc, nil
+}

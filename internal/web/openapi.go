@@ -196,6 +196,7 @@ var tagDescriptions = map[string]string{
 	"assets":    "Machines and devices, where they are and who owns them.",
 	"audit":     "The append-only log of changes.",
 	"account":   "The caller, the account and its API keys.",
+	"accounts":  "The account tree below the caller's account: sub-accounts (Admins only).",
 }
 
 // pathParams finds the {name} wildcards of a ServeMux pattern path.

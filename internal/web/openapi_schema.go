@@ -42,6 +42,8 @@ func fieldLimits() map[reflect.Type]map[string]map[string]any {
 	id := text(steward.MaxID)
 	// A country is validated as a code, not by length: " de " is accepted as DE.
 	country := map[string]any{"description": "ISO 3166-1 alpha-2 code, stored upper case"}
+	account := map[string]map[string]any{"name": name, "email": text(steward.MaxEmail), "country": country,
+		"external_ref": text(steward.MaxShort), "phone": text(steward.MaxPhone), "language": text(steward.MaxLanguage)}
 	return map[reflect.Type]map[string]map[string]any{
 		reflect.TypeFor[steward.CustomerFields](): {"name": name, "external_ref": text(steward.MaxShort),
 			"email": text(steward.MaxEmail), "phone": text(steward.MaxPhone), "website": text(steward.MaxURL),
@@ -59,9 +61,9 @@ func fieldLimits() map[reflect.Type]map[string]map[string]any {
 			"category": text(steward.MaxShort), "owner_customer_id": id, "location_id": id,
 			"year": {"format": "int32", "minimum": steward.MinYear, "maximum": steward.MaxYear(),
 				"description": "year of manufacture; the maximum is next year, as of when this document was generated"}},
-		reflect.TypeFor[steward.AccountFields](): {"name": name, "email": text(steward.MaxEmail), "country": country,
-			"external_ref": text(steward.MaxShort), "phone": text(steward.MaxPhone), "language": text(steward.MaxLanguage)},
-		reflect.TypeFor[steward.APIKeyFields](): {"name": name},
+		reflect.TypeFor[steward.AccountFields]():    account,
+		reflect.TypeFor[steward.SubAccountFields](): account,
+		reflect.TypeFor[steward.APIKeyFields]():     {"name": name},
 		// An audit change holds a field's plain values, null when unset (every old value of a
 		// create, every new value of a delete); a movement holds ids, null for none.
 		reflect.TypeFor[steward.Change](): {
@@ -77,6 +79,7 @@ func fieldLimits() map[reflect.Type]map[string]map[string]any {
 		reflect.TypeFor[steward.Page[steward.Asset]]():      {"data": {"maxItems": steward.MaxLimit}},
 		reflect.TypeFor[steward.Page[steward.Movement]]():   {"data": {"maxItems": steward.MaxLimit}},
 		reflect.TypeFor[steward.Page[steward.AuditEvent]](): {"data": {"maxItems": steward.MaxLimit}},
+		reflect.TypeFor[steward.Page[steward.Account]]():    {"data": {"maxItems": steward.MaxLimit}},
 	}
 }
 

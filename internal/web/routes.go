@@ -94,6 +94,7 @@ func (s *Server) routeTable() []route {
 	)
 	// The fleet's four kinds of object share their handlers (entity.go).
 	customers, contacts, locations, assets := s.customers(), s.contacts(), s.locations(), s.assets()
+	subAccounts := s.subAccounts()
 	return []route{
 		// Health and description: no authentication.
 		{method: get, path: "/healthz", id: "healthz", tag: "health", summary: "The process is up", public: true,
@@ -210,5 +211,25 @@ func (s *Server) routeTable() []route {
 			response: steward.APIKey{}, perm: administer, handle: s.getAPIKey},
 		{method: del, path: "/api/v1/api-keys/{id}", id: "revokeAPIKey", tag: "account", summary: "Revoke an API key at once",
 			status: noContent, perm: administer, handle: s.deleteAPIKey},
+
+		// The account tree below the caller's account (Admins only; API keys do not switch).
+		{method: get, path: "/api/v1/accounts", id: "listAccounts", tag: "accounts",
+			summary: "List the accounts below the caller's, sorted by name",
+			query: []param{qQ, {name: "sort", typ: "string", description: "sort key; prefix - for descending", enum: []string{"name", "-name"}},
+				qLimit, qCursor, idParam("parent_id", "only the direct sub-accounts of this account")},
+			response: steward.Page[steward.Account]{}, perm: administer, handle: listHandler(accountFilter, s.svc.Accounts)},
+		{method: post, path: "/api/v1/accounts", id: "createAccount", tag: "accounts",
+			summary: "Create a sub-account under the caller's account",
+			body:    steward.SubAccountFields{}, required: []string{"name", "email", "country"}, response: steward.Account{}, status: created,
+			idempotent: true, perm: administer, handle: subAccounts.create(s)},
+		{method: get, path: "/api/v1/accounts/{id}", id: "getSubAccount", tag: "accounts", summary: "Get an account of the caller's subtree",
+			response: steward.Account{}, perm: administer, handle: subAccounts.get},
+		{method: patch, path: "/api/v1/accounts/{id}", id: "updateSubAccount", tag: "accounts",
+			summary: "Change an account of the caller's subtree (JSON Merge Patch); its place in the tree stays",
+			body:    steward.SubAccountFields{}, required: []string{"name", "email", "country"}, response: steward.Account{}, ifMatch: true,
+			perm: administer, handle: subAccounts.update},
+		{method: del, path: "/api/v1/accounts/{id}", id: "deleteSubAccount", tag: "accounts",
+			summary: "Delete a direct sub-account with no sub-accounts that owns and sees no assets; 409 names each unmet condition",
+			status:  noContent, ifMatch: true, perm: administer, handle: subAccounts.delete},
 	}
 }
