@@ -60,6 +60,8 @@ func TestTemplatesEscapeHostileNames(t *testing.T) {
 			"audit":     &auditView{F: af, Events: []steward.AuditEvent{ev}, NextURL: "/audit?cursor=x"},
 			"apikeys":   &apiKeysView{Keys: []steward.APIKey{key}, Created: &key},
 			"signin":    signInView{Email: name, Next: "/" + name, Error: name},
+			"token":     invitePage.view(name, &steward.TokenInfo{Name: name, Email: name}, name, true),
+			"password":  &passwordView{Fields: map[string]string{"new_password": name, "confirm": name}, Done: true},
 			"error":     errorView{Status: 422, Title: name, Message: name, Fields: []steward.FieldError{{Field: "name", Message: name}}, RequestID: name},
 		}
 		for _, f := range forms {

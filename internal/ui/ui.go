@@ -73,8 +73,12 @@ func (o Options) withDefaults() Options {
 // CookieName is the session cookie's name over plain HTTP; over TLS it is "__Host-" + CookieName.
 const CookieName = "steward_session"
 
-// sessionUserKey is the session's one value: the signed-in user's id.
-const sessionUserKey = "user_id"
+// The session's values: the signed-in user's id, and when they signed in (Unix microseconds):
+// a password change or reset, or a deactivation, voids the sessions signed in before it.
+const (
+	sessionUserKey     = "user_id"
+	sessionSignedInKey = "signed_in_at"
+)
 
 // csp is the Content-Security-Policy of every page: only this server's own files, no inline
 // script or style, no framing, forms posting only here.
@@ -159,6 +163,12 @@ func New(svc steward.Service, logger *slog.Logger, opts Options) *UI {
 	mux.Handle("POST /api-keys", u.auth(u.apiKeyCreate))
 	mux.Handle("POST /api-keys/{id}/revoke", u.auth(u.apiKeyRevoke))
 	mux.Handle("GET /audit.csv", u.auth(u.auditCSV))
+	for _, p := range []*tokenPage{invitePage, resetPage} {
+		mux.HandleFunc("GET "+p.path+"{token}", u.tokenPageGet(p))
+		mux.HandleFunc("POST "+p.path+"{token}", u.tokenPagePost(p))
+	}
+	mux.Handle("GET /account/password", u.auth(u.passwordPage))
+	mux.Handle("POST /account/password", u.auth(u.passwordChange))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, steward.NotFound("page"))
 	})
@@ -202,7 +212,7 @@ func (u *UI) auth(next func(http.ResponseWriter, *http.Request)) http.Handler {
 		var a *steward.Actor
 		var err error
 		if id != "" {
-			a, err = u.svc.UserActor(r.Context(), id)
+			a, err = u.sessionActor(r, id)
 		}
 		if id == "" || steward.ErrorCode(err) == steward.EUNAUTHORIZED {
 			if id != "" {
@@ -223,6 +233,19 @@ func (u *UI) auth(next func(http.ResponseWriter, *http.Request)) http.Handler {
 		actor.RequestID = requestID(w)
 		next(w, r.WithContext(context.WithValue(r.Context(), actorKey, &actor)))
 	})
+}
+
+// sessionActor is the actor of the session's user id: EUNAUTHORIZED when the user is gone or
+// deactivated, or when the session began before the user's sessions were voided.
+func (u *UI) sessionActor(r *http.Request, id string) (*steward.Actor, error) {
+	a, err := u.svc.UserActor(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	if a.SessionsAfter > u.sm.GetInt64(r.Context(), sessionSignedInKey) {
+		return nil, steward.Errorf(steward.EUNAUTHORIZED, "sign in again")
+	}
+	return a, nil
 }
 
 // requestID is the id the web layer gave the request (its X-Request-Id response header).
