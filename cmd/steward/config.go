@@ -152,7 +152,8 @@ func (c *serveConfig) webOptions(userInterface http.Handler) web.Options {
 
 // uiOptions are the ui.Options of the configuration.
 func (c *serveConfig) uiOptions() ui.Options {
-	return ui.Options{SessionLifetime: c.sessionLifetime, SessionIdleTimeout: c.sessionIdleTimeout, Secure: c.secureCookies}
+	return ui.Options{SessionLifetime: c.sessionLifetime, SessionIdleTimeout: c.sessionIdleTimeout, Secure: c.secureCookies,
+		PublicURL: c.publicURL}
 }
 
 // prefixesFlag is a flag of address ranges (web.ParseTrustedProxies); its error names the entry.

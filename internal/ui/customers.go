@@ -408,6 +408,7 @@ type formView struct {
 	Raw                   map[string]string // numbers as typed, shown again when they do not parse
 	Pickers               map[string]pickerView
 	Roles                 []option
+	Visibilities          []option
 }
 
 func newFormView(title, action, submit string, f steward.CustomerFields) *formView {
@@ -425,7 +426,7 @@ func (u *UI) dialog(w http.ResponseWriter, r *http.Request, status int, v *formV
 		return
 	}
 	nav := map[string]string{"customer": "customers", "contact": "customers", "location": "locations",
-		"asset": "assets", "apikey": "api-keys"}[v.Kind]
+		"asset": "assets", "apikey": "api-keys", "user": "users"}[v.Kind]
 	u.page(w, r, status, "form", v.Title, nav, v)
 }
 

@@ -167,29 +167,113 @@ func TestPasswordResetEndsSessions(t *testing.T) {
 	}
 }
 
-// TestBrowserInvite: an invitee opens the link in a browser, mistypes the confirmation, sets a
-// password, lands signed in on the customers, and the link is then spent.
+// TestBrowserInvite: an Admin invites a user through the users page's dialog and copies the
+// link; the invitee opens it in another browser, mistypes the confirmation, sets a password,
+// lands signed in on the customers, and the link is then spent.
 func TestBrowserInvite(t *testing.T) {
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			ctx := newTab(t)
 			st := startSite(t, engine)
-			_, tok, err := st.s.InviteUser(context.Background(), st.admin, steward.UserFields{Name: "Uma User",
-				Email: "uma@example.com", Role: steward.RoleUser, FleetVisibility: steward.FleetVisibilityAll})
-			if err != nil {
-				t.Fatal(err)
+			signIn(t, ctx, st, st.password)
+			do(t, ctx, "signed in", chromedp.WaitVisible(chromedp.CSS("#q")))
+			do(t, ctx, "the users page", chromedp.Navigate(st.base+"/users"), chromedp.WaitVisible(chromedp.CSS("#add-user")),
+				click("#add-user"), chromedp.WaitVisible(chromedp.CSS("#f-name")),
+				sendKeys("#f-name", "Uma User"), sendKeys("#f-email", "uma@example.com"),
+				chromedp.SetValue(chromedp.CSS("#f-role"), "technician"),
+				click("#save-user"), chromedp.WaitVisible(chromedp.CSS("#new-link")))
+			link := text(t, ctx, "#new-link")
+			if !strings.HasPrefix(link, st.base+"/invite/") {
+				t.Fatalf("the page shows the link %q", link)
 			}
-			link := st.base + "/invite/" + tok.Token
-			do(t, ctx, "open the link", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#password")))
-			if got := text(t, ctx, "#token-email"); got != "uma@example.com" {
+			if row := text(t, ctx, "#users tbody"); !strings.Contains(row, "Uma User") || !strings.Contains(row, "Invited") {
+				t.Errorf("the users list: %q", row)
+			}
+
+			invitee := newTab(t) // another browser: no session of the Admin's
+			do(t, invitee, "open the link", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#password")))
+			if got := text(t, invitee, "#token-email"); got != "uma@example.com" {
 				t.Errorf("the page is for %q", got)
 			}
-			do(t, ctx, "mistype", sendKeys("#password", "uma's password"), sendKeys("#confirm", "uma's passwort"),
+			do(t, invitee, "mistype", sendKeys("#password", "uma's password"), sendKeys("#confirm", "uma's passwort"),
 				click("#token-submit"), chromedp.WaitVisible(chromedp.CSS("#confirm-error")))
-			do(t, ctx, "set it", sendKeys("#password", "uma's password"), sendKeys("#confirm", "uma's password"),
+			do(t, invitee, "set it", sendKeys("#password", "uma's password"), sendKeys("#confirm", "uma's password"),
 				click("#token-submit"), chromedp.WaitVisible(chromedp.CSS("#q")))
-			waitJS(t, ctx, "signed in as Uma", `location.pathname === "/customers" && document.body.innerText.includes("Uma User")`)
-			do(t, ctx, "the spent link", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#token-invalid")))
+			waitJS(t, invitee, "signed in as Uma", `location.pathname === "/customers" && document.body.innerText.includes("Uma User")`)
+			do(t, invitee, "the spent link", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#token-invalid")))
+
+			// The Admin sees Uma active, and deactivates her: her session ends at once.
+			do(t, ctx, "the users page again", chromedp.Navigate(st.base+"/users"), chromedp.WaitVisible(chromedp.CSS("#users")))
+			uma := usersRowID(t, st, "uma@example.com")
+			do(t, ctx, "deactivate",
+				chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+					_, err := chromedp.Evaluate[bool](`(() => { window.confirm = () => true; return true })()`)(ctx, tg)
+					return err
+				}),
+				click("#user-"+uma+" .revoke"), chromedp.WaitVisible(chromedp.CSS("#user-"+uma+".revoked")))
+			do(t, invitee, "Uma's next page", chromedp.Navigate(st.base+"/assets"), chromedp.WaitVisible(chromedp.CSS("#signin-submit")))
+		})
+	}
+}
+
+// usersRowID is the id of the user with the email, read from the store.
+func usersRowID(t *testing.T, st *site, email string) string {
+	t.Helper()
+	page, err := st.s.Users(context.Background(), st.admin, steward.UserFilter{Q: email})
+	if err != nil || len(page.Data) != 1 {
+		t.Fatalf("user %s: %v", email, err)
+	}
+	return page.Data[0].ID
+}
+
+// TestUsersPage: Admins invite, see, deactivate and reactivate users and issue links on the
+// users page; the service's rules show as messages; other roles are refused.
+func TestUsersPage(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			st := startSite(t, engine)
+			admin := newClient(t, st, st.email, st.password)
+			body := admin.get("/users", "", 200)
+			mustContain(t, "users page", body, "Ada Lovelace", "ada@example.com", ">You<", `id="add-user"`)
+			mustContain(t, "invite dialog", admin.get("/users/new", "dialog-body", 200), `name="fleet_visibility"`, `value="technician"`)
+			// Mistakes come back in the dialog.
+			_, body = admin.post("/users", url.Values{"name": {"X"}, "email": {"x@example.com"}, "role": {"ADMIN"}, "fleet_visibility": {"all"}}, "dialog-body", 422)
+			mustContain(t, "bad role", body, "must be one of admin")
+			_, body = admin.post("/users", url.Values{"name": {"X"}, "email": {st.email}, "role": {"user"}, "fleet_visibility": {"all"}}, "dialog-body", 409)
+			mustContain(t, "email taken", body, "already has a user")
+			// An invitation: the link, once, and the row.
+			_, body = admin.post("/users", url.Values{"name": {"Pia"}, "email": {"pia@example.com"}, "role": {"fleet_admin"}, "fleet_visibility": {"groups"}}, "dialog-body", 200)
+			mustContain(t, "invited", body, "Invitation for Pia", st.base+"/invite/", "Selected groups", "Invited")
+			link := body[strings.Index(body, st.base+"/invite/"):]
+			link = link[:strings.IndexAny(link, "<\"")]
+			if strings.Contains(admin.get("/users", "", 200), link) {
+				t.Error("the link is shown again")
+			}
+			pia := usersRowID(t, st, "pia@example.com")
+			_, body = admin.post("/users/"+pia+"/invite", nil, "users", 200)
+			mustContain(t, "new link", body, "Invitation for Pia")
+			res, _ := anonymousClient(t, st).do("GET", strings.TrimPrefix(link, st.base), nil, "")
+			if res.StatusCode != http.StatusNotFound {
+				t.Errorf("the replaced link: %d", res.StatusCode)
+			}
+			// Deactivate, reactivate, reset.
+			_, body = admin.post("/users/"+pia+"/deactivate", nil, "users", 200)
+			mustContain(t, "deactivated", body, "Deactivated", "/users/"+pia+"/reactivate")
+			admin.post("/users/"+pia+"/reactivate", nil, "users", 200)
+			_, body = admin.post("/users/"+pia+"/password-reset", nil, "users", 200)
+			mustContain(t, "reset", body, "Password reset for Pia", st.base+"/reset-password/")
+			// The rules: one's own deactivation is refused with a message; others are 404.
+			me := usersRowID(t, st, st.email)
+			_, body = admin.post("/users/"+me+"/deactivate", nil, "users", 422)
+			mustContain(t, "self", body, "cannot deactivate yourself")
+			admin.post("/users/not-an-id/deactivate", nil, "users", 404)
+			// Other roles: no link in the header, and 403.
+			fleet := addUser(t, st, steward.RoleFleetAdmin)
+			if strings.Contains(fleet.get("/customers", "", 200), `href="/users"`) {
+				t.Error("a fleet admin sees the users link")
+			}
+			fleet.get("/users", "", 403)
+			fleet.post("/users", url.Values{"name": {"Y"}, "email": {"y@example.com"}, "role": {"admin"}, "fleet_visibility": {"all"}}, "", 403)
 		})
 	}
 }

@@ -47,6 +47,7 @@ var funcs = template.FuncMap{
 	"actionPast":  actionPast,
 	"objectURL":   objectURL,
 	"role":        roleLabel,
+	"visibility":  visibilityLabel,
 	"rfc3339p":    func(t *steward.Timestamp) string { return t.UTC().Format(time.RFC3339) },
 	"utcp":        func(t *steward.Timestamp) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 	"objectType":  objectTypeLabel,
@@ -130,6 +131,7 @@ var navigation = []navItem{
 	{"locations", "Locations", "/locations", false},
 	{"audit", "Audit log", "/audit", true},
 	{"api-keys", "API keys", "/api-keys", true},
+	{"users", "Users", "/users", true},
 }
 
 // page renders a full page: the layout with the page's main template.

@@ -46,6 +46,9 @@ type Options struct {
 	SignInBurstPerEmail    int
 	SignInFailuresPerAddr  float64
 	SignInBurstPerAddr     int
+	// PublicURL is the base of the invitation and reset links the users page shows (see
+	// web.ParsePublicURL); "" means the request's scheme and Host.
+	PublicURL string
 }
 
 func (o Options) withDefaults() Options {
@@ -95,6 +98,8 @@ type UI struct {
 	byEmail failures[string]
 	byAddr  failures[netip.Addr]
 	handler http.Handler
+	// publicURL is Options.PublicURL.
+	publicURL string
 }
 
 // New returns the web interface over svc. A nil logger discards logs.
@@ -120,7 +125,7 @@ func New(svc steward.Service, logger *slog.Logger, opts Options) *UI {
 		sm.Cookie.Secure = true
 		sm.Cookie.Name = "__Host-" + CookieName
 	}
-	u := &UI{svc: svc, log: logger, sm: sm, pages: parsedTemplates(), static: assets(),
+	u := &UI{svc: svc, log: logger, sm: sm, pages: parsedTemplates(), static: assets(), publicURL: opts.PublicURL,
 		byEmail: newFailures[string](opts.SignInFailuresPerEmail, opts.SignInBurstPerEmail),
 		byAddr:  newFailures[netip.Addr](opts.SignInFailuresPerAddr, opts.SignInBurstPerAddr),
 	}
@@ -167,6 +172,13 @@ func New(svc steward.Service, logger *slog.Logger, opts Options) *UI {
 		mux.HandleFunc("GET "+p.path+"{token}", u.tokenPageGet(p))
 		mux.HandleFunc("POST "+p.path+"{token}", u.tokenPagePost(p))
 	}
+	mux.Handle("GET /users", u.auth(u.users))
+	mux.Handle("GET /users/new", u.auth(u.userNew))
+	mux.Handle("POST /users", u.auth(u.userInvite))
+	mux.Handle("POST /users/{id}/deactivate", u.auth(u.userSetActive(false)))
+	mux.Handle("POST /users/{id}/reactivate", u.auth(u.userSetActive(true)))
+	mux.Handle("POST /users/{id}/invite", u.auth(u.userLink(steward.TokenInvite)))
+	mux.Handle("POST /users/{id}/password-reset", u.auth(u.userLink(steward.TokenPasswordReset)))
 	mux.Handle("GET /account/password", u.auth(u.passwordPage))
 	mux.Handle("POST /account/password", u.auth(u.passwordChange))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

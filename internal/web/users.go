@@ -44,9 +44,14 @@ func ParsePublicURL(s string) (string, error) {
 // PublicBase is the base of the links the server hands out: Options.PublicURL when set, else the
 // request's own scheme and Host. The Host header is the client's to choose, so an installation
 // that mails links (or sits behind a proxy that rewrites the host) sets PublicURL.
-func (s *Server) PublicBase(r *http.Request) string {
-	if s.opts.PublicURL != "" {
-		return s.opts.PublicURL
+func (s *Server) PublicBase(r *http.Request) string { return LinkBase(s.opts.PublicURL, r) }
+
+// LinkBase is the base of a link handed out in answer to r: publicURL (as ParsePublicURL
+// returns it) when set, else the request's own scheme and Host. The API and the web interface
+// both build their links with it.
+func LinkBase(publicURL string, r *http.Request) string {
+	if publicURL != "" {
+		return publicURL
 	}
 	scheme := "http"
 	if r.TLS != nil {
