@@ -213,12 +213,14 @@ func TestMergePatchNullsAreTheDocuments(t *testing.T) {
 		contact := e.admin.create(t, "/api/v1/customers/"+cid+"/contacts", obj{"name": "Ann"})
 		location := e.admin.create(t, "/api/v1/locations", obj{"name": "Depot", "customer_id": cid})
 		asset := e.admin.create(t, "/api/v1/assets", obj{"name": "Crane", "year": 2020})
+		user := e.admin.create(t, "/api/v1/users", obj{"name": "Patch Person", "email": uniqueEmail("patch"), "role": "user", "fleet_visibility": "all"})
 		targets := map[string]string{
 			"/api/v1/customers/{id}": "/api/v1/customers/" + cid,
 			"/api/v1/contacts/{id}":  "/api/v1/contacts/" + str(contact, "id"),
 			"/api/v1/locations/{id}": "/api/v1/locations/" + str(location, "id"),
 			"/api/v1/assets/{id}":    "/api/v1/assets/" + str(asset, "id"),
 			"/api/v1/account":        "/api/v1/account",
+			"/api/v1/users/{id}":     "/api/v1/users/" + str(user, "id"),
 		}
 		patches := 0
 		for tmpl, item := range e.spec.Paths.Map() {
