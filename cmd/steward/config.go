@@ -64,6 +64,7 @@ type serveConfig struct {
 	sessionLifetime    time.Duration // a web session ends this long after sign-in
 	sessionIdleTimeout time.Duration // or after this long without a request
 	secureCookies      bool          // the session cookie is Secure, with a __Host- name
+	publicURL          string        // the base of invitation and reset links; "": the request's
 
 	// gogc is the GOGC variable: when set, the Go runtime's collector follows it, and serve does
 	// not tune it.
@@ -92,6 +93,8 @@ func (e *env) serveFlags(fs *flag.FlagSet) *serveConfig {
 		"how long a web session lasts without a request (`DURATION`, like 2h)")
 	fs.BoolVar(&c.secureCookies, "secure-cookies", false,
 		"mark the web session cookie Secure with a __Host- name: set it when browsers reach Steward over HTTPS (through a TLS proxy)")
+	fs.StringVar(&c.publicURL, "public-url", "",
+		"the `URL` browsers reach Steward at (https://steward.example.com), the base of invitation and password reset links (default: the request's scheme and Host)")
 	return c
 }
 
@@ -125,6 +128,13 @@ func (c *serveConfig) validate() error {
 	if strings.TrimSpace(c.addr) == "" && c.addr != "" {
 		return usagef("serve", "--addr is blank; leave it out to listen on %s", defaultAddr)
 	}
+	if c.publicURL != "" {
+		u, err := web.ParsePublicURL(c.publicURL)
+		if err != nil {
+			return usagef("serve", "--public-url %v", err)
+		}
+		c.publicURL = u
+	}
 	if c.addr == "" {
 		c.addr = defaultAddr
 		if c.demo {
@@ -137,12 +147,13 @@ func (c *serveConfig) validate() error {
 // webOptions are the web.Options of the configuration, serving the web interface userInterface.
 func (c *serveConfig) webOptions(userInterface http.Handler) web.Options {
 	return web.Options{RateLimit: c.rateLimit, FailedAuthLimit: c.rateLimitFailed, TrustedProxies: c.trustedProxies,
-		UI: userInterface}
+		UI: userInterface, PublicURL: c.publicURL}
 }
 
 // uiOptions are the ui.Options of the configuration.
 func (c *serveConfig) uiOptions() ui.Options {
-	return ui.Options{SessionLifetime: c.sessionLifetime, SessionIdleTimeout: c.sessionIdleTimeout, Secure: c.secureCookies}
+	return ui.Options{SessionLifetime: c.sessionLifetime, SessionIdleTimeout: c.sessionIdleTimeout, Secure: c.secureCookies,
+		PublicURL: c.publicURL}
 }
 
 // prefixesFlag is a flag of address ranges (web.ParseTrustedProxies); its error names the entry.

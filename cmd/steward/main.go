@@ -66,7 +66,7 @@ var commands []*command
 
 func init() {
 	commands = []*command{
-		{"serve", "[--db DSN] [--addr :8080] [--demo [--seed S] [--admin-name NAME]] [--log-format auto|text|json] [--rate-limit N] [--rate-limit-failed N] [--trusted-proxies CIDRS] [--session-lifetime DURATION] [--session-idle-timeout DURATION] [--secure-cookies]",
+		{"serve", "[--db DSN] [--addr :8080] [--demo [--seed S] [--admin-name NAME]] [--log-format auto|text|json] [--rate-limit N] [--rate-limit-failed N] [--trusted-proxies CIDRS] [--session-lifetime DURATION] [--session-idle-timeout DURATION] [--secure-cookies] [--public-url URL]",
 			"Serves the JSON API and the web interface; with --demo it first fills an empty database with a demo fleet, listens on 127.0.0.1 only, and prints how to sign in.",
 			(*env).serve},
 		{"init", "[--db DSN] --org NAME --email EMAIL --password PASSWORD [--country CC] [--admin-name NAME] [--allow-duplicate-name]",
@@ -81,6 +81,18 @@ func init() {
 		{"apikey revoke", "[--db DSN] --prefix PREFIX",
 			"Revokes an API key at once, named by the prefix apikey list shows.",
 			(*env).apikeyRevoke},
+		{"user invite", "[--db DSN] --account-email EMAIL --email EMAIL --name NAME --role ROLE [--fleet-visibility all|none|groups] [--public-url URL]",
+			"Invites a user into the account of the user with --account-email, and prints the one-time link (valid 7 days) that lets them set a password.",
+			(*env).userInvite},
+		{"user list", "[--db DSN] --account-email EMAIL [--q TEXT] [--active true|false]",
+			"Lists the users of the account of the user with --account-email, as a table.",
+			(*env).userList},
+		{"user deactivate", "[--db DSN] --email EMAIL",
+			"Deactivates the user with that email: their web sessions and API keys stop at once. The last active Admin of an account cannot be deactivated.",
+			(*env).userDeactivate},
+		{"user reactivate", "[--db DSN] --email EMAIL",
+			"Reactivates the user with that email; they sign in again.",
+			(*env).userReactivate},
 		{"migrate", "[--db DSN]",
 			"Brings the database to the current schema and prints its version (every command also does this first).",
 			(*env).migrate},
@@ -100,6 +112,7 @@ func init() {
 var groups = map[string]string{
 	"apikey": "Creates, lists and revokes API keys from the command line.",
 	"dev":    "Tools for development and benchmarks.",
+	"user":   "Invites, lists, deactivates and reactivates users from the command line.",
 }
 
 // lookup returns the command named by words ("apikey", "create").

@@ -73,8 +73,12 @@ type User struct {
 	Role            Role            `json:"role"`
 	FleetVisibility FleetVisibility `json:"fleet_visibility"`
 	Active          bool            `json:"active"`
-	CreatedAt       Timestamp       `json:"created_at"`
-	UpdatedAt       Timestamp       `json:"updated_at"`
+	// InvitePending is true until the invited user sets a password (and can sign in).
+	InvitePending bool      `json:"invite_pending"`
+	CreatedAt     Timestamp `json:"created_at"`
+	UpdatedAt     Timestamp `json:"updated_at"`
+	// Version counts stored changes; the ETag is derived from it.
+	Version int64 `json:"-"`
 }
 
 // APIKey is a credential that acts as one user, with at most that user's role. The secret is
@@ -202,6 +206,7 @@ type Service interface {
 	SessionService
 	NameService
 	AccountTreeService
+	UserService
 	// Ping checks the database is reachable (readiness).
 	Ping(ctx context.Context) error
 }

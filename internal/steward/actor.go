@@ -76,6 +76,9 @@ type Actor struct {
 	Fleet     FleetScope
 	Source    Source
 	RequestID string
+	// SessionsAfter (Unix microseconds) voids the user's web sessions signed in before it: a
+	// password change or reset, or a deactivation, ends them. Set by UserActor; 0: none void.
+	SessionsAfter int64
 }
 
 // FleetScope is the part of the fleet a caller sees (PRODUCT.md §5, fleet visibility).

@@ -23,6 +23,11 @@ const (
 	// Group membership (of assets and users), recorded on the group.
 	ActionAddMembers    = "add_members"
 	ActionRemoveMembers = "remove_members"
+	// Users: an invitation issued again, a password reset issued by an Admin, and a password
+	// set (through an invitation or reset link, or changed by the user; never the secret).
+	ActionInvite        = "invite"
+	ActionPasswordReset = "password_reset"
+	ActionSetPassword   = "set_password"
 )
 
 // Object types named in the audit log and in webhooks.
@@ -51,7 +56,8 @@ type AuditAction string
 // Values lists the actions the audit log names, in the order errors list them.
 func (AuditAction) Values() []AuditAction {
 	return []AuditAction{ActionCreate, ActionUpdate, ActionArchive, ActionUnarchive, ActionDelete, ActionRevoke,
-		ActionDeactivate, ActionReactivate, ActionSwitchAccount, ActionAddMembers, ActionRemoveMembers}
+		ActionDeactivate, ActionReactivate, ActionSwitchAccount, ActionAddMembers, ActionRemoveMembers,
+		ActionInvite, ActionPasswordReset, ActionSetPassword}
 }
 
 // ObjectTypes lists AuditObjectType's values as the strings events carry.

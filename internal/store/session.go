@@ -15,7 +15,7 @@ import (
 // emails have users.
 func (s *Store) SignIn(ctx context.Context, email, password string) (*steward.User, error) {
 	wrong := steward.Errorf(steward.EUNAUTHORIZED, "wrong email or password")
-	if len(email) > steward.MaxEmail || len(password) > maxPasswordBytes || !steward.IsCleanText(email) {
+	if len(email) > steward.MaxEmail || len(password) > steward.MaxPasswordBytes || !steward.IsCleanText(email) {
 		return nil, wrong
 	}
 	u, err := getUser(ctx, s.reader(), userByEmail(email))
@@ -31,9 +31,6 @@ func (s *Store) SignIn(ctx context.Context, email, password string) (*steward.Us
 	}
 	return &u.User, nil
 }
-
-// maxPasswordBytes bounds what SignIn hashes: argon2 reads the whole password.
-const maxPasswordBytes = 1024
 
 var dummyHash = sync.OnceValue(func() string { return hashPassword("not a password anyone has") })
 
@@ -51,7 +48,7 @@ func (s *Store) UserActor(ctx context.Context, userID string) (*steward.Actor, e
 		return nil, err
 	}
 	return &steward.Actor{Type: steward.ActorUser, ID: u.ID, Name: u.Name, UserID: u.ID, AccountID: u.AccountID,
-		HomeAccount: u.AccountID, Role: u.Role, Source: steward.SourceWeb}, nil
+		HomeAccount: u.AccountID, Role: u.Role, Source: steward.SourceWeb, SessionsAfter: u.sessionsAfter}, nil
 }
 
 // Sessions returns the store of the web interface's sessions.

@@ -13,17 +13,21 @@ import (
 	"github.com/steward-fleet/steward/internal/steward"
 )
 
-// userRow is a user with what only the store reads: the password hash.
+// userRow is a user with what only the store reads: the password hash, and the time before
+// which the user's web sessions are void (Unix microseconds).
 type userRow struct {
 	steward.User
-	passwordHash string
+	passwordHash  string
+	sessionsAfter int64
 }
 
 // users describes the users table.
 var users = (&entity[userRow]{
-	table: &table{name: "users", alias: "u", noun: "user", objectType: steward.ObjectUser},
+	table: &table{name: "users", alias: "u", noun: "user", objectType: steward.ObjectUser, versioned: true},
 	id:    func(u *userRow) string { return u.ID },
-	keys:  func(u *userRow) derived { return derived{emailKey: strings.ToLower(u.Email)} },
+	keys: func(u *userRow) derived {
+		return derived{emailKey: strings.ToLower(u.Email), nameKey: fold(u.Name), search: searchText(u.Name, u.Email)}
+	},
 	cols: []column[userRow]{
 		{name: "id", kind: colInsert, ptr: func(u *userRow) any { return &u.ID }, val: func(u *userRow) any { return u.ID }},
 		{name: "account_id", kind: colInsert, ptr: func(u *userRow) any { return &u.AccountID }, val: func(u *userRow) any { return u.AccountID }},
@@ -36,6 +40,10 @@ var users = (&entity[userRow]{
 		{name: "updated_at", ptr: func(u *userRow) any { return &u.UpdatedAt }, val: func(u *userRow) any { return u.UpdatedAt }},
 		{name: "password_hash", ptr: func(u *userRow) any { return &u.passwordHash }, val: func(u *userRow) any { return u.passwordHash }},
 		{name: "email_key", kind: colDerived, key: func(d derived) any { return d.emailKey }},
+		{name: "name_key", kind: colDerived, key: func(d derived) any { return d.nameKey }},
+		{name: "search", kind: colDerived, key: func(d derived) any { return d.search }},
+		{name: "sessions_after", ptr: func(u *userRow) any { return &u.sessionsAfter }, val: func(u *userRow) any { return u.sessionsAfter }},
+		{name: "version", kind: colInsert, ptr: func(u *userRow) any { return &u.Version }, val: func(u *userRow) any { return max(u.Version, 1) }},
 	},
 }).build()
 
@@ -83,7 +91,11 @@ func getUser(ctx context.Context, r q, k userKey) (*userRow, error) {
 	if isNoRows(err) {
 		return nil, steward.NotFound("user")
 	}
-	return u, err
+	if err != nil {
+		return nil, err
+	}
+	u.InvitePending = u.passwordHash == ""
+	return u, nil
 }
 
 // hashPassword hashes with argon2id (t=2, m=19 MiB, p=1), in the PHC string form.

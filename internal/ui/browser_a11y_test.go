@@ -96,6 +96,8 @@ func TestBrowserAccessibility(t *testing.T) {
 		{"/audit", "#results", ""},
 		{"/api-keys", "#keys", "#add-apikey"},
 		{"/accounts", "#accounts", "#add-account"},
+		{"/users", "#users", "#add-user"},
+		{"/account/password", "#password-submit", ""},
 	}
 	for _, s := range []string{"light", "dark"} {
 		scheme(t, ctx, s)
@@ -111,4 +113,13 @@ func TestBrowserAccessibility(t *testing.T) {
 	do(t, ctx, "sign out", chromedp.Navigate(st.base+"/customers"), chromedp.WaitVisible(chromedp.CSS("#signout")),
 		chromedp.Click(chromedp.CSS("#signout")), chromedp.WaitVisible(chromedp.CSS("#signin-submit")))
 	axeCheck(t, ctx, src, "sign-in page")
+	_, tok, err := st.s.InviteUser(bg, st.admin, steward.UserFields{Name: "Ivo", Email: "ivo@example.com",
+		Role: steward.RoleUser, FleetVisibility: steward.FleetVisibilityAll})
+	if err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx, "invitation", chromedp.Navigate(st.base+"/invite/"+tok.Token), chromedp.WaitVisible(chromedp.CSS("#token-submit")))
+	axeCheck(t, ctx, src, "invitation page")
+	do(t, ctx, "a bad link", chromedp.Navigate(st.base+"/invite/nothing"), chromedp.WaitVisible(chromedp.CSS("#token-invalid")))
+	axeCheck(t, ctx, src, "invalid link page")
 }

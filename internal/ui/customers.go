@@ -410,7 +410,8 @@ type formView struct {
 	Roles                 []option
 	// MoveOnly is the asset dialog of a Technician, who may change its location and nothing
 	// else (PRODUCT.md §5): the location picker alone.
-	MoveOnly bool
+	MoveOnly     bool
+	Visibilities []option
 }
 
 func newFormView(title, action, submit string, f steward.CustomerFields) *formView {
@@ -428,7 +429,7 @@ func (u *UI) dialog(w http.ResponseWriter, r *http.Request, status int, v *formV
 		return
 	}
 	nav := map[string]string{"customer": "customers", "contact": "customers", "location": "locations",
-		"asset": "assets", "apikey": "api-keys"}[v.Kind]
+		"asset": "assets", "apikey": "api-keys", "user": "users"}[v.Kind]
 	u.page(w, r, status, "form", v.Title, nav, v)
 }
 

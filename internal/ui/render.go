@@ -47,6 +47,7 @@ var funcs = template.FuncMap{
 	"actionPast":  actionPast,
 	"objectURL":   objectURL,
 	"role":        roleLabel,
+	"visibility":  visibilityLabel,
 	"rfc3339p":    func(t *steward.Timestamp) string { return t.UTC().Format(time.RFC3339) },
 	"utcp":        func(t *steward.Timestamp) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 	"objectType":  objectTypeLabel,
@@ -132,6 +133,7 @@ var navigation = []navItem{
 	{"audit", "Audit log", "/audit", true},
 	{"api-keys", "API keys", "/api-keys", true},
 	{"accounts", "Accounts", "/accounts", true},
+	{"users", "Users", "/users", true},
 }
 
 // page renders a full page: the layout with the page's main template.

@@ -25,7 +25,7 @@ func safeNext(next string) string {
 
 func (u *UI) signInPage(w http.ResponseWriter, r *http.Request) {
 	if id := u.sm.GetString(r.Context(), sessionUserKey); id != "" {
-		if _, err := u.svc.UserActor(r.Context(), id); err == nil {
+		if _, err := u.sessionActor(r, id); err == nil {
 			http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 			return
 		}
@@ -66,11 +66,10 @@ func (u *UI) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// A new token on sign-in, so a token planted before it (session fixation) is worth nothing.
-	if err := u.sm.RenewToken(r.Context()); err != nil {
+	if err := u.signInAs(r, user.ID); err != nil {
 		u.fail(w, r, err)
 		return
 	}
-	u.sm.Put(r.Context(), sessionUserKey, user.ID)
 	u.log.InfoContext(r.Context(), "ui: signed in", "request_id", requestID(w), "user_id", user.ID)
 	http.Redirect(w, r, v.Next, http.StatusSeeOther)
 }

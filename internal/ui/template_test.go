@@ -53,14 +53,19 @@ func TestTemplatesEscapeHostileNames(t *testing.T) {
 			{Kind: "location", Title: name, Location: loc.LocationFields, Raw: map[string]string{"latitude": name}, Pickers: map[string]pickerView{"customer_id": pick},
 				Errors: []steward.FieldError{{Field: "latitude", Message: name}}, Message: name},
 			{Kind: "asset", Title: name, Asset: as.AssetFields, Raw: map[string]string{"year": name}, Pickers: map[string]pickerView{"owner_customer_id": pick, "location_id": pick}},
-			newAPIKeyForm(steward.APIKeyFields{Name: name}, name)}
+			newAPIKeyForm(steward.APIKeyFields{Name: name}, name), newUserForm(steward.UserFields{Name: name, Email: name})}
 		pages := map[string]any{
 			"customers": list,
 			"list":      &fleetView{K: assetsKind, F: listFilters{Q: name}, Assets: []steward.Asset{as}, Names: n, Panel: objs[2]},
 			"audit":     &auditView{F: af, Events: []steward.AuditEvent{ev}, NextURL: "/audit?cursor=x"},
 			"apikeys":   &apiKeysView{Keys: []steward.APIKey{key}, Created: &key},
 			"signin":    signInView{Email: name, Next: "/" + name, Error: name},
-			"error":     errorView{Status: 422, Title: name, Message: name, Fields: []steward.FieldError{{Field: "name", Message: name}}, RequestID: name},
+			"token":     invitePage.view(name, &steward.TokenInfo{Name: name, Email: name}, name, true),
+			"password":  &passwordView{Fields: map[string]string{"new_password": name, "confirm": name}, Done: true},
+			"users": &usersView{Users: []steward.User{{ID: id, Name: name, Email: name, Role: steward.RoleUser, Active: true, InvitePending: true},
+				{ID: id + "2", Name: name, Email: name, Role: steward.RoleAdmin}}, Me: "x", More: true,
+				Link: &issuedLink{Purpose: steward.TokenInvite, Name: name, URL: "http://x/invite/" + name, ExpiresAt: now}},
+			"error": errorView{Status: 422, Title: name, Message: name, Fields: []steward.FieldError{{Field: "name", Message: name}}, RequestID: name},
 		}
 		for _, f := range forms {
 			pages["form"] = f

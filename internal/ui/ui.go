@@ -46,6 +46,9 @@ type Options struct {
 	SignInBurstPerEmail    int
 	SignInFailuresPerAddr  float64
 	SignInBurstPerAddr     int
+	// PublicURL is the base of the invitation and reset links the users page shows (see
+	// web.ParsePublicURL); "" means the request's scheme and Host.
+	PublicURL string
 }
 
 func (o Options) withDefaults() Options {
@@ -73,8 +76,12 @@ func (o Options) withDefaults() Options {
 // CookieName is the session cookie's name over plain HTTP; over TLS it is "__Host-" + CookieName.
 const CookieName = "steward_session"
 
-// sessionUserKey is the session's one value: the signed-in user's id.
-const sessionUserKey = "user_id"
+// The session's values: the signed-in user's id, and when they signed in (Unix microseconds):
+// a password change or reset, or a deactivation, voids the sessions signed in before it.
+const (
+	sessionUserKey     = "user_id"
+	sessionSignedInKey = "signed_in_at"
+)
 
 // csp is the Content-Security-Policy of every page: only this server's own files, no inline
 // script or style, no framing, forms posting only here.
@@ -92,6 +99,8 @@ type UI struct {
 	byAddr  failures[netip.Addr]
 	routes  []route
 	handler http.Handler
+	// publicURL is Options.PublicURL.
+	publicURL string
 }
 
 // route is one page or form of the web interface: a ServeMux pattern (method and path) and its
@@ -137,7 +146,7 @@ func (u *UI) routeTable() []route {
 			route{pattern: "POST " + p + "/{id}/archive", handle: u.fleetArchive(k, true)},
 			route{pattern: "POST " + p + "/{id}/unarchive", handle: u.fleetArchive(k, false)})
 	}
-	return append(rs,
+	rs = append(rs,
 		route{pattern: "GET /pick/{kind}", handle: u.pick},
 		route{pattern: "GET /audit", handle: u.audit},
 		route{pattern: "GET /audit.csv", handle: u.auditCSV},
@@ -149,7 +158,23 @@ func (u *UI) routeTable() []route {
 		route{pattern: "GET /accounts", handle: u.accounts},
 		route{pattern: "GET /accounts/new", handle: u.accountNew},
 		route{pattern: "POST /accounts", handle: u.accountCreate},
-		route{pattern: "POST /accounts/{id}/delete", handle: u.accountDelete})
+		route{pattern: "POST /accounts/{id}/delete", handle: u.accountDelete},
+		route{pattern: "GET /users", handle: u.users},
+		route{pattern: "GET /users/new", handle: u.userNew},
+		route{pattern: "POST /users", handle: u.userInvite},
+		route{pattern: "POST /users/{id}/deactivate", handle: u.userSetActive(false)},
+		route{pattern: "POST /users/{id}/reactivate", handle: u.userSetActive(true)},
+		route{pattern: "POST /users/{id}/invite", handle: u.userLink(steward.TokenInvite)},
+		route{pattern: "POST /users/{id}/password-reset", handle: u.userLink(steward.TokenPasswordReset)},
+		route{pattern: "GET /account/password", handle: u.passwordPage},
+		route{pattern: "POST /account/password", handle: u.passwordChange})
+	// The invitation and password reset pages: public, the token is the credential.
+	for _, p := range []*tokenPage{invitePage, resetPage} {
+		rs = append(rs,
+			route{pattern: "GET " + p.path + "{token}", public: true, handle: u.tokenPageGet(p)},
+			route{pattern: "POST " + p.path + "{token}", public: true, handle: u.tokenPagePost(p)})
+	}
+	return rs
 }
 
 // New returns the web interface over svc. A nil logger discards logs.
@@ -175,7 +200,7 @@ func New(svc steward.Service, logger *slog.Logger, opts Options) *UI {
 		sm.Cookie.Secure = true
 		sm.Cookie.Name = "__Host-" + CookieName
 	}
-	u := &UI{svc: svc, log: logger, sm: sm, pages: parsedTemplates(), static: assets(),
+	u := &UI{svc: svc, log: logger, sm: sm, pages: parsedTemplates(), static: assets(), publicURL: opts.PublicURL,
 		byEmail: newFailures[string](opts.SignInFailuresPerEmail, opts.SignInBurstPerEmail),
 		byAddr:  newFailures[netip.Addr](opts.SignInFailuresPerAddr, opts.SignInBurstPerAddr),
 	}
@@ -233,7 +258,7 @@ func (u *UI) auth(next http.HandlerFunc) http.Handler {
 		var a *steward.Actor
 		var err error
 		if id != "" {
-			a, err = u.svc.UserActor(r.Context(), id)
+			a, err = u.sessionActor(r, id)
 		}
 		if id == "" || steward.ErrorCode(err) == steward.EUNAUTHORIZED {
 			if id != "" {
@@ -254,6 +279,19 @@ func (u *UI) auth(next http.HandlerFunc) http.Handler {
 		actor.RequestID = requestID(w)
 		next(w, r.WithContext(context.WithValue(r.Context(), actorKey, &actor)))
 	})
+}
+
+// sessionActor is the actor of the session's user id: EUNAUTHORIZED when the user is gone or
+// deactivated, or when the session began before the user's sessions were voided.
+func (u *UI) sessionActor(r *http.Request, id string) (*steward.Actor, error) {
+	a, err := u.svc.UserActor(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	if a.SessionsAfter > u.sm.GetInt64(r.Context(), sessionSignedInKey) {
+		return nil, steward.Errorf(steward.EUNAUTHORIZED, "sign in again")
+	}
+	return a, nil
 }
 
 // requestID is the id the web layer gave the request (its X-Request-Id response header).

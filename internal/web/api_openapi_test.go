@@ -214,6 +214,7 @@ func TestMergePatchNullsAreTheDocuments(t *testing.T) {
 		location := e.admin.create(t, "/api/v1/locations", obj{"name": "Depot", "customer_id": cid})
 		asset := e.admin.create(t, "/api/v1/assets", obj{"name": "Crane", "year": 2020})
 		sub := e.admin.create(t, "/api/v1/accounts", obj{"name": "Sub", "email": "sub@example.com", "country": "DE"})
+		user := e.admin.create(t, "/api/v1/users", obj{"name": "Patch Person", "email": uniqueEmail("patch"), "role": "user", "fleet_visibility": "all"})
 		targets := map[string]string{
 			"/api/v1/customers/{id}": "/api/v1/customers/" + cid,
 			"/api/v1/contacts/{id}":  "/api/v1/contacts/" + str(contact, "id"),
@@ -221,6 +222,7 @@ func TestMergePatchNullsAreTheDocuments(t *testing.T) {
 			"/api/v1/assets/{id}":    "/api/v1/assets/" + str(asset, "id"),
 			"/api/v1/account":        "/api/v1/account",
 			"/api/v1/accounts/{id}":  "/api/v1/accounts/" + str(sub, "id"),
+			"/api/v1/users/{id}":     "/api/v1/users/" + str(user, "id"),
 		}
 		patches := 0
 		for tmpl, item := range e.spec.Paths.Map() {

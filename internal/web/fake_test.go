@@ -302,6 +302,25 @@ func (f *fakeService) EachAuditEvent(ctx context.Context, a *steward.Actor, fl s
 	return nil
 }
 
+// InviteUser creates a user as the store would, with a token, under the same idempotency.
+func (f *fakeService) InviteUser(ctx context.Context, a *steward.Actor, fl steward.UserFields) (*steward.User, *steward.UserToken, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := fl.Normalize(); err != nil {
+		return nil, nil, err
+	}
+	id, err := f.created(ctx, steward.ObjectUser)
+	if err != nil {
+		return nil, nil, err
+	}
+	u := &steward.User{ID: id, AccountID: a.AccountID, Name: fl.Name, Email: fl.Email, Role: fl.Role,
+		FleetVisibility: fl.FleetVisibility, Active: true, InvitePending: true, CreatedAt: steward.Now(), UpdatedAt: steward.Now(), Version: 1}
+	if err := f.record(ctx, steward.ObjectUser, id, u); err != nil {
+		return nil, nil, err
+	}
+	return u, &steward.UserToken{Token: "token-" + id, Purpose: steward.TokenInvite, UserID: id, ExpiresAt: steward.Now()}, nil
+}
+
 func (f *fakeService) CreateAPIKey(ctx context.Context, a *steward.Actor, userID string, fl steward.APIKeyFields) (*steward.APIKey, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

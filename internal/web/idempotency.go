@@ -22,6 +22,7 @@ var objectPaths = map[string]string{
 	steward.ObjectAsset:    "/api/v1/assets/",
 	steward.ObjectAPIKey:   "/api/v1/api-keys/",
 	steward.ObjectAccount:  "/api/v1/accounts/",
+	steward.ObjectUser:     "/api/v1/users/",
 }
 
 // creation is the outcome of one create.

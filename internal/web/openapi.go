@@ -197,6 +197,7 @@ var tagDescriptions = map[string]string{
 	"audit":     "The append-only log of changes.",
 	"account":   "The caller, the account and its API keys.",
 	"accounts":  "The account tree below the caller's account: sub-accounts (Admins only).",
+	"users":     "The account's users: invitations, roles, deactivation and password resets (Admins only).",
 }
 
 // pathParams finds the {name} wildcards of a ServeMux pattern path.
@@ -229,7 +230,7 @@ func (rt route) statuses() []int {
 	}
 	// A unique value taken (create, change), a referenced object (delete of a stored object; an
 	// API key's revocation cannot conflict), an Idempotency-Key in flight (create).
-	if rt.idempotent || (rt.method == http.MethodDelete && rt.ifMatch) || rt.method == http.MethodPatch {
+	if rt.idempotent || (rt.method == http.MethodDelete && rt.ifMatch) || rt.method == http.MethodPatch || rt.conflict {
 		s = append(s, http.StatusConflict)
 	}
 	slices.Sort(s)
@@ -356,7 +357,12 @@ func versioned(t reflect.Type) bool {
 		return false
 	}
 	for i := range t.NumField() {
-		if f := t.Field(i); f.Anonymous && f.Type == reflect.TypeFor[steward.Meta]() {
+		f := t.Field(i)
+		if f.Anonymous && (f.Type == reflect.TypeFor[steward.Meta]() || versioned(f.Type)) {
+			return true
+		}
+		// A type without Meta that keeps its own version (a user).
+		if f.Name == "Version" && f.Type.Kind() == reflect.Int64 && f.Tag.Get("json") == "-" {
 			return true
 		}
 	}

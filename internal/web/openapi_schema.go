@@ -64,6 +64,8 @@ func fieldLimits() map[reflect.Type]map[string]map[string]any {
 		reflect.TypeFor[steward.AccountFields]():    account,
 		reflect.TypeFor[steward.SubAccountFields](): account,
 		reflect.TypeFor[steward.APIKeyFields]():     {"name": name},
+		reflect.TypeFor[steward.UserFields]():       {"name": name, "email": map[string]any{"minLength": 1, "maxLength": steward.MaxEmail}},
+		reflect.TypeFor[steward.UserPatch]():        {"name": name},
 		// An audit change holds a field's plain values, null when unset (every old value of a
 		// create, every new value of a delete); a movement holds ids, null for none.
 		reflect.TypeFor[steward.Change](): {
@@ -75,6 +77,7 @@ func fieldLimits() map[reflect.Type]map[string]map[string]any {
 		// A page holds at most the largest limit.
 		reflect.TypeFor[steward.Page[steward.Customer]]():   {"data": {"maxItems": steward.MaxLimit}},
 		reflect.TypeFor[steward.Page[steward.Contact]]():    {"data": {"maxItems": steward.MaxLimit}},
+		reflect.TypeFor[steward.Page[steward.User]]():       {"data": {"maxItems": steward.MaxLimit}},
 		reflect.TypeFor[steward.Page[steward.Location]]():   {"data": {"maxItems": steward.MaxLimit}},
 		reflect.TypeFor[steward.Page[steward.Asset]]():      {"data": {"maxItems": steward.MaxLimit}},
 		reflect.TypeFor[steward.Page[steward.Movement]]():   {"data": {"maxItems": steward.MaxLimit}},

@@ -26,6 +26,7 @@ type route struct {
 	perm        steward.Permission // what the caller's role must allow (checked before the body is read)
 	ifMatch     bool               // honours If-Match
 	idempotent  bool               // honours Idempotency-Key
+	conflict    bool               // can answer 409 besides a create's or a change's (a rule of the state it meets)
 	handle      handlerFunc
 }
 
@@ -91,6 +92,7 @@ func (s *Server) routeTable() []route {
 		created, noContent    = http.StatusCreated, http.StatusNoContent
 		// Every other route reads (steward.PermRead, the zero value).
 		write, move, administer = steward.PermWriteFleet, steward.PermMoveAsset, steward.PermAdminister
+		readAccess              = steward.PermReadAccess
 	)
 	// The fleet's four kinds of object share their handlers (entity.go).
 	customers, contacts, locations, assets := s.customers(), s.contacts(), s.locations(), s.assets()
@@ -231,5 +233,31 @@ func (s *Server) routeTable() []route {
 		{method: del, path: "/api/v1/accounts/{id}", id: "deleteSubAccount", tag: "accounts",
 			summary: "Delete a direct sub-account with no sub-accounts that owns and sees no assets; 409 names each unmet condition",
 			status:  noContent, ifMatch: true, perm: administer, handle: subAccounts.delete},
+		// Users of the account (users.go).
+		{method: get, path: "/api/v1/users", id: "listUsers", tag: "users", summary: "List the account's users by name",
+			query: []param{qQ, {name: "active", typ: "boolean", description: "true: active users only; false: deactivated only"},
+				qLimit, qCursor},
+			response: steward.Page[steward.User]{}, perm: readAccess, handle: listHandler(userFilter, s.svc.Users)},
+		{method: post, path: "/api/v1/users", id: "inviteUser", tag: "users",
+			summary: "Invite a user: creates them without a password; the one-time invite_url is in this response only",
+			body:    steward.UserFields{}, required: []string{"name", "email", "role", "fleet_visibility"},
+			response: steward.Invitation{}, status: created, idempotent: true, perm: administer, handle: s.inviteUser},
+		{method: get, path: "/api/v1/users/{id}", id: "getUser", tag: "users", summary: "Get a user",
+			response: steward.User{}, perm: readAccess, handle: s.getUser},
+		{method: patch, path: "/api/v1/users/{id}", id: "updateUser", tag: "users",
+			summary: "Change a user's name, role or fleet visibility (JSON Merge Patch)",
+			body:    steward.UserPatch{}, required: []string{"name", "role", "fleet_visibility"}, response: steward.User{},
+			ifMatch: true, perm: administer, handle: s.updateUser},
+		{method: post, path: "/api/v1/users/{id}/deactivate", id: "deactivateUser", tag: "users",
+			summary:  "Deactivate a user: their sessions and API keys stop at once",
+			response: steward.User{}, ifMatch: true, perm: administer, conflict: true, handle: s.setUserActive(false)},
+		{method: post, path: "/api/v1/users/{id}/reactivate", id: "reactivateUser", tag: "users", summary: "Reactivate a user",
+			response: steward.User{}, ifMatch: true, perm: administer, handle: s.setUserActive(true)},
+		{method: post, path: "/api/v1/users/{id}/invite", id: "reinviteUser", tag: "users",
+			summary:  "Invite a user who has not accepted again: a new one-time link replaces the previous one",
+			response: steward.InviteLink{}, perm: administer, conflict: true, handle: s.reinviteUser},
+		{method: post, path: "/api/v1/users/{id}/password-reset", id: "issuePasswordReset", tag: "users",
+			summary:  "Issue a one-time password reset link (valid one hour) for a user",
+			response: steward.PasswordReset{}, perm: administer, conflict: true, handle: s.issuePasswordReset},
 	}
 }

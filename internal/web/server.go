@@ -79,6 +79,10 @@ type Options struct {
 	// internal/ui), in place of the home page. It sets its own Content-Security-Policy; the
 	// request id, the other security headers, logs and panic recovery stay this server's.
 	UI http.Handler
+
+	// PublicURL is the base URL the server's links (invitations, password resets) start with,
+	// as ParsePublicURL returns it; "" means the request's own scheme and Host.
+	PublicURL string
 }
 
 // withDefaults fills in the defaults of zero fields.

@@ -1,0 +1,1 @@
+UPDATE users SET name_key = lower(name), search = lower(name) || chr(10) || email_key;
