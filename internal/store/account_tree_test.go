@@ -296,12 +296,17 @@ func TestDeleteSubAccountConditions(t *testing.T) {
 		mkContact(t, s, inB, c.ID, "B's contact")
 		mkLocation(t, s, inB, c.ID, "B's site")
 		mkLocation(t, s, inB, "", "B's depot")
+		// A user invited there, the invitation not yet accepted.
+		if _, _, err := s.InviteUser(ctx, inB, steward.UserFields{Name: "B's person", Email: "person-" + b.ID + "@example.com",
+			Role: steward.RoleUser, FleetVisibility: steward.FleetVisibilityAll}); err != nil {
+			t.Fatal(err)
+		}
 		cur := must(s.SubAccount(ctx, root, b.ID))
 		wantCode(t, s.DeleteSubAccount(ctx, root, b.ID, cur.Version+1), steward.EPRECONDITION)
 		ok(t, s.DeleteSubAccount(ctx, root, b.ID, cur.Version))
 		_, err = s.SubAccount(ctx, root, b.ID)
 		wantCode(t, err, steward.ENOTFOUND)
-		for _, table := range []string{"customers", "contacts", "locations", "assets", "users", "api_keys"} {
+		for _, table := range []string{"customers", "contacts", "locations", "assets", "users", "user_tokens", "api_keys"} {
 			if n := raw.int(t, "SELECT COUNT(*) FROM "+table+" WHERE account_id = ?", b.ID); n != 0 {
 				t.Errorf("%d %s of the deleted account remain", n, table)
 			}

@@ -60,6 +60,12 @@ func (s *Store) CreateAPIKey(ctx context.Context, a *steward.Actor, userID strin
 	if err := a.Require(steward.PermAdminister); err != nil {
 		return nil, err
 	}
+	if a.HomeAccount != "" && a.AccountID != a.HomeAccount && userID == a.UserID {
+		// A key acts as a user of its account; an Admin working in an account below their own
+		// is not one of its users.
+		return nil, steward.Errorf(steward.ECONFLICT,
+			"an API key acts as a user of its account: switch back to your own account to create one for yourself")
+	}
 	return s.createAPIKey(ctx, userInAccount(a.AccountID, userID), f, func(*userRow) *steward.Actor { return a })
 }
 

@@ -31,8 +31,9 @@ type uiRoute struct {
 	query     string // sent with every call
 	// admin: Admins only (reads included); technician: Technicians may post it too; editor: a
 	// form to create or change (a read that needs the right to write).
-	admin, technician, editor bool
-	redirect                  bool // answers a signed-in GET with a redirect
+	// anyone: every signed-in user may post it (their own password).
+	admin, technician, editor, anyone bool
+	redirect                          bool // answers a signed-in GET with a redirect
 	// refStatus is the answer to a form naming another organization's object when it is not
 	// 422 (switching accounts: the account is not found).
 	refStatus int
@@ -86,6 +87,18 @@ var uiRoutes = map[string]uiRoute{
 	"GET /accounts/new":           {admin: true, editor: true},
 	"POST /accounts":              {form: url.Values{"name": {"Matrix Depot"}, "email": {"m@example.com"}, "country": {"DE"}}, admin: true},
 	"POST /accounts/{id}/delete":  {admin: true},
+	"GET /users":                  {admin: true},
+	"GET /users/new":              {admin: true, editor: true},
+	"POST /users": {form: url.Values{"name": {"Matrix Person"}, "email": {"matrix@example.com"}, "role": {"user"},
+		"fleet_visibility": {"all"}}, admin: true},
+	"POST /users/{id}/deactivate":     {admin: true},
+	"POST /users/{id}/reactivate":     {admin: true},
+	"POST /users/{id}/invite":         {admin: true},
+	"POST /users/{id}/password-reset": {admin: true},
+	"GET /account/password":           {},
+	"POST /account/password": {form: url.Values{"current_password": {"wrong"}, "new_password": {"another horse battery"},
+		"confirm": {"another horse battery"}}, anyone: true},
+	"GET /invite/{token}": {}, "POST /invite/{token}": {}, "GET /reset-password/{token}": {}, "POST /reset-password/{token}": {},
 }
 
 // mayCall is what PRODUCT.md §5 lets role do with the route.
@@ -95,7 +108,7 @@ func (r uiRoute) mayCall(role steward.Role, method string) bool {
 		return true
 	case r.admin:
 		return false
-	case method == http.MethodGet && !r.editor:
+	case r.anyone, method == http.MethodGet && !r.editor:
 		return true
 	case role == steward.RoleFleetAdmin:
 		return true
@@ -137,8 +150,13 @@ func buildUIWorld(t *testing.T, st *site, a *steward.Actor, label string) uiWorl
 	if err != nil {
 		t.Fatal(err)
 	}
+	person, _, err := st.s.InviteUser(ctx, a, steward.UserFields{Name: label + " Person", Email: strings.ToLower(label) + "-" + a.AccountID + "@example.com",
+		Role: steward.RoleUser, FleetVisibility: steward.FleetVisibilityAll})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return uiWorld{"customers": cu.ID, "contacts": ct.ID, "locations": loc.ID, "assets": as.ID, "api-keys": k.ID,
-		"accounts": sub.ID, "kind": "customers"}
+		"accounts": sub.ID, "users": person.ID, "kind": "customers"}
 }
 
 // fill puts w's objects into pattern's path parameters; false when w has none of a kind.
@@ -178,7 +196,7 @@ func TestUIIsolationMatrix(t *testing.T) {
 			other.UserID = otherUser.ID
 			foreign := buildUIWorld(t, st, other, "Globex")
 			missing := uiWorld{"kind": "customers"}
-			for _, k := range []string{"customers", "contacts", "locations", "assets", "api-keys", "accounts"} {
+			for _, k := range []string{"customers", "contacts", "locations", "assets", "api-keys", "accounts", "users"} {
 				missing[k] = "0190c0de-0000-7000-8000-000000000000"
 			}
 			versions := func() []int64 {

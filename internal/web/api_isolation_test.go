@@ -39,9 +39,11 @@ func buildWorld(t *testing.T, c *apiClient, label string) matrixWorld {
 	loc := c.create(t, locationsPath, obj{"name": label + " Site", "customer_id": custID})
 	as := c.create(t, assetsPath, obj{"name": label + " Asset", "owner_customer_id": custID, "location_id": str(loc, "id")})
 	sub := c.create(t, "/api/v1/accounts", obj{"name": label + " Depot", "email": "depot@" + strings.ToLower(label) + ".example", "country": "DE"})
+	user := c.create(t, "/api/v1/users", obj{"name": label + " Person", "email": uniqueEmail(strings.ToLower(label)), "role": "user",
+		"fleet_visibility": "all"})
 	return matrixWorld{ids: map[string]string{
 		"customers": custID, "contacts": str(ct, "id"), "locations": str(loc, "id"), "assets": str(as, "id"),
-		"api-keys": c.keyID, "accounts": str(sub, "id"),
+		"api-keys": c.keyID, "accounts": str(sub, "id"), "users": str(user, "id"),
 	}}
 }
 
@@ -134,6 +136,15 @@ var isolationRoutes = map[string]isolationRoute{
 	"getSubAccount":    {admin: true},
 	"updateSubAccount": {body: obj{"name": "Matrix Rename"}, admin: true},
 	"deleteSubAccount": {admin: true},
+
+	"listUsers":          {admin: true},
+	"inviteUser":         {body: obj{"name": "Matrix Person", "email": "matrix@example.com", "role": "user", "fleet_visibility": "all"}, admin: true},
+	"getUser":            {admin: true},
+	"updateUser":         {body: obj{"name": "Matrix Rename"}, admin: true},
+	"deactivateUser":     {admin: true},
+	"reactivateUser":     {admin: true},
+	"reinviteUser":       {admin: true},
+	"issuePasswordReset": {admin: true},
 }
 
 // missingID is a well-formed id nothing has.
