@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"context"
+	"database/sql"
 	"net/url"
 	"strings"
 	"testing"
@@ -144,6 +145,50 @@ func TestAccountsPage(t *testing.T) {
 			o.get("/accounts", "", 403)
 			o.get("/accounts/new", "dialog-body", 403)
 			o.post("/accounts", url.Values{"name": {"x"}, "email": {"x@example.com"}, "country": {"DE"}}, "dialog-body", 403)
+		})
+	}
+}
+
+// TestSwitchEndsWithTheRole: an Admin demoted while working in a sub-account is back home on the
+// next request, may not switch again, and the session has forgotten the switch (promoted again,
+// they are at home until they switch).
+func TestSwitchEndsWithTheRole(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			st := startSite(t, engine)
+			ctx := context.Background()
+			c := newClient(t, st, st.email, st.password)
+			sub, err := st.s.CreateSubAccount(ctx, st.admin, steward.SubAccountFields{Name: "Branch", Email: "b@example.com", Country: "DE"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.post("/account/switch", url.Values{"account_id": {sub.ID}}, "", 303)
+			mustContain(t, "switched", c.get("/customers", "", 200), "Working in <strong>Branch</strong>")
+
+			setRole := func(role steward.Role) {
+				t.Helper()
+				driver, dsn, query := "sqlite", "file:"+st.dsn, "UPDATE users SET role = ? WHERE email = ?"
+				if engine == "postgres" {
+					driver, dsn, query = "pgx", st.dsn, "UPDATE users SET role = $1 WHERE email = $2"
+				}
+				db, err := sql.Open(driver, dsn)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer db.Close()
+				if _, err := db.Exec(query, string(role), st.email); err != nil {
+					t.Fatal(err)
+				}
+			}
+			setRole(steward.RoleFleetAdmin)
+			if body := c.get("/customers", "", 200); strings.Contains(body, "Working in") || strings.Contains(body, `action="/account/switch"`) {
+				t.Error("a demoted Admin still works in the sub-account, or is offered the switcher")
+			}
+			c.post("/account/switch", url.Values{"account_id": {sub.ID}}, "", 403)
+			setRole(steward.RoleAdmin)
+			if body := c.get("/customers", "", 200); strings.Contains(body, "Working in") {
+				t.Error("the session kept the switch through the demotion")
+			}
 		})
 	}
 }
