@@ -201,6 +201,7 @@ type Service interface {
 	AuditService
 	SessionService
 	NameService
+	GroupService
 	// Ping checks the database is reachable (readiness).
 	Ping(ctx context.Context) error
 }

@@ -213,7 +213,9 @@ func TestMergePatchNullsAreTheDocuments(t *testing.T) {
 		contact := e.admin.create(t, "/api/v1/customers/"+cid+"/contacts", obj{"name": "Ann"})
 		location := e.admin.create(t, "/api/v1/locations", obj{"name": "Depot", "customer_id": cid})
 		asset := e.admin.create(t, "/api/v1/assets", obj{"name": "Crane", "year": 2020})
+		group := e.admin.create(t, "/api/v1/groups", obj{"name": "Patch group", "description": "d"})
 		targets := map[string]string{
+			"/api/v1/groups/{id}":    "/api/v1/groups/" + str(group, "id"),
 			"/api/v1/customers/{id}": "/api/v1/customers/" + cid,
 			"/api/v1/contacts/{id}":  "/api/v1/contacts/" + str(contact, "id"),
 			"/api/v1/locations/{id}": "/api/v1/locations/" + str(location, "id"),

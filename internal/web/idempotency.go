@@ -21,6 +21,7 @@ var objectPaths = map[string]string{
 	steward.ObjectLocation: "/api/v1/locations/",
 	steward.ObjectAsset:    "/api/v1/assets/",
 	steward.ObjectAPIKey:   "/api/v1/api-keys/",
+	steward.ObjectGroup:    "/api/v1/groups/",
 }
 
 // creation is the outcome of one create.

@@ -200,6 +200,7 @@ func TestEveryCreateHonoursIdempotencyKey(t *testing.T) {
 		"/api/v1/locations":               "/api/v1/locations/location-",
 		"/api/v1/assets":                  "/api/v1/assets/asset-",
 		"/api/v1/api-keys":                "/api/v1/api-keys/api_key-",
+		"/api/v1/groups":                  "/api/v1/groups/group-",
 	}
 	n := 0
 	for _, rt := range fs.srv.routes {
