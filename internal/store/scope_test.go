@@ -123,7 +123,6 @@ func TestScopedAssetReads(t *testing.T) {
 	})
 }
 
-
 // TestScopedCountsMatchBruteForce builds a random fleet with overlapping groups, moves, archives
 // and deletes assets at random, and compares the counts scoped users see, in every sort and on
 // every page, with a recount from the assets and memberships.
