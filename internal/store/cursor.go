@@ -135,9 +135,9 @@ type listQuery struct {
 	sigExt []any                       // filter values that bind the cursor
 	check  func(v *steward.Violations) // the filter's Check: every parameter's value
 	refs   []filterRef                 // ids the filters name
-	// countSort, for a caller who sees part of the fleet, returns the query of a count column's
-	// values within its scope (scopedCountSQL); "" for a column the scope does not change.
-	countSort func(column string) (string, []any)
+	// countSort, for a caller who sees part of the fleet, returns a count column as the scope
+	// counts it (scopedCountOf); nil for a column the scope does not change.
+	countSort func(column string) *scopedCount
 }
 
 // filterRef is a list filter naming an object by id. It must name an object of its kind in the
@@ -245,13 +245,12 @@ func list[T any](ctx context.Context, s *Store, spec listSpec, a *steward.Actor,
 		}
 	}
 	var got []listed[T]
-	var counts string
-	var countArgs []any
+	var sc *scopedCount
 	if lq.countSort != nil && key.numeric {
-		counts, countArgs = lq.countSort(key.column)
+		sc = lq.countSort(key.column)
 	}
-	if counts != "" {
-		got, err = listByScopedCount(ctx, s, spec, conds, args, counts, countArgs, c, desc, term, limit+1, scan)
+	if sc != nil {
+		got, err = listByScopedCount(ctx, s, spec, conds, args, sc, c, desc, term, limit+1, scan)
 	} else if term != "" && p.Sort == "" {
 		got, err = searchRanked(ctx, s, spec, a.AccountID, conds, args, c, term, filtered, limit+1, scan)
 	} else {

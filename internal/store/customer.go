@@ -47,7 +47,7 @@ func (s *Store) Customers(ctx context.Context, a *steward.Actor, f steward.Custo
 	}
 	lq.sigExt = []any{f.Type}
 	if scoped(a) {
-		lq.countSort = func(column string) (string, []any) { return scopedCountSQL(a, customers.table, column) }
+		lq.countSort = func(column string) *scopedCount { return scopedCountOf(a, customers.table, column) }
 	}
 	page, err := list(ctx, s, customerList, a, f.ListParams, lq, customers.lister())
 	if err != nil {

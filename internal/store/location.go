@@ -46,7 +46,7 @@ func (s *Store) Locations(ctx context.Context, a *steward.Actor, f steward.Locat
 	}
 	lq.sigExt = []any{f.CustomerID, f.Own}
 	if scoped(a) {
-		lq.countSort = func(column string) (string, []any) { return scopedCountSQL(a, locations.table, column) }
+		lq.countSort = func(column string) *scopedCount { return scopedCountOf(a, locations.table, column) }
 	}
 	page, err := list(ctx, s, locationList, a, f.ListParams, lq, locations.lister())
 	if err != nil {

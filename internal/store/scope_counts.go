@@ -45,62 +45,119 @@ func countExpr(a *steward.Actor) string {
 	return "COUNT(*)"
 }
 
-// scopedCountSQL is, for a count column of customers or locations, the query of every row's
-// count within a's scope (id, n), and its arguments; "" for a column the scope does not change.
-func scopedCountSQL(a *steward.Actor, tb *table, column string) (string, []any) {
-	var key, extra string
-	switch {
-	case tb == customers.table && column == "assets_on_location_count":
-		key = "location_customer_id"
-	case tb == customers.table && column == "assets_owned_count":
-		key = "owner_customer_id"
-	case tb == customers.table && column == "assets_owned_elsewhere_count":
-		key = "owner_customer_id"
-		extra = " AND (ga.location_customer_id IS NULL OR ga.location_customer_id <> ga.owner_customer_id)"
-	case tb == locations.table && column == "asset_count":
-		key = "location_id"
-	default:
-		return "", nil
-	}
-	gcond, gargs := scopeGroupCond(a)
-	return "SELECT ga." + key + " AS id, " + countExpr(a) + " AS n FROM group_assets ga WHERE ga.account_id = ? AND " + gcond +
-		" AND ga." + key + " IS NOT NULL AND ga.archived = FALSE" + extra + " GROUP BY ga." + key, append([]any{a.AccountID}, gargs...)
+// scopedCount is one count a scope changes: the group_assets column naming the counted object
+// and any further condition on the member row.
+type scopedCount struct {
+	a     *steward.Actor
+	key   string // location_customer_id, owner_customer_id or location_id
+	extra string
 }
 
-// listByScopedCount reads one page of a list sorted by a scoped count: the account's rows that
-// meet conds (and contain term), each with its count from counts (scopedCountSQL), in the order
-// of (count, id).
-func listByScopedCount[T any](ctx context.Context, s *Store, spec listSpec, conds []string, args []any, counts string, countArgs []any,
+// scopedCountOf returns the count column of tb as a's scope counts it, or nil for a column the
+// scope does not change (location_count, dates).
+func scopedCountOf(a *steward.Actor, tb *table, column string) *scopedCount {
+	sc := &scopedCount{a: a}
+	switch {
+	case tb == customers.table && column == "assets_on_location_count":
+		sc.key = "location_customer_id"
+	case tb == customers.table && column == "assets_owned_count":
+		sc.key = "owner_customer_id"
+	case tb == customers.table && column == "assets_owned_elsewhere_count":
+		sc.key = "owner_customer_id"
+		sc.extra = " AND (ga.location_customer_id IS NULL OR ga.location_customer_id <> ga.owner_customer_id)"
+	case tb == locations.table && column == "asset_count":
+		sc.key = "location_id"
+	default:
+		return nil
+	}
+	return sc
+}
+
+// grouped is the query of every counted object's non-zero count within the scope (id, n),
+// grouped once over the scope's members, and its arguments.
+func (sc *scopedCount) grouped() (string, []any) {
+	gcond, gargs := scopeGroupCond(sc.a)
+	return "SELECT ga." + sc.key + " AS id, " + countExpr(sc.a) + " AS n FROM group_assets ga WHERE ga.account_id = ? AND " + gcond +
+		" AND ga." + sc.key + " IS NOT NULL AND ga.archived = FALSE" + sc.extra + " GROUP BY ga." + sc.key, append([]any{sc.a.AccountID}, gargs...)
+}
+
+// zero is the condition that the object idExpr counts nothing within the scope: one probe of
+// the (account, group, key, archived) index per group.
+func (sc *scopedCount) zero(idExpr string) (string, []any) {
+	gcond, gargs := scopeGroupCond(sc.a)
+	return "NOT EXISTS (SELECT 1 FROM group_assets ga WHERE ga.account_id = ? AND " + gcond + " AND ga." + sc.key + " = " + idExpr +
+		" AND ga.archived = FALSE" + sc.extra + ")", append([]any{sc.a.AccountID}, gargs...)
+}
+
+// listByScopedCount reads one page of a list sorted by a scoped count, in the order of (count,
+// id), in two parts: the rows that count something, from the counts grouped once over the scope
+// and sorted (at most one per object the scope's assets touch); and the rows that count
+// nothing, all tied at 0, walked by id through the primary key with one index probe each (they
+// come first ascending, last descending). The cursor's key says which part it stopped in: 0 is
+// the zero part. Neither part reads the account's other assets, nor sorts the account's rows.
+func listByScopedCount[T any](ctx context.Context, s *Store, spec listSpec, conds []string, args []any, sc *scopedCount,
 	c *cursor, desc bool, term string, want int, scan func(rows *sql.Rows, key *any) (T, string, error)) ([]listed[T], error) {
 	a := spec.alias
-	inner := append([]any{}, countArgs...)
-	inner = append(inner, args...)
 	where := strings.Join(conds, " AND ")
+	args = append([]any{}, args...)
 	if term != "" {
 		where += " AND " + s.d.contains(a+".search")
-		inner = append(inner, term)
+		args = append(args, term)
 	}
 	dir, cmp := "ASC", ">"
 	if desc {
 		dir, cmp = "DESC", "<"
 	}
-	outer := ""
+	var k int64
 	if c != nil {
-		k, err := c.int()
+		var err error
+		if k, err = c.int(); err != nil || k < 0 {
+			return nil, notIssued()
+		}
+	}
+	r := s.reader()
+	counting := func(out []listed[T], after bool) ([]listed[T], error) {
+		g, gargs := sc.grouped()
+		q := "SELECT " + spec.cols + ", n.n FROM (" + g + ") n JOIN " + spec.kind + " " + a + " ON " + a + ".id = n.id WHERE " + where
+		qargs := append(append([]any{}, gargs...), args...)
+		if after {
+			q += " AND (n.n, " + a + ".id) " + cmp + " (?, ?)"
+			qargs = append(qargs, k, c.ID)
+		}
+		rows, err := r.query(ctx, q+" ORDER BY n.n "+dir+", "+a+".id "+dir+" LIMIT ?", append(qargs, want-len(out))...)
 		if err != nil {
 			return nil, err
 		}
-		outer = " WHERE (" + a + ".scoped_count, " + a + ".id) " + cmp + " (?, ?)"
-		inner = append(inner, k, c.ID)
+		return collect(rows, scan, nil, out, want)
 	}
-	query := "SELECT " + spec.cols + ", " + a + ".scoped_count FROM (SELECT " + a + ".*, COALESCE(n.n, 0) AS scoped_count FROM " +
-		spec.kind + " " + a + " LEFT JOIN (" + counts + ") n ON n.id = " + a + ".id WHERE " + where + ") " + a + outer +
-		" ORDER BY " + a + ".scoped_count " + dir + ", " + a + ".id " + dir + " LIMIT ?"
-	rows, err := s.reader().query(ctx, query, append(inner, want)...)
-	if err != nil {
-		return nil, err
+	zeros := func(out []listed[T], after bool) ([]listed[T], error) {
+		z, zargs := sc.zero(a + ".id")
+		q := "SELECT " + spec.cols + ", 0 FROM " + spec.kind + " " + a + " WHERE " + where + " AND " + z
+		qargs := append(append([]any{}, args...), zargs...)
+		if after {
+			q += " AND " + a + ".id " + cmp + " ?"
+			qargs = append(qargs, c.ID)
+		}
+		rows, err := r.query(ctx, q+" ORDER BY "+a+".id "+dir+" LIMIT ?", append(qargs, want-len(out))...)
+		if err != nil {
+			return nil, err
+		}
+		return collect(rows, scan, nil, out, want)
 	}
-	return collect(rows, scan, nil, nil, want)
+	first, second := counting, zeros
+	inFirst := c == nil || k > 0
+	if !desc {
+		first, second, inFirst = zeros, counting, c == nil || k == 0
+	}
+	var out []listed[T]
+	var err error
+	if inFirst {
+		if out, err = first(out, c != nil); err != nil || len(out) == want {
+			return out, err
+		}
+		return second(out, false)
+	}
+	return second(out, true)
 }
 
 // padIDs returns ids as arguments padded to inSize with repeats of the last, so that the query
