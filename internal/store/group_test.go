@@ -228,6 +228,7 @@ func TestGroupMembersConcurrent(t *testing.T) {
 		if got := must(s.Group(ctx, o.admin, g.ID)); got.AssetCount != raw.int(t, "SELECT COUNT(*) FROM group_assets WHERE account_id = ? AND group_id = ?", o.acc.ID, g.ID) {
 			t.Fatalf("asset_count %d differs from the rows", got.AssetCount)
 		}
+		assertGroupsExact(t, s, o.acc.ID)
 	})
 }
 
@@ -261,4 +262,17 @@ func TestSetUserGroups(t *testing.T) {
 			t.Fatalf("joined %v left %v", joined, left)
 		}
 	})
+}
+
+// assertGroupsExact fails when a group's stored counts or a membership's asset state differ
+// from the data.
+func assertGroupsExact(t *testing.T, s *store.Store, accountID string) {
+	t.Helper()
+	g, m, err := s.GroupMismatches(ctx, accountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g != 0 || m != 0 {
+		t.Fatalf("GroupMismatches = %d groups, %d memberships; want 0, 0", g, m)
+	}
 }

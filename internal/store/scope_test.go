@@ -252,6 +252,7 @@ func TestScopedCountsMatchBruteForce(t *testing.T) {
 				ok(t, s.DeleteAsset(ctx, o.admin, xs[0].ID, 0))
 			}
 			check(round)
+			assertGroupsExact(t, s, o.acc.ID)
 		}
 		assertNoMismatch(t, s, o.acc.ID)
 	})
