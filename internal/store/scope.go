@@ -20,7 +20,7 @@ import (
 // invisible assets and of groups (auditScope).
 
 // scoped reports whether a sees only part of the fleet.
-func scoped(a *steward.Actor) bool { return !a.Fleet.All() }
+func scoped(a *steward.Actor) bool { return a != nil && !a.Fleet.All() }
 
 // scopeGroups returns the groups whose assets a scoped actor sees, or nil for none.
 func scopeGroups(a *steward.Actor) []string {
