@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -62,6 +63,7 @@ func TestAPIGroups(t *testing.T) {
 			{name: "empty list", as: e.fleet, method: "POST", path: gPath + "/assets", body: obj{"asset_ids": []string{}}, want: 422, field: "asset_ids"},
 			{name: "list missing", as: e.fleet, method: "POST", path: gPath + "/assets", body: obj{}, want: 422, field: "asset_ids"},
 			{name: "1,001 ids", as: e.fleet, method: "POST", path: gPath + "/assets", body: obj{"asset_ids": many}, want: 422, field: "asset_ids"},
+			{name: "10,000 ids", as: e.fleet, method: "DELETE", path: gPath + "/assets", body: obj{"asset_ids": slices.Repeat(many[:1], 10000)}, want: 422, field: "asset_ids"},
 			{name: "not a list", as: e.fleet, method: "POST", path: gPath + "/assets", body: obj{"asset_ids": id1}, want: 422, field: "asset_ids"},
 			{name: "technician before the body", as: e.tech, method: "POST", path: gPath + "/assets", body: `{"asset_ids":`, want: 403},
 			{name: "another org's group is 404", as: e.other, method: "POST", path: gPath + "/assets",
