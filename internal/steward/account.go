@@ -207,6 +207,7 @@ type Service interface {
 	NameService
 	AccountTreeService
 	UserService
+	GroupService
 	// Ping checks the database is reachable (readiness).
 	Ping(ctx context.Context) error
 }

@@ -247,10 +247,11 @@ func (s *Store) Authenticate(ctx context.Context, key string) (*steward.Actor, e
 	var userName string
 	var userRole steward.Role
 	var active bool
+	var fleet steward.FleetVisibility
 	err := s.reader().row(ctx, `SELECT k.id, k.account_id, k.user_id, k.name, k.role, k.integration, k.expires_at,
-		k.last_used_at, k.revoked_at, u.name, u.role, u.active
+		k.last_used_at, k.revoked_at, u.name, u.role, u.active, u.fleet_visibility
 		FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.hash = ?`, keyHash(key)).Scan(&k.ID, &k.AccountID,
-		&k.UserID, &k.Name, &k.Role, &k.Integration, &exp, &used, &rev, &userName, &userRole, &active)
+		&k.UserID, &k.Name, &k.Role, &k.Integration, &exp, &used, &rev, &userName, &userRole, &active, &fleet)
 	if isNoRows(err) {
 		return nil, unauthorized
 	}
@@ -269,7 +270,12 @@ func (s *Store) Authenticate(ctx context.Context, key string) (*steward.Actor, e
 	if !role.AtMost(userRole) {
 		role = userRole // the user was demoted after the key was made
 	}
-	return &steward.Actor{Type: steward.ActorAPIKey, ID: k.ID, Name: userName + " (API key " + k.Name + ")",
+	a := &steward.Actor{Type: steward.ActorAPIKey, ID: k.ID, Name: userName + " (API key " + k.Name + ")",
 		UserID: k.UserID, AccountID: k.AccountID, HomeAccount: k.AccountID, Role: role, Integration: k.Integration,
-		Source: steward.SourceAPI}, nil
+		Source: steward.SourceAPI}
+	// The key sees what its user sees (store/scope.go).
+	if err := loadFleetScope(ctx, s.reader(), a, fleet); err != nil {
+		return nil, err
+	}
+	return a, nil
 }

@@ -58,9 +58,17 @@ func (s *Store) Assets(ctx context.Context, a *steward.Actor, f steward.AssetFil
 	if f.LocationCustomerID != "" {
 		lq.where("x.location_customer_id = ?", f.LocationCustomerID)
 	}
-	if f.GroupID != "" && steward.IsID(f.GroupID) {
-		// Groups arrive with user scoping; until then no group exists to filter by.
-		return nil, steward.Invalid("group_id", "names no group of this account")
+	if f.GroupID != "" {
+		// A group the caller does not see names nothing (422, as another account's); a scoped
+		// caller's own scope still applies below: the intersection.
+		if !groupVisible(a, f.GroupID) {
+			return nil, steward.Invalid("group_id", "names no group of this account")
+		}
+		lq.refs = append(lq.refs, filterRef{"group_id", groups.table, f.GroupID})
+		lq.where("x.id IN (SELECT gf.asset_id FROM group_assets gf WHERE gf.account_id = ? AND gf.group_id = ?)", a.AccountID, f.GroupID)
+	}
+	if cond, args := assetScope(a, "x.id"); cond != "" {
+		lq.where(cond, args...)
 	}
 	lq.sigExt = []any{f.OwnerCustomerID, f.LocationID, f.LocationCustomerID, f.GroupID}
 	return list(ctx, s, assetList, a, f.ListParams, lq, assets.lister())
@@ -69,6 +77,9 @@ func (s *Store) Assets(ctx context.Context, a *steward.Actor, f steward.AssetFil
 // Asset returns one asset.
 func (s *Store) Asset(ctx context.Context, a *steward.Actor, id string) (*steward.Asset, error) {
 	if err := a.Require(steward.PermRead); err != nil {
+		return nil, err
+	}
+	if err := assetVisible(ctx, s.reader(), a, id); err != nil {
 		return nil, err
 	}
 	return assets.get(ctx, s.reader(), a.AccountID, id, noLock)
@@ -209,6 +220,9 @@ func (s *Store) UpdateAsset(ctx context.Context, a *steward.Actor, id string, if
 }
 
 func (t *tx) updateAsset(ctx context.Context, a *steward.Actor, id string, ifMatch int64, change func(*steward.AssetFields) error) (*steward.Asset, error) {
+	if err := t.requireAssetVisible(ctx, a, id); err != nil {
+		return nil, err
+	}
 	cur, err := t.lockAsset(ctx, a.AccountID, id, func(peek *steward.Asset) *string {
 		f := peek.AssetFields
 		if change(&f) != nil || f.Normalize() != nil {
@@ -262,6 +276,9 @@ func (t *tx) updateAsset(ctx context.Context, a *steward.Actor, id string, ifMat
 	if err := t.moveAssetCounts(ctx, a.AccountID, stateOf(cur), stateOf(&out)); err != nil {
 		return nil, err
 	}
+	if err := t.syncGroupAssets(ctx, a.AccountID, id, stateOf(cur), stateOf(&out)); err != nil {
+		return nil, err
+	}
 	return &out, t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionUpdate, objectType: steward.ObjectAsset,
 		objectID: id, objectName: f.Name, changes: changes})
 }
@@ -274,6 +291,9 @@ func (s *Store) SetAssetArchived(ctx context.Context, a *steward.Actor, id strin
 }
 
 func (t *tx) setAssetArchived(ctx context.Context, a *steward.Actor, id string, ifMatch int64, archived bool) (*steward.Asset, error) {
+	if err := t.requireAssetVisible(ctx, a, id); err != nil {
+		return nil, err
+	}
 	cur, err := t.lockAsset(ctx, a.AccountID, id, nil)
 	if err != nil {
 		return nil, err
@@ -285,7 +305,10 @@ func (t *tx) setAssetArchived(ctx context.Context, a *steward.Actor, id string, 
 	if err := t.setArchived(ctx, a, assets.table, &cur.Meta, subject{id: id, name: cur.Name}, archived); err != nil {
 		return nil, err
 	}
-	return cur, t.moveAssetCounts(ctx, a.AccountID, before, stateOf(cur))
+	if err := t.moveAssetCounts(ctx, a.AccountID, before, stateOf(cur)); err != nil {
+		return nil, err
+	}
+	return cur, t.syncGroupAssets(ctx, a.AccountID, id, before, stateOf(cur))
 }
 
 // DeleteAsset deletes an asset and its counts; its audit history stays.
@@ -297,11 +320,17 @@ func (s *Store) DeleteAsset(ctx context.Context, a *steward.Actor, id string, if
 }
 
 func (t *tx) deleteAsset(ctx context.Context, a *steward.Actor, id string, ifMatch int64) error {
+	if err := t.requireAssetVisible(ctx, a, id); err != nil {
+		return err
+	}
 	cur, err := t.lockAsset(ctx, a.AccountID, id, nil)
 	if err != nil {
 		return err
 	}
 	if err := checkIfMatch(ifMatch, cur.Version); err != nil {
+		return err
+	}
+	if err := t.leaveGroups(ctx, a.AccountID, id); err != nil {
 		return err
 	}
 	if err := t.deleteRow(ctx, assets.table, a.AccountID, id); err != nil {

@@ -257,6 +257,11 @@ func auditQuery(a *steward.Actor, f steward.AuditFilter) (string, []any, error) 
 			args = append(args, t)
 		}
 	}
+	// A scoped caller reads no event of an asset it does not see, and no group event.
+	if cond, sargs := auditScope(a); cond != "" {
+		conds = append(conds, cond)
+		args = append(args, sargs...)
+	}
 	if f.ObjectID != "" {
 		add("object_id = ?", f.ObjectID)
 	}

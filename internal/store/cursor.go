@@ -135,6 +135,9 @@ type listQuery struct {
 	sigExt []any                       // filter values that bind the cursor
 	check  func(v *steward.Violations) // the filter's Check: every parameter's value
 	refs   []filterRef                 // ids the filters name
+	// countSort, for a caller who sees part of the fleet, returns a count column as the scope
+	// counts it (scopedCountOf); nil for a column the scope does not change.
+	countSort func(column string) *scopedCount
 }
 
 // filterRef is a list filter naming an object by id. It must name an object of its kind in the
@@ -229,7 +232,12 @@ func list[T any](ctx context.Context, s *Store, spec listSpec, a *steward.Actor,
 	if err != nil {
 		return nil, err
 	}
-	sig := signature(append([]any{spec.kind, p.Sort, p.Status, strings.TrimSpace(p.Q)}, lq.sigExt...)...)
+	sigParts := append([]any{spec.kind, p.Sort, p.Status, strings.TrimSpace(p.Q)}, lq.sigExt...)
+	if k := scopeKey(a); k != "" {
+		// A scoped caller's cursor is bound to its scope: its keys (counts) mean something else in another.
+		sigParts = append(sigParts, k)
+	}
+	sig := signature(sigParts...)
 	var c *cursor
 	if p.Cursor != "" {
 		if c, err = decodeCursor(p.Cursor, sig); err != nil {
@@ -237,7 +245,13 @@ func list[T any](ctx context.Context, s *Store, spec listSpec, a *steward.Actor,
 		}
 	}
 	var got []listed[T]
-	if term != "" && p.Sort == "" {
+	var sc *scopedCount
+	if lq.countSort != nil && key.numeric {
+		sc = lq.countSort(key.column)
+	}
+	if sc != nil {
+		got, err = listByScopedCount(ctx, s, spec, conds, args, sc, c, desc, term, limit+1, scan)
+	} else if term != "" && p.Sort == "" {
 		got, err = searchRanked(ctx, s, spec, a.AccountID, conds, args, c, term, filtered, limit+1, scan)
 	} else {
 		got, err = listSorted(ctx, s, spec, a.AccountID, conds, args, c, key, desc, term, filtered, limit+1, scan)

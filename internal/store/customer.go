@@ -46,7 +46,14 @@ func (s *Store) Customers(ctx context.Context, a *steward.Actor, f steward.Custo
 		lq.where("c.type = ?", string(f.Type))
 	}
 	lq.sigExt = []any{f.Type}
-	return list(ctx, s, customerList, a, f.ListParams, lq, customers.lister())
+	if scoped(a) {
+		lq.countSort = func(column string) *scopedCount { return scopedCountOf(a, customers.table, column) }
+	}
+	page, err := list(ctx, s, customerList, a, f.ListParams, lq, customers.lister())
+	if err != nil {
+		return nil, err
+	}
+	return page, s.scopeCustomerCounts(ctx, a, page.Data)
 }
 
 // Customer returns one customer.
@@ -54,7 +61,15 @@ func (s *Store) Customer(ctx context.Context, a *steward.Actor, id string) (*ste
 	if err := a.Require(steward.PermRead); err != nil {
 		return nil, err
 	}
-	return customers.get(ctx, s.reader(), a.AccountID, id, noLock)
+	c, err := customers.get(ctx, s.reader(), a.AccountID, id, noLock)
+	if err != nil {
+		return nil, err
+	}
+	one := []steward.Customer{*c}
+	if err := s.scopeCustomerCounts(ctx, a, one); err != nil {
+		return nil, err
+	}
+	return &one[0], nil
 }
 
 // CreateCustomer stores a new customer.

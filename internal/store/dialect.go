@@ -78,6 +78,15 @@ func (d dialect) forUpdate() string {
 	return ""
 }
 
+// forShare is the row lock a write takes on rows it only needs to stay as they are until it
+// commits (the assets joining a group): it waits for, and holds off, their updates and deletes.
+func (d dialect) forShare() string {
+	if d == postgres {
+		return " FOR SHARE"
+	}
+	return ""
+}
+
 // schema fills the migration placeholders (see migrations/0001_core.sql).
 func (d dialect) schema(sql string) string {
 	if d == postgres {

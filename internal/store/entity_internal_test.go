@@ -29,6 +29,7 @@ func TestEntitiesMapEveryColumn(t *testing.T) {
 		{locations.table, columnNames(locations.cols)}, {assets.table, columnNames(assets.cols)},
 		{accounts.table, append(columnNames(accounts.cols), "path")}, {users.table, columnNames(users.cols)},
 		{apiKeys.table, columnNames(apiKeys.cols)}, {audits.table, columnNames(audits.cols)},
+		{groups.table, columnNames(groups.cols)},
 	} {
 		rows, err := s.rdb.QueryContext(ctx, "SELECT name FROM pragma_table_info(?) WHERE name <> 'rid' ORDER BY name", e.t.name)
 		if err != nil {

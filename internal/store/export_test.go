@@ -29,3 +29,12 @@ var FTSMarker = ftsMarker
 
 // ResetSessionClean makes the next session commit delete expired sessions.
 func (s *Store) ResetSessionClean() { s.sessionClean.Store(0) }
+
+// SetUserGroups runs setUserGroups in its own transaction, as a user's create or update will.
+func (s *Store) SetUserGroups(ctx context.Context, a *steward.Actor, userID, userName string, groupIDs []string) (joined, left []string, err error) {
+	err = s.write(ctx, func(t *tx) error {
+		joined, left, err = t.setUserGroups(ctx, a, userID, userName, groupIDs)
+		return err
+	})
+	return joined, left, err
+}

@@ -45,7 +45,14 @@ func (s *Store) Locations(ctx context.Context, a *steward.Actor, f steward.Locat
 		lq.where("l.customer_id IS NULL")
 	}
 	lq.sigExt = []any{f.CustomerID, f.Own}
-	return list(ctx, s, locationList, a, f.ListParams, lq, locations.lister())
+	if scoped(a) {
+		lq.countSort = func(column string) *scopedCount { return scopedCountOf(a, locations.table, column) }
+	}
+	page, err := list(ctx, s, locationList, a, f.ListParams, lq, locations.lister())
+	if err != nil {
+		return nil, err
+	}
+	return page, s.scopeLocationCounts(ctx, a, page.Data)
 }
 
 // Location returns one location.
@@ -53,7 +60,15 @@ func (s *Store) Location(ctx context.Context, a *steward.Actor, id string) (*ste
 	if err := a.Require(steward.PermRead); err != nil {
 		return nil, err
 	}
-	return locations.get(ctx, s.reader(), a.AccountID, id, noLock)
+	l, err := locations.get(ctx, s.reader(), a.AccountID, id, noLock)
+	if err != nil {
+		return nil, err
+	}
+	one := []steward.Location{*l}
+	if err := s.scopeLocationCounts(ctx, a, one); err != nil {
+		return nil, err
+	}
+	return &one[0], nil
 }
 
 // CreateLocation stores a new location.
@@ -199,9 +214,11 @@ func (t *tx) moveLocationCustomer(ctx context.Context, accountID string, cur *st
 	for i := range owners {
 		t.markRecount(accountID, &owners[i])
 	}
-	_, err = t.exec(ctx, "UPDATE assets SET location_customer_id = ? WHERE account_id = ? AND location_id = ?",
-		nullText(to), accountID, cur.ID)
-	return err
+	if _, err = t.exec(ctx, "UPDATE assets SET location_customer_id = ? WHERE account_id = ? AND location_id = ?",
+		nullText(to), accountID, cur.ID); err != nil {
+		return err
+	}
+	return t.moveLocationGroupAssets(ctx, accountID, cur.ID, to)
 }
 
 func sameRef(a, b *string) bool {

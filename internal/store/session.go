@@ -47,8 +47,12 @@ func (s *Store) UserActor(ctx context.Context, userID string) (*steward.Actor, e
 	if err != nil {
 		return nil, err
 	}
-	return &steward.Actor{Type: steward.ActorUser, ID: u.ID, Name: u.Name, UserID: u.ID, AccountID: u.AccountID,
-		HomeAccount: u.AccountID, Role: u.Role, Source: steward.SourceWeb, SessionsAfter: u.sessionsAfter}, nil
+	a := &steward.Actor{Type: steward.ActorUser, ID: u.ID, Name: u.Name, UserID: u.ID, AccountID: u.AccountID,
+		HomeAccount: u.AccountID, Role: u.Role, Source: steward.SourceWeb, SessionsAfter: u.sessionsAfter}
+	if err := loadFleetScope(ctx, s.reader(), a, u.FleetVisibility); err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 // Sessions returns the store of the web interface's sessions.

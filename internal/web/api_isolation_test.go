@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -39,11 +40,13 @@ func buildWorld(t *testing.T, c *apiClient, label string) matrixWorld {
 	loc := c.create(t, locationsPath, obj{"name": label + " Site", "customer_id": custID})
 	as := c.create(t, assetsPath, obj{"name": label + " Asset", "owner_customer_id": custID, "location_id": str(loc, "id")})
 	sub := c.create(t, "/api/v1/accounts", obj{"name": label + " Depot", "email": "depot@" + strings.ToLower(label) + ".example", "country": "DE"})
+	group := c.create(t, "/api/v1/groups", obj{"name": label + " Group"})
 	user := c.create(t, "/api/v1/users", obj{"name": label + " Person", "email": uniqueEmail(strings.ToLower(label)), "role": "user",
 		"fleet_visibility": "all"})
 	return matrixWorld{ids: map[string]string{
 		"customers": custID, "contacts": str(ct, "id"), "locations": str(loc, "id"), "assets": str(as, "id"),
 		"api-keys": c.keyID, "accounts": str(sub, "id"), "users": str(user, "id"),
+		"groups": str(group, "id"),
 	}}
 }
 
@@ -108,7 +111,7 @@ var isolationRoutes = map[string]isolationRoute{
 	"unarchiveLocation": {},
 
 	"listAssets": {queryRefs: map[string]string{"owner_customer_id": "customers", "location_id": "locations",
-		"location_customer_id": "customers"}},
+		"location_customer_id": "customers", "group_id": "groups"}},
 	"createAsset": {body: obj{"name": "Matrix Asset"},
 		bodyRefs: map[string]string{"owner_customer_id": "customers", "location_id": "locations"}},
 	"getAsset": {},
@@ -145,6 +148,18 @@ var isolationRoutes = map[string]isolationRoute{
 	"reactivateUser":     {admin: true},
 	"reinviteUser":       {admin: true},
 	"issuePasswordReset": {admin: true},
+
+	"listGroups":        {},
+	"createGroup":       {body: obj{"name": "Matrix Group"}},
+	"getGroup":          {},
+	"updateGroup":       {body: obj{"name": "Matrix Rename"}},
+	"deleteGroup":       {},
+	"archiveGroup":      {},
+	"unarchiveGroup":    {},
+	"addGroupAssets":    {body: obj{"asset_ids": []string{}}, bodyRefs: map[string]string{"asset_ids": "assets"}},
+	"removeGroupAssets": {body: obj{"asset_ids": []string{}}, bodyRefs: map[string]string{"asset_ids": "assets"}},
+	"addGroupUsers":     {body: obj{"user_ids": []string{}}, bodyRefs: map[string]string{"user_ids": "users"}},
+	"removeGroupUsers":  {body: obj{"user_ids": []string{}}, bodyRefs: map[string]string{"user_ids": "users"}},
 }
 
 // missingID is a well-formed id nothing has.
@@ -161,13 +176,41 @@ func TestAPIIsolationMatrix(t *testing.T) {
 		foreignIDs = append(foreignIDs, e.otherAccountID)
 		snapshot := snapshotWorld(t, e.other, foreign)
 
-		actors := []struct {
+		type matrixActor struct {
 			c    *apiClient
 			role steward.Role
-		}{
-			{e.admin, steward.RoleAdmin}, {e.fleet, steward.RoleFleetAdmin}, {e.user, steward.RoleUser},
-			{e.tech, steward.RoleTechnician}, {e.integ, steward.RoleFleetAdmin},
+			// blind callers see no asset of their own account (fleet visibility none, or groups
+			// holding none of them): its assets answer as missing ones.
+			blind bool
 		}
+		actors := []matrixActor{
+			{c: e.admin, role: steward.RoleAdmin}, {c: e.fleet, role: steward.RoleFleetAdmin}, {c: e.user, role: steward.RoleUser},
+			{c: e.tech, role: steward.RoleTechnician}, {c: e.integ, role: steward.RoleFleetAdmin},
+		}
+		// Users of the account who see part of the fleet, by an API key of their own.
+		adminActor, err := e.store.Authenticate(context.Background(), e.admin.key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range []struct {
+			role steward.Role
+			vis  steward.FleetVisibility
+		}{{steward.RoleFleetAdmin, steward.FleetVisibilityGroups}, {steward.RoleUser, steward.FleetVisibilityNone},
+			{steward.RoleTechnician, steward.FleetVisibilityGroups}} {
+			email := uniqueEmail("scoped-" + string(v.role))
+			if _, _, err := e.store.InviteUser(context.Background(), adminActor, steward.UserFields{Name: "Scoped " + string(v.role),
+				Email: email, Role: v.role, FleetVisibility: v.vis}); err != nil {
+				t.Fatal(err)
+			}
+			k, err := e.store.CreateAPIKeyForEmail(context.Background(), email, steward.APIKeyFields{Name: "scoped"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			actors = append(actors, matrixActor{c: &apiClient{env: e, key: k.Key, keyID: k.ID, name: "scoped " + string(v.role) + " (" + string(v.vis) + ")"},
+				role: v.role, blind: true})
+		}
+		// The scoped users' group holds none of the world's assets.
+		e.admin.post(t, "/api/v1/groups", obj{"name": "Elsewhere"}).want(t, http.StatusCreated)
 		requests := 0
 		call := func(t *testing.T, c *apiClient, method, path string, body obj) *result {
 			t.Helper()
@@ -255,6 +298,19 @@ func TestAPIIsolationMatrix(t *testing.T) {
 						if may && rf.Status == http.StatusForbidden {
 							t.Errorf("%s %s as %s: 403 for another organization's object, want 404", rt.Method, foreignPath, a.c.name)
 						}
+						if a.blind && slices.ContainsFunc(kinds, func(k pathParam) bool { return k.kind == "assets" }) && rt.Method == http.MethodGet {
+							// An asset of the account outside the caller's scope is as missing.
+							ro := call(t, a.c, rt.Method, ownPath, nil)
+							rm := call(t, a.c, rt.Method, missingPath, nil)
+							if ro.Status != rm.Status || ro.Status < 400 {
+								t.Errorf("%s as %s: an asset outside its scope answers %d, a missing one %d", rt.Path, a.c.name, ro.Status, rm.Status)
+							}
+						}
+					}
+					if a.blind && rt.ID == "listAssets" {
+						if r := call(t, a.c, rt.Method, ownPath+"?status=all", nil); len(r.data(t)) != 0 {
+							t.Errorf("%s lists %d assets outside its scope", a.c.name, len(r.data(t)))
+						}
 					}
 					if !may {
 						before := newest(t)
@@ -267,18 +323,29 @@ func TestAPIIsolationMatrix(t *testing.T) {
 						}
 						continue
 					}
+					// A blind caller does not see the asset or group in the path: that answers first.
+					pathHidden := a.blind && slices.ContainsFunc(kinds, func(k pathParam) bool { return k.kind == "assets" || k.kind == "groups" })
 					for field, kind := range spec.bodyRefs {
 						body := obj{}
 						for k, v := range spec.body {
 							body[k] = v
 						}
 						body[field] = foreign.ids[kind]
+						wantField := field
+						if strings.HasSuffix(field, "_ids") {
+							// A member list: the one id is refused by its index.
+							body[field], wantField = []string{foreign.ids[kind]}, field+"[0]"
+						}
 						before := newest(t)
 						r := call(t, a.c, rt.Method, ownPath, body)
 						if r.Status == http.StatusForbidden && rt.ID == "updateAsset" && a.role == steward.RoleTechnician {
 							continue // a technician may change the location only: refused whatever the id
 						}
-						if r.Status != http.StatusUnprocessableEntity || !slices.Contains(r.fields(), field) {
+						if pathHidden {
+							if r.Status != http.StatusNotFound {
+								t.Errorf("%s %s as %s: %d, want 404 for what it does not see", rt.Method, ownPath, a.c.name, r.Status)
+							}
+						} else if r.Status != http.StatusUnprocessableEntity || !slices.Contains(r.fields(), wantField) {
 							t.Errorf("%s %s as %s with %s of another organization: %d %v, want 422 on it: %s",
 								rt.Method, ownPath, a.c.name, field, r.Status, r.fields(), r.Raw)
 						}

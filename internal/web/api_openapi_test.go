@@ -215,7 +215,9 @@ func TestMergePatchNullsAreTheDocuments(t *testing.T) {
 		asset := e.admin.create(t, "/api/v1/assets", obj{"name": "Crane", "year": 2020})
 		sub := e.admin.create(t, "/api/v1/accounts", obj{"name": "Sub", "email": "sub@example.com", "country": "DE"})
 		user := e.admin.create(t, "/api/v1/users", obj{"name": "Patch Person", "email": uniqueEmail("patch"), "role": "user", "fleet_visibility": "all"})
+		group := e.admin.create(t, "/api/v1/groups", obj{"name": "Patch group", "description": "d"})
 		targets := map[string]string{
+			"/api/v1/groups/{id}":    "/api/v1/groups/" + str(group, "id"),
 			"/api/v1/customers/{id}": "/api/v1/customers/" + cid,
 			"/api/v1/contacts/{id}":  "/api/v1/contacts/" + str(contact, "id"),
 			"/api/v1/locations/{id}": "/api/v1/locations/" + str(location, "id"),

@@ -264,6 +264,17 @@ func (f *fakeService) CreateAsset(ctx context.Context, a *steward.Actor, fl stew
 	return as, nil
 }
 
+func (f *fakeService) CreateGroup(ctx context.Context, a *steward.Actor, fl steward.GroupFields) (*steward.Group, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	id, err := f.created(ctx, steward.ObjectGroup)
+	if err != nil {
+		return nil, err
+	}
+	g := &steward.Group{ID: id, AccountID: a.AccountID, GroupFields: fl, Meta: fakeMeta()}
+	return g, f.record(ctx, steward.ObjectGroup, id, g)
+}
+
 func (f *fakeService) Asset(ctx context.Context, a *steward.Actor, id string) (*steward.Asset, error) {
 	if as, ok := f.assets[id]; ok {
 		return as, nil

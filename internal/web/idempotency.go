@@ -23,6 +23,7 @@ var objectPaths = map[string]string{
 	steward.ObjectAPIKey:   "/api/v1/api-keys/",
 	steward.ObjectAccount:  "/api/v1/accounts/",
 	steward.ObjectUser:     "/api/v1/users/",
+	steward.ObjectGroup:    "/api/v1/groups/",
 }
 
 // creation is the outcome of one create.

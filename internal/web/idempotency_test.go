@@ -202,6 +202,7 @@ func TestEveryCreateHonoursIdempotencyKey(t *testing.T) {
 		"/api/v1/api-keys":                "/api/v1/api-keys/api_key-",
 		"/api/v1/accounts":                "/api/v1/accounts/account-",
 		"/api/v1/users":                   "/api/v1/users/user-",
+		"/api/v1/groups":                  "/api/v1/groups/group-",
 	}
 	// The body of each create: a name is enough but for an invitation.
 	bodies := map[string]string{"/api/v1/users": `{"name":"x","email":"x@example.com","role":"user","fleet_visibility":"all"}`}

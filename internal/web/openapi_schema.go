@@ -44,6 +44,9 @@ func fieldLimits() map[reflect.Type]map[string]map[string]any {
 	country := map[string]any{"description": "ISO 3166-1 alpha-2 code, stored upper case"}
 	account := map[string]map[string]any{"name": name, "email": text(steward.MaxEmail), "country": country,
 		"external_ref": text(steward.MaxShort), "phone": text(steward.MaxPhone), "language": text(steward.MaxLanguage)}
+	// A member list: 1 to MaxMembers ids; duplicates count once.
+	memberIDs := map[string]any{"minItems": 1, "maxItems": steward.MaxMembers,
+		"items": map[string]any{"type": "string", "minLength": 1, "maxLength": steward.MaxID}}
 	return map[reflect.Type]map[string]map[string]any{
 		reflect.TypeFor[steward.CustomerFields](): {"name": name, "external_ref": text(steward.MaxShort),
 			"email": text(steward.MaxEmail), "phone": text(steward.MaxPhone), "website": text(steward.MaxURL),
@@ -66,6 +69,9 @@ func fieldLimits() map[reflect.Type]map[string]map[string]any {
 		reflect.TypeFor[steward.APIKeyFields]():     {"name": name},
 		reflect.TypeFor[steward.UserFields]():       {"name": name, "email": map[string]any{"minLength": 1, "maxLength": steward.MaxEmail}},
 		reflect.TypeFor[steward.UserPatch]():        {"name": name},
+		reflect.TypeFor[steward.GroupFields]():      {"name": name, "description": text(steward.MaxDescription)},
+		reflect.TypeFor[steward.AssetIDs]():         {"asset_ids": memberIDs},
+		reflect.TypeFor[steward.UserIDs]():          {"user_ids": memberIDs},
 		// An audit change holds a field's plain values, null when unset (every old value of a
 		// create, every new value of a delete); a movement holds ids, null for none.
 		reflect.TypeFor[steward.Change](): {
@@ -83,6 +89,7 @@ func fieldLimits() map[reflect.Type]map[string]map[string]any {
 		reflect.TypeFor[steward.Page[steward.Movement]]():   {"data": {"maxItems": steward.MaxLimit}},
 		reflect.TypeFor[steward.Page[steward.AuditEvent]](): {"data": {"maxItems": steward.MaxLimit}},
 		reflect.TypeFor[steward.Page[steward.Account]]():    {"data": {"maxItems": steward.MaxLimit}},
+		reflect.TypeFor[steward.Page[steward.Group]]():      {"data": {"maxItems": steward.MaxLimit}},
 	}
 }
 

@@ -93,10 +93,11 @@ func (s *Server) routeTable() []route {
 		// Every other route reads (steward.PermRead, the zero value).
 		write, move, administer = steward.PermWriteFleet, steward.PermMoveAsset, steward.PermAdminister
 		readAccess              = steward.PermReadAccess
+		manageGroups            = steward.PermManageGroups
 	)
 	// The fleet's four kinds of object share their handlers (entity.go).
 	customers, contacts, locations, assets := s.customers(), s.contacts(), s.locations(), s.assets()
-	subAccounts := s.subAccounts()
+	subAccounts, groups := s.subAccounts(), s.groups()
 	return []route{
 		// Health and description: no authentication.
 		{method: get, path: "/healthz", id: "healthz", tag: "health", summary: "The process is up", public: true,
@@ -188,6 +189,40 @@ func (s *Server) routeTable() []route {
 		{method: get, path: "/api/v1/assets/{id}/movements", id: "listAssetMovements", tag: "assets",
 			summary: "Changes of the asset's owning customer and location, newest first",
 			query:   []param{qLimit, qCursor}, response: steward.Page[steward.Movement]{}, handle: s.listAssetMovements},
+
+		// Groups (PRODUCT.md §5): every role reads (a scoped caller its own groups only); managing
+		// them and their members needs PermManageGroups.
+		{method: get, path: "/api/v1/groups", id: "listGroups", tag: "groups", summary: "List groups with their member counts",
+			query: listQuery(steward.GroupSorts), response: steward.Page[steward.Group]{}, handle: listHandler(groupFilter, s.svc.Groups)},
+		{method: post, path: "/api/v1/groups", id: "createGroup", tag: "groups", summary: "Create a group",
+			body: steward.GroupFields{}, required: []string{"name"}, response: steward.Group{}, status: created,
+			idempotent: true, perm: manageGroups, handle: groups.create(s)},
+		{method: get, path: "/api/v1/groups/{id}", id: "getGroup", tag: "groups", summary: "Get a group with its member counts",
+			response: steward.Group{}, handle: groups.get},
+		{method: patch, path: "/api/v1/groups/{id}", id: "updateGroup", tag: "groups", summary: "Change a group (JSON Merge Patch)",
+			body: steward.GroupFields{}, response: steward.Group{}, ifMatch: true, perm: manageGroups, handle: groups.update},
+		{method: del, path: "/api/v1/groups/{id}", id: "deleteGroup", tag: "groups", summary: "Delete a group and its memberships",
+			status: noContent, ifMatch: true, perm: manageGroups, handle: groups.delete},
+		{method: post, path: "/api/v1/groups/{id}/archive", id: "archiveGroup", tag: "groups", summary: "Archive a group (its members and the visibility it gives stay)",
+			response: steward.Group{}, ifMatch: true, perm: manageGroups, handle: groups.archive(true)},
+		{method: post, path: "/api/v1/groups/{id}/unarchive", id: "unarchiveGroup", tag: "groups", summary: "Unarchive a group",
+			response: steward.Group{}, ifMatch: true, perm: manageGroups, handle: groups.archive(false)},
+		{method: post, path: "/api/v1/groups/{id}/assets", id: "addGroupAssets", tag: "groups",
+			summary: "Add assets to a group; members already in stay as they are",
+			body:    steward.AssetIDs{}, required: []string{"asset_ids"}, status: noContent, perm: manageGroups,
+			handle: members(assetIDsOf, s.svc.AddGroupAssets)},
+		{method: del, path: "/api/v1/groups/{id}/assets", id: "removeGroupAssets", tag: "groups",
+			summary: "Remove assets from a group; assets not in it are left alone",
+			body:    steward.AssetIDs{}, required: []string{"asset_ids"}, status: noContent, perm: manageGroups,
+			handle: members(assetIDsOf, s.svc.RemoveGroupAssets)},
+		{method: post, path: "/api/v1/groups/{id}/users", id: "addGroupUsers", tag: "groups",
+			summary: "Add users to a group; members already in stay as they are",
+			body:    steward.UserIDs{}, required: []string{"user_ids"}, status: noContent, perm: manageGroups,
+			handle: members(userIDsOf, s.svc.AddGroupUsers)},
+		{method: del, path: "/api/v1/groups/{id}/users", id: "removeGroupUsers", tag: "groups",
+			summary: "Remove users from a group; users not in it are left alone",
+			body:    steward.UserIDs{}, required: []string{"user_ids"}, status: noContent, perm: manageGroups,
+			handle: members(userIDsOf, s.svc.RemoveGroupUsers)},
 
 		// Audit log.
 		{method: get, path: "/api/v1/audit", id: "listAuditEvents", tag: "audit", summary: "Audit events, newest first",
