@@ -140,10 +140,15 @@ func (st *site) serve(t *testing.T) {
 	}
 }
 
+// stepTimeout bounds one step of a browser test: long enough for a machine busy with other
+// suites (two cores shared with compilers and seeds made 15 s too short), short enough that a
+// step that never completes fails the test within minutes.
+const stepTimeout = 45 * time.Second
+
 func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	// Each step has its own deadline, so that a failure still shows the page.
-	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()
 	if err := chromedp.Do(sctx, steps...); err != nil {
 		t.Fatalf("%s: %v\n%s", what, err, pageText(ctx))
