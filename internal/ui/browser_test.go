@@ -80,7 +80,7 @@ func newTab(t *testing.T) context.Context {
 	if err := chromedp.Do(tab); err != nil {
 		t.Fatal(err)
 	}
-	tctx, cancel2 := context.WithTimeout(tab, 2*time.Minute)
+	tctx, cancel2 := context.WithTimeout(tab, 5*time.Minute)
 	t.Cleanup(cancel2)
 	return tctx
 }
