@@ -74,9 +74,12 @@ type User struct {
 	FleetVisibility FleetVisibility `json:"fleet_visibility"`
 	Active          bool            `json:"active"`
 	// InvitePending is true until the invited user sets a password (and can sign in).
-	InvitePending bool      `json:"invite_pending"`
-	CreatedAt     Timestamp `json:"created_at"`
-	UpdatedAt     Timestamp `json:"updated_at"`
+	InvitePending bool `json:"invite_pending"`
+	// GroupIDs are the groups whose assets the user sees with fleet visibility "groups", in id
+	// order (the user's memberships, whatever the visibility).
+	GroupIDs  []string  `json:"group_ids"`
+	CreatedAt Timestamp `json:"created_at"`
+	UpdatedAt Timestamp `json:"updated_at"`
 	// Version counts stored changes; the ETag is derived from it.
 	Version int64 `json:"-"`
 }

@@ -12,10 +12,12 @@ type UserFields struct {
 	Email           string          `json:"email"`
 	Role            Role            `json:"role"`
 	FleetVisibility FleetVisibility `json:"fleet_visibility"`
+	// GroupIDs are the groups the user joins (optional; at most MaxMembers).
+	GroupIDs []string `json:"group_ids"`
 }
 
-// Normalize trims and validates the fields. Every field is required: a role or a fleet
-// visibility is never guessed.
+// Normalize trims and validates the fields. Every field but group_ids is required: a role or a
+// fleet visibility is never guessed.
 func (f *UserFields) Normalize() error {
 	var v Violations
 	requireText(&v, "name", &f.Name, MaxName)
@@ -26,7 +28,22 @@ func (f *UserFields) Normalize() error {
 	}
 	checkRole(&v, f.Role)
 	checkVisibility(&v, f.FleetVisibility)
+	checkGroupIDs(&v, f.GroupIDs)
 	return v.Err()
+}
+
+// checkGroupIDs checks a user's list of groups: at most MaxMembers ids of the form of an id
+// (whether each names a group of the account is the store's question).
+func checkGroupIDs(v *Violations, ids []string) {
+	if len(ids) > MaxMembers {
+		v.Add("group_ids", "must list at most %d ids", MaxMembers)
+		return
+	}
+	for i, id := range ids {
+		if !IsID(id) {
+			v.Add(MemberField("group_ids", i), "must be a group's id")
+		}
+	}
 }
 
 // UserPatch is what PATCH /users/{id} may change: name, role and fleet visibility. The email is
@@ -35,6 +52,8 @@ type UserPatch struct {
 	Name            string          `json:"name"`
 	Role            Role            `json:"role"`
 	FleetVisibility FleetVisibility `json:"fleet_visibility"`
+	// GroupIDs, when sent, replaces the user's groups (null or [] leaves them none).
+	GroupIDs []string `json:"group_ids"`
 }
 
 // Normalize trims and validates the fields.
@@ -43,6 +62,7 @@ func (f *UserPatch) Normalize() error {
 	requireText(&v, "name", &f.Name, MaxName)
 	checkRole(&v, f.Role)
 	checkVisibility(&v, f.FleetVisibility)
+	checkGroupIDs(&v, f.GroupIDs)
 	return v.Err()
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/steward-fleet/steward/internal/steward"
@@ -68,7 +69,15 @@ func (s *Store) Users(ctx context.Context, a *steward.Actor, f steward.UserFilte
 		u.InvitePending = u.passwordHash == ""
 		page.Data, lastKey = append(page.Data, u.User), key
 	}
-	return page, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	us := make([]*steward.User, len(page.Data))
+	for i := range page.Data {
+		us[i] = &page.Data[i]
+	}
+	return page, withGroupIDs(ctx, s.reader(), a.AccountID, us...)
 }
 
 // likeEscape escapes LIKE's wildcards (and its escape character) in a search term.
@@ -88,7 +97,7 @@ func (s *Store) User(ctx context.Context, a *steward.Actor, id string) (*steward
 	if err != nil {
 		return nil, err
 	}
-	return &u.User, nil
+	return &u.User, withGroupIDs(ctx, s.reader(), a.AccountID, &u.User)
 }
 
 // InviteUser creates a user of the caller's account with no password, and the invitation that
@@ -120,6 +129,14 @@ func (s *Store) InviteUser(ctx context.Context, a *steward.Actor, f steward.User
 		u := &userRow{User: steward.User{ID: newID(), AccountID: a.AccountID, Name: f.Name, Email: f.Email, Role: f.Role,
 			FleetVisibility: f.FleetVisibility, Active: true, InvitePending: true, CreatedAt: t.now, UpdatedAt: t.now, Version: 1}}
 		if err := users.insert(ctx, t, u); err != nil {
+			return err
+		}
+		if len(f.GroupIDs) > 0 {
+			if _, _, err := t.setUserGroups(ctx, a, u.ID, u.Name, f.GroupIDs); err != nil {
+				return err
+			}
+		}
+		if err := withGroupIDs(ctx, t.q, a.AccountID, &u.User); err != nil {
 			return err
 		}
 		if err := t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionCreate, objectType: steward.ObjectUser,
@@ -192,14 +209,30 @@ func (s *Store) UpdateUser(ctx context.Context, a *steward.Actor, id string, ifM
 		if err := checkIfMatch(ifMatch, cur.Version); err != nil {
 			return nil, err
 		}
-		before := steward.UserPatch{Name: cur.Name, Role: cur.Role, FleetVisibility: cur.FleetVisibility}
+		if err := withGroupIDs(ctx, t.q, a.AccountID, &cur.User); err != nil {
+			return nil, err
+		}
+		before := steward.UserPatch{Name: cur.Name, Role: cur.Role, FleetVisibility: cur.FleetVisibility, GroupIDs: cur.GroupIDs}
 		p := before
+		p.GroupIDs = slices.Clone(before.GroupIDs)
 		if err := change(&p); err != nil {
 			return nil, err
 		}
 		if err := p.Normalize(); err != nil {
 			return nil, err
 		}
+		// The groups change on the groups (each records who joined or left, as
+		// POST/DELETE /groups/{id}/users do); the user's own event lists its own fields.
+		groupsChanged := !sameGroups(before.GroupIDs, p.GroupIDs)
+		if groupsChanged {
+			if _, _, err := t.setUserGroups(ctx, a, cur.ID, cur.Name, p.GroupIDs); err != nil {
+				return nil, err
+			}
+			if err := withGroupIDs(ctx, t.q, a.AccountID, &cur.User); err != nil {
+				return nil, err
+			}
+		}
+		before.GroupIDs, p.GroupIDs = nil, nil
 		if p.Role != cur.Role && cur.ID == a.UserID {
 			return nil, steward.Invalid("role", "you cannot change your own role; another Admin can")
 		}
@@ -210,7 +243,7 @@ func (s *Store) UpdateUser(ctx context.Context, a *steward.Actor, id string, ifM
 		}
 		changes := diff(before, p)
 		if len(changes) == 0 {
-			return &cur.User, nil
+			return &cur.User, nil // the groups alone may have changed, recorded on them
 		}
 		cur.Name, cur.Role, cur.FleetVisibility = p.Name, p.Role, p.FleetVisibility
 		cur.UpdatedAt, cur.Version = t.now, cur.Version+1
@@ -235,6 +268,9 @@ func (s *Store) SetUserActive(ctx context.Context, a *steward.Actor, id string, 
 			return nil, err
 		}
 		if err := checkIfMatch(ifMatch, cur.Version); err != nil {
+			return nil, err
+		}
+		if err := withGroupIDs(ctx, t.q, a.AccountID, &cur.User); err != nil {
 			return nil, err
 		}
 		if cur.Active == active {

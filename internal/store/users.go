@@ -141,6 +141,9 @@ func (s *Store) Me(ctx context.Context, a *steward.Actor) (*steward.Me, error) {
 		return nil, err
 	}
 	me := &steward.Me{User: u.User, Account: *acc, Role: a.Role}
+	if err := withGroupIDs(ctx, s.reader(), u.AccountID, &me.User); err != nil {
+		return nil, err
+	}
 	if a.Type == steward.ActorAPIKey {
 		k, err := apiKeys.get(ctx, s.reader(), "", a.ID, noLock)
 		if err != nil {

@@ -63,7 +63,27 @@ func TestAPIUsers(t *testing.T) {
 			{name: "role ADMIN", as: e.admin, method: "POST", path: usersPath, body: obj{"name": "X", "email": uniqueEmail("x"), "role": "ADMIN", "fleet_visibility": "all"}, want: 422, field: "role"},
 			{name: "fleet_visibility empty", as: e.admin, method: "POST", path: usersPath, body: obj{"name": "X", "email": uniqueEmail("x"), "role": "user", "fleet_visibility": ""}, want: 422, field: "fleet_visibility"},
 			{name: "missing fields", as: e.admin, method: "POST", path: usersPath, body: obj{"name": "X"}, want: 422, field: "email"},
-			{name: "group_ids are not taken yet", as: e.admin, method: "POST", path: usersPath, body: obj{"name": "X", "email": uniqueEmail("x"), "role": "user", "fleet_visibility": "groups", "group_ids": []string{}}, want: 422, field: "group_ids"},
+			{name: "group_ids naming no group of the account", as: e.admin, method: "POST", path: usersPath, body: obj{"name": "X", "email": uniqueEmail("x"), "role": "user", "fleet_visibility": "groups", "group_ids": []string{"0190c0de-0000-7000-8000-000000000000"}}, want: 422, field: "group_ids[0]"},
+			{name: "group_ids: a user invited into a group sees it", as: e.admin, method: "POST", path: usersPath, body: obj{"name": "Scoped", "email": uniqueEmail("scoped"), "role": "user", "fleet_visibility": "groups",
+				"group_ids": []string{str(e.admin.create(t, "/api/v1/groups", obj{"name": "Invite group"}), "id")}}, want: 201, check: func(t *testing.T, r *result) {
+				g, _ := get(r.obj(), "group_ids").([]any)
+				if len(g) != 1 {
+					t.Fatalf("group_ids = %v", get(r.obj(), "group_ids"))
+				}
+				uid := str(r.obj(), "id")
+				// PATCH replaces the list; null leaves none.
+				p := e.admin.patch(t, usersPath+"/"+uid, obj{"group_ids": nil}).want(t, 200)
+				if g, _ := get(p.obj(), "group_ids").([]any); len(g) != 0 {
+					t.Errorf("after null: %s", p.Raw)
+				}
+				p = e.admin.patch(t, usersPath+"/"+uid, obj{"group_ids": []any{g[0], g[0]}}).want(t, 200)
+				if g2, _ := get(p.obj(), "group_ids").([]any); len(g2) != 1 {
+					t.Errorf("after set: %s", p.Raw)
+				}
+				if got, _ := get(e.admin.get(t, usersPath+"/"+uid).want(t, 200).obj(), "group_ids").([]any); len(got) != 1 {
+					t.Errorf("GET group_ids = %v", got)
+				}
+			}},
 			{name: "malformed JSON", as: e.admin, method: "POST", path: usersPath, body: `{"name":`, want: 400},
 			// Refused before the body is read: even a malformed one.
 			{name: "fleet admin may not invite", as: e.fleet, method: "POST", path: usersPath, body: `{"name":`, want: 403},

@@ -44,6 +44,9 @@ func fieldLimits() map[reflect.Type]map[string]map[string]any {
 	country := map[string]any{"description": "ISO 3166-1 alpha-2 code, stored upper case"}
 	account := map[string]map[string]any{"name": name, "email": text(steward.MaxEmail), "country": country,
 		"external_ref": text(steward.MaxShort), "phone": text(steward.MaxPhone), "language": text(steward.MaxLanguage)}
+	// A user's groups: up to MaxMembers ids.
+	groupIDs := map[string]any{"maxItems": steward.MaxMembers,
+		"items": map[string]any{"type": "string", "minLength": 1, "maxLength": steward.MaxID}}
 	// A member list: 1 to MaxMembers ids; duplicates count once.
 	memberIDs := map[string]any{"minItems": 1, "maxItems": steward.MaxMembers,
 		"items": map[string]any{"type": "string", "minLength": 1, "maxLength": steward.MaxID}}
@@ -67,11 +70,12 @@ func fieldLimits() map[reflect.Type]map[string]map[string]any {
 		reflect.TypeFor[steward.AccountFields]():    account,
 		reflect.TypeFor[steward.SubAccountFields](): account,
 		reflect.TypeFor[steward.APIKeyFields]():     {"name": name},
-		reflect.TypeFor[steward.UserFields]():       {"name": name, "email": map[string]any{"minLength": 1, "maxLength": steward.MaxEmail}},
-		reflect.TypeFor[steward.UserPatch]():        {"name": name},
-		reflect.TypeFor[steward.GroupFields]():      {"name": name, "description": text(steward.MaxDescription)},
-		reflect.TypeFor[steward.AssetIDs]():         {"asset_ids": memberIDs},
-		reflect.TypeFor[steward.UserIDs]():          {"user_ids": memberIDs},
+		reflect.TypeFor[steward.UserFields](): {"name": name, "email": map[string]any{"minLength": 1, "maxLength": steward.MaxEmail},
+			"group_ids": groupIDs},
+		reflect.TypeFor[steward.UserPatch]():   {"name": name, "group_ids": groupIDs},
+		reflect.TypeFor[steward.GroupFields](): {"name": name, "description": text(steward.MaxDescription)},
+		reflect.TypeFor[steward.AssetIDs]():    {"asset_ids": memberIDs},
+		reflect.TypeFor[steward.UserIDs]():     {"user_ids": memberIDs},
 		// An audit change holds a field's plain values, null when unset (every old value of a
 		// create, every new value of a delete); a movement holds ids, null for none.
 		reflect.TypeFor[steward.Change](): {

@@ -950,6 +950,7 @@ type Invitation struct {
 	CreatedAt       time.Time                    `json:"created_at"`
 	Email           string                       `json:"email"`
 	FleetVisibility FleetVisibility              `json:"fleet_visibility"`
+	GroupIds        []string                     `json:"group_ids"`
 	Id              string                       `json:"id"`
 	InviteExpiresAt nullable.Nullable[time.Time] `json:"invite_expires_at,omitempty"`
 	InvitePending   bool                         `json:"invite_pending"`
@@ -1101,6 +1102,7 @@ type User struct {
 	CreatedAt       time.Time       `json:"created_at"`
 	Email           string          `json:"email"`
 	FleetVisibility FleetVisibility `json:"fleet_visibility"`
+	GroupIds        []string        `json:"group_ids"`
 	Id              string          `json:"id"`
 	InvitePending   bool            `json:"invite_pending"`
 	Name            string          `json:"name"`
@@ -1112,6 +1114,7 @@ type User struct {
 type UserFields struct {
 	Email           string          `json:"email"`
 	FleetVisibility FleetVisibility `json:"fleet_visibility"`
+	GroupIds        *[]string       `json:"group_ids,omitempty"`
 	Name            string          `json:"name"`
 	Role            Role            `json:"role"`
 }
@@ -1129,9 +1132,10 @@ type UserPage struct {
 
 // UserPatchPatch defines model for UserPatchPatch.
 type UserPatchPatch struct {
-	FleetVisibility *FleetVisibility `json:"fleet_visibility,omitempty"`
-	Name            *string          `json:"name,omitempty"`
-	Role            *Role            `json:"role,omitempty"`
+	FleetVisibility *FleetVisibility            `json:"fleet_visibility,omitempty"`
+	GroupIds        nullable.Nullable[[]string] `json:"group_ids,omitempty"`
+	Name            *string                     `json:"name,omitempty"`
+	Role            *Role                       `json:"role,omitempty"`
 }
 
 // Conflict defines model for Conflict.
