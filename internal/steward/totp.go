@@ -128,6 +128,11 @@ type TwoFactorService interface {
 	// DisableTwoFactor switches it off given a current code, a recovery code or the password
 	// (EINVALID on "code" otherwise). ECONFLICT when it is off.
 	DisableTwoFactor(ctx context.Context, a *Actor, codeOrPassword string) error
+	// ResetTwoFactor switches a user of the caller's account off two-factor, for one who lost
+	// their phone and recovery codes (they sign in with the password alone, or enrol again when
+	// the account requires it). Admin only; ENOTFOUND for a user not in the account; nothing
+	// happens (and nothing is audited) when it is already off.
+	ResetTwoFactor(ctx context.Context, a *Actor, userID string) error
 	// VerifySecondFactor checks a sign-in's second step: a code of the current step ±1 not
 	// used before, or an unused recovery code (then used up). EUNAUTHORIZED otherwise.
 	VerifySecondFactor(ctx context.Context, userID, code string) error

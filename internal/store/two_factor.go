@@ -235,3 +235,28 @@ func (s *Store) VerifySecondFactor(ctx context.Context, userID, code string) err
 			objectID: u.ID, objectName: u.Name, changes: []steward.Change{{Field: "recovery_codes_left", Old: left + 1, New: left}}})
 	})
 }
+
+// ResetTwoFactor is an Admin switching a user of the account off two-factor.
+func (s *Store) ResetTwoFactor(ctx context.Context, a *steward.Actor, userID string) error {
+	if err := a.Require(steward.PermAdminister); err != nil {
+		return err
+	}
+	return s.write(ctx, func(t *tx) error {
+		u, err := t.lockUser(ctx, a.AccountID, userID)
+		if err != nil {
+			return err
+		}
+		res, err := t.exec(ctx, "DELETE FROM user_two_factor WHERE account_id = ? AND user_id = ?", u.AccountID, u.ID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		if _, err := t.exec(ctx, "DELETE FROM user_recovery_codes WHERE account_id = ? AND user_id = ?", u.AccountID, u.ID); err != nil {
+			return err
+		}
+		return t.audit(ctx, a, u.AccountID, auditEntry{action: steward.ActionTwoFactorDisable, objectType: steward.ObjectUser,
+			objectID: u.ID, objectName: u.Name, changes: []steward.Change{{Field: "two_factor", Old: true, New: false}}})
+	})
+}

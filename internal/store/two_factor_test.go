@@ -139,3 +139,25 @@ func TestTwoFactorRequiredSetting(t *testing.T) {
 		}
 	})
 }
+
+func TestTwoFactorAdminReset(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *store.Store) {
+		o := newOrg(t, s)
+		u := mkUser(t, s, o.admin, "Tess Tech", steward.RoleTechnician)
+		enrol(t, s, webActor(t, s, u))
+		// Not an Admin, another organization's Admin: refused, nothing changes.
+		wantCode(t, s.ResetTwoFactor(ctx, webActor(t, s, u), u.ID), steward.EFORBIDDEN)
+		wantCode(t, s.ResetTwoFactor(ctx, newOrg(t, s).admin, u.ID), steward.ENOTFOUND)
+		if !must(s.TwoFactorOf(ctx, u.ID)).Enabled {
+			t.Fatal("a refused reset switched two-factor off")
+		}
+		ok(t, s.ResetTwoFactor(ctx, o.admin, u.ID))
+		if tf := must(s.TwoFactorOf(ctx, u.ID)); tf.Enabled || tf.RecoveryCodesLeft != 0 {
+			t.Fatalf("after the reset = %+v", tf)
+		}
+		ok(t, s.ResetTwoFactor(ctx, o.admin, u.ID)) // already off: nothing to do
+		if n := len(allAudit(t, s, o.admin, steward.AuditFilter{Action: steward.ActionTwoFactorDisable, ObjectID: u.ID})); n != 1 {
+			t.Errorf("%d disable events, want 1", n)
+		}
+	})
+}

@@ -171,6 +171,7 @@ func (u *UI) routeTable() []route {
 		route{pattern: "GET " + twoFactorPath, handle: u.twoFactorPage},
 		route{pattern: "POST " + twoFactorPath, handle: u.twoFactorEnable},
 		route{pattern: "POST " + twoFactorPath + "/disable", handle: u.twoFactorDisable},
+		route{pattern: "POST /users/{id}/two-factor-reset", handle: u.userResetTwoFactor},
 		// The second step of a sign-in: public, the session holds who passed the password.
 		route{pattern: "GET /signin/two-factor", public: true, handle: u.secondStepPage},
 		route{pattern: "POST /signin/two-factor", public: true, handle: u.secondStep})
