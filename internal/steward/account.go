@@ -25,6 +25,9 @@ type AccountFields struct {
 	Address                    Address     `json:"address"`
 	Language                   string      `json:"language"`
 	CustomersExternallyManaged bool        `json:"customers_externally_managed"`
+	// TwoFactorRequired sends the account's users who have no two-factor sign-in to enrol right
+	// after their password (web interface only; API keys are not affected).
+	TwoFactorRequired bool `json:"two_factor_required"`
 }
 
 // Normalize trims, defaults and validates the fields.
@@ -211,6 +214,7 @@ type Service interface {
 	AccountTreeService
 	UserService
 	GroupService
+	TwoFactorService
 	// Ping checks the database is reachable (readiness).
 	Ping(ctx context.Context) error
 }

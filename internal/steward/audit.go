@@ -28,6 +28,10 @@ const (
 	ActionInvite        = "invite"
 	ActionPasswordReset = "password_reset"
 	ActionSetPassword   = "set_password"
+	// Two-factor sign-in (never the secret or the codes).
+	ActionTwoFactorEnable  = "two_factor_enable"
+	ActionTwoFactorDisable = "two_factor_disable"
+	ActionRecoveryCodeUsed = "recovery_code_used"
 )
 
 // Object types named in the audit log and in webhooks.
@@ -57,7 +61,8 @@ type AuditAction string
 func (AuditAction) Values() []AuditAction {
 	return []AuditAction{ActionCreate, ActionUpdate, ActionArchive, ActionUnarchive, ActionDelete, ActionRevoke,
 		ActionDeactivate, ActionReactivate, ActionSwitchAccount, ActionAddMembers, ActionRemoveMembers,
-		ActionInvite, ActionPasswordReset, ActionSetPassword}
+		ActionInvite, ActionPasswordReset, ActionSetPassword,
+		ActionTwoFactorEnable, ActionTwoFactorDisable, ActionRecoveryCodeUsed}
 }
 
 // ObjectTypes lists AuditObjectType's values as the strings events carry.

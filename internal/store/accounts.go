@@ -35,6 +35,8 @@ var accounts = (&entity[account]{
 		{name: "language", ptr: func(a *account) any { return &a.Language }, val: func(a *account) any { return a.Language }},
 		{name: "customers_externally_managed", ptr: func(a *account) any { return &a.CustomersExternallyManaged },
 			val: func(a *account) any { return a.CustomersExternallyManaged }},
+		{name: "two_factor_required", ptr: func(a *account) any { return &a.TwoFactorRequired },
+			val: func(a *account) any { return a.TwoFactorRequired }},
 		{name: "name_key", kind: colDerived, key: func(d derived) any { return d.nameKey }},
 	}, metaCols(func(a *account) *steward.Meta { return &a.Meta })...),
 }).build()

@@ -98,6 +98,11 @@ var uiRoutes = map[string]uiRoute{
 	"GET /account/password":           {},
 	"POST /account/password": {form: url.Values{"current_password": {"wrong"}, "new_password": {"another horse battery"},
 		"confirm": {"another horse battery"}}, anyone: true},
+	"GET /account/two-factor":           {},
+	"POST /account/two-factor":          {form: url.Values{"code": {"000000"}}, anyone: true},
+	"POST /account/two-factor/disable":  {form: url.Values{"code": {"wrong"}}, anyone: true},
+	"POST /users/{id}/two-factor-reset": {admin: true},
+	"GET /signin/two-factor":            {}, "POST /signin/two-factor": {},
 	"GET /invite/{token}": {}, "POST /invite/{token}": {}, "GET /reset-password/{token}": {}, "POST /reset-password/{token}": {},
 }
 

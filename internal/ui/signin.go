@@ -65,13 +65,9 @@ func (u *UI) signIn(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	// A new token on sign-in, so a token planted before it (session fixation) is worth nothing.
-	if err := u.signInAs(r, user.ID); err != nil {
-		u.fail(w, r, err)
-		return
-	}
-	u.log.InfoContext(r.Context(), "ui: signed in", "request_id", requestID(w), "user_id", user.ID)
-	http.Redirect(w, r, v.Next, http.StatusSeeOther)
+	// A new token on sign-in (or its second step), so a token planted before it (session
+	// fixation) is worth nothing.
+	u.afterPassword(w, r, user, key, v.Next)
 }
 
 func (u *UI) signOut(w http.ResponseWriter, r *http.Request) {

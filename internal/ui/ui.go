@@ -167,7 +167,14 @@ func (u *UI) routeTable() []route {
 		route{pattern: "POST /users/{id}/invite", handle: u.userLink(steward.TokenInvite)},
 		route{pattern: "POST /users/{id}/password-reset", handle: u.userLink(steward.TokenPasswordReset)},
 		route{pattern: "GET /account/password", handle: u.passwordPage},
-		route{pattern: "POST /account/password", handle: u.passwordChange})
+		route{pattern: "POST /account/password", handle: u.passwordChange},
+		route{pattern: "GET " + twoFactorPath, handle: u.twoFactorPage},
+		route{pattern: "POST " + twoFactorPath, handle: u.twoFactorEnable},
+		route{pattern: "POST " + twoFactorPath + "/disable", handle: u.twoFactorDisable},
+		route{pattern: "POST /users/{id}/two-factor-reset", handle: u.userResetTwoFactor},
+		// The second step of a sign-in: public, the session holds who passed the password.
+		route{pattern: "GET /signin/two-factor", public: true, handle: u.secondStepPage},
+		route{pattern: "POST /signin/two-factor", public: true, handle: u.secondStep})
 	// The invitation and password reset pages: public, the token is the credential.
 	for _, p := range []*tokenPage{invitePage, resetPage} {
 		rs = append(rs,
@@ -273,6 +280,10 @@ func (u *UI) auth(next http.HandlerFunc) http.Handler {
 		}
 		if err != nil {
 			u.fail(w, r, err)
+			return
+		}
+		if u.mustEnrol(r) { // the account requires two-factor: enrol before anything else
+			redirect(w, r, twoFactorPath)
 			return
 		}
 		actor := u.switched(r, *a) // an Admin may work in an account below their own

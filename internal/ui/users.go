@@ -175,3 +175,20 @@ func (u *UI) userLink(purpose steward.TokenPurpose) func(http.ResponseWriter, *h
 			URL: web.LinkBase(u.publicURL, r) + path + tok.Token, ExpiresAt: tok.ExpiresAt})
 	}
 }
+
+// userResetTwoFactor switches a user off two-factor sign-in (one who lost their phone).
+func (u *UI) userResetTwoFactor(w http.ResponseWriter, r *http.Request) {
+	a := actorOf(r)
+	id, err := pathID(r, "user")
+	if err == nil {
+		err = a.Require(steward.PermAdminister)
+	}
+	if err == nil {
+		err = u.svc.ResetTwoFactor(r.Context(), a, id)
+	}
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	u.usersAnswer(w, r, a, nil)
+}

@@ -62,20 +62,23 @@ func (e ActorType) Valid() bool {
 
 // Defines values for AuditAction.
 const (
-	AuditActionAddMembers    AuditAction = "add_members"
-	AuditActionArchive       AuditAction = "archive"
-	AuditActionCreate        AuditAction = "create"
-	AuditActionDeactivate    AuditAction = "deactivate"
-	AuditActionDelete        AuditAction = "delete"
-	AuditActionInvite        AuditAction = "invite"
-	AuditActionPasswordReset AuditAction = "password_reset"
-	AuditActionReactivate    AuditAction = "reactivate"
-	AuditActionRemoveMembers AuditAction = "remove_members"
-	AuditActionRevoke        AuditAction = "revoke"
-	AuditActionSetPassword   AuditAction = "set_password"
-	AuditActionSwitchAccount AuditAction = "switch_account"
-	AuditActionUnarchive     AuditAction = "unarchive"
-	AuditActionUpdate        AuditAction = "update"
+	AuditActionAddMembers       AuditAction = "add_members"
+	AuditActionArchive          AuditAction = "archive"
+	AuditActionCreate           AuditAction = "create"
+	AuditActionDeactivate       AuditAction = "deactivate"
+	AuditActionDelete           AuditAction = "delete"
+	AuditActionInvite           AuditAction = "invite"
+	AuditActionPasswordReset    AuditAction = "password_reset"
+	AuditActionReactivate       AuditAction = "reactivate"
+	AuditActionRecoveryCodeUsed AuditAction = "recovery_code_used"
+	AuditActionRemoveMembers    AuditAction = "remove_members"
+	AuditActionRevoke           AuditAction = "revoke"
+	AuditActionSetPassword      AuditAction = "set_password"
+	AuditActionSwitchAccount    AuditAction = "switch_account"
+	AuditActionTwoFactorDisable AuditAction = "two_factor_disable"
+	AuditActionTwoFactorEnable  AuditAction = "two_factor_enable"
+	AuditActionUnarchive        AuditAction = "unarchive"
+	AuditActionUpdate           AuditAction = "update"
 )
 
 // Valid indicates whether the value is a known member of the AuditAction enum.
@@ -97,6 +100,8 @@ func (e AuditAction) Valid() bool {
 		return true
 	case AuditActionReactivate:
 		return true
+	case AuditActionRecoveryCodeUsed:
+		return true
 	case AuditActionRemoveMembers:
 		return true
 	case AuditActionRevoke:
@@ -104,6 +109,10 @@ func (e AuditAction) Valid() bool {
 	case AuditActionSetPassword:
 		return true
 	case AuditActionSwitchAccount:
+		return true
+	case AuditActionTwoFactorDisable:
+		return true
+	case AuditActionTwoFactorEnable:
 		return true
 	case AuditActionUnarchive:
 		return true
@@ -597,6 +606,7 @@ type Account struct {
 	ParentId                   nullable.Nullable[string] `json:"parent_id"`
 	Phone                      string                    `json:"phone"`
 	RootId                     string                    `json:"root_id"`
+	TwoFactorRequired          bool                      `json:"two_factor_required"`
 	UpdatedAt                  time.Time                 `json:"updated_at"`
 }
 
@@ -613,6 +623,7 @@ type AccountFieldsPatch struct {
 	Language                   nullable.Nullable[string]      `json:"language,omitempty"`
 	Name                       *string                        `json:"name,omitempty"`
 	Phone                      nullable.Nullable[string]      `json:"phone,omitempty"`
+	TwoFactorRequired          nullable.Nullable[bool]        `json:"two_factor_required,omitempty"`
 }
 
 // AccountKind defines model for AccountKind.
@@ -1078,6 +1089,7 @@ type SubAccountFields struct {
 	Language                   *string      `json:"language,omitempty"`
 	Name                       string       `json:"name"`
 	Phone                      *string      `json:"phone,omitempty"`
+	TwoFactorRequired          *bool        `json:"two_factor_required,omitempty"`
 }
 
 // SubAccountFieldsPatch defines model for SubAccountFieldsPatch.
@@ -1093,6 +1105,7 @@ type SubAccountFieldsPatch struct {
 	Language                   nullable.Nullable[string]      `json:"language,omitempty"`
 	Name                       *string                        `json:"name,omitempty"`
 	Phone                      nullable.Nullable[string]      `json:"phone,omitempty"`
+	TwoFactorRequired          nullable.Nullable[bool]        `json:"two_factor_required,omitempty"`
 }
 
 // User defines model for User.
