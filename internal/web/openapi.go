@@ -198,6 +198,7 @@ var tagDescriptions = map[string]string{
 	"account":   "The caller, the account and its API keys.",
 	"accounts":  "The account tree below the caller's account: sub-accounts (Admins only).",
 	"users":     "The account's users: invitations, roles, deactivation and password resets (Admins only).",
+	"groups":    "Groups of assets and the users who see them (fleet visibility \"groups\").",
 }
 
 // pathParams finds the {name} wildcards of a ServeMux pattern path.
