@@ -324,7 +324,9 @@ func TestBrowserScenario(t *testing.T) {
 			// Escape closes the dialog, and the focus goes back to the button that opened it.
 			do(t, ctx, "Escape", chromedp.KeyEvent("\x1b"))
 			waitJS(t, ctx, "the dialog closed, focus back", `!document.getElementById("dialog").open && document.activeElement.id === "add-location-here"`)
-			do(t, ctx, "add a location", click("#add-location-here"), chromedp.WaitVisible(chromedp.CSS("#f-name")),
+			do(t, ctx, "open add a location", click("#add-location-here"))
+			waitJS(t, ctx, "the add-location dialog open", `document.getElementById("dialog").open`)
+			do(t, ctx, "add a location", chromedp.WaitVisible(chromedp.CSS("#f-name")),
 				sendKeys("#f-name", "Müller Site North"),
 				click("#save-location"), chromedp.WaitVisible(chromedp.CSS("#location-panel")))
 			waitJS(t, ctx, "the dialog closed", `!document.getElementById("dialog").open`)
