@@ -215,6 +215,7 @@ type Service interface {
 	UserService
 	GroupService
 	TwoFactorService
+	SharingService
 	// Ping checks the database is reachable (readiness).
 	Ping(ctx context.Context) error
 }

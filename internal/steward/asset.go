@@ -53,7 +53,23 @@ type AssetFilter struct {
 	LocationID         string
 	LocationCustomerID string
 	GroupID            string
+	// Ownership chooses the side of the fleet listed: the account's own assets (the default) or
+	// those other accounts share with it. The other filters name the account's own objects, so
+	// they go with "owned" only.
+	Ownership Ownership
 }
+
+// Ownership is the assets list's side of the fleet.
+type Ownership string
+
+// The sides.
+const (
+	OwnershipOwned  Ownership = "owned"
+	OwnershipShared Ownership = "shared"
+)
+
+// Values lists the sides.
+func (Ownership) Values() []Ownership { return []Ownership{OwnershipOwned, OwnershipShared} }
 
 // Check adds a violation for each parameter the list cannot take (the store also checks that
 // each id names an object of its kind).
@@ -63,6 +79,18 @@ func (f AssetFilter) Check(v *Violations) {
 	CheckID(v, "location_id", f.LocationID)
 	CheckID(v, "location_customer_id", f.LocationCustomerID)
 	CheckID(v, "group_id", f.GroupID)
+	switch f.Ownership {
+	case "", OwnershipOwned:
+	case OwnershipShared:
+		for _, p := range []struct{ name, v string }{{"owner_customer_id", f.OwnerCustomerID}, {"location_id", f.LocationID},
+			{"location_customer_id", f.LocationCustomerID}, {"group_id", f.GroupID}} {
+			if p.v != "" {
+				v.Add(p.name, "names the account's own objects, which shared assets never reference: leave it out with ownership=shared")
+			}
+		}
+	default:
+		v.Add("ownership", "%s", OneOf(Ownership("").Values()))
+	}
 }
 
 // Movement is one change of an asset's owning customer or location, derived from the audit log.

@@ -32,6 +32,10 @@ const (
 	ActionTwoFactorEnable  = "two_factor_enable"
 	ActionTwoFactorDisable = "two_factor_disable"
 	ActionRecoveryCodeUsed = "recovery_code_used"
+	// Sharing and transfer of assets across accounts.
+	ActionShare    = "share"
+	ActionUnshare  = "unshare"
+	ActionTransfer = "transfer"
 )
 
 // Object types named in the audit log and in webhooks.
@@ -62,7 +66,7 @@ func (AuditAction) Values() []AuditAction {
 	return []AuditAction{ActionCreate, ActionUpdate, ActionArchive, ActionUnarchive, ActionDelete, ActionRevoke,
 		ActionDeactivate, ActionReactivate, ActionSwitchAccount, ActionAddMembers, ActionRemoveMembers,
 		ActionInvite, ActionPasswordReset, ActionSetPassword,
-		ActionTwoFactorEnable, ActionTwoFactorDisable, ActionRecoveryCodeUsed}
+		ActionTwoFactorEnable, ActionTwoFactorDisable, ActionRecoveryCodeUsed, ActionShare, ActionUnshare, ActionTransfer}
 }
 
 // ObjectTypes lists AuditObjectType's values as the strings events carry.

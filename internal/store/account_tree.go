@@ -195,7 +195,8 @@ func (s *Store) DeleteSubAccount(ctx context.Context, a *steward.Actor, id strin
 // accountData are the tables whose rows live only in one account and go with it, in an order
 // that keeps every foreign key satisfied: what an account may still hold once it passed the
 // delete conditions. A table added later whose rows live in an account belongs here.
-var accountData = []string{"api_keys", "user_tokens", "users", "contacts", "locations", "customers"}
+var accountData = []string{"api_keys", "user_tokens", "user_two_factor", "user_recovery_codes", "group_users", "group_assets", "groups",
+	"users", "contacts", "locations", "customers", "auto_share_sources"}
 
 // deleteAccount deletes account id, which must be a direct sub-account of a's, have no
 // sub-accounts, own no assets and see no assets owned by others; otherwise ECONFLICT with one
@@ -252,20 +253,19 @@ func (t *tx) deleteAccount(ctx context.Context, a *steward.Actor, id string, ifM
 			return err
 		}
 	}
+	// Its place in another account's auto-share selection, and its role as the administrative
+	// account (which falls back to the root), go with it.
+	if _, err := t.exec(ctx, "DELETE FROM auto_share_sources WHERE source_id = ?", id); err != nil {
+		return err
+	}
+	if _, err := t.exec(ctx, "UPDATE accounts SET administrative_id = NULL WHERE administrative_id = ?", id); err != nil {
+		return err
+	}
 	if _, err := t.exec(ctx, "DELETE FROM accounts WHERE id = ?", id); err != nil {
 		return err
 	}
 	return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionDelete, objectType: steward.ObjectAccount,
 		objectID: id, objectName: cur.Name, changes: diff(cur.AccountFields, nil)})
-}
-
-// sharedAssetsSeen counts the assets owned by other accounts that account id sees (shared with
-// it). Asset shares are not built yet, so it finds none; the shares work fills it in, and the
-// delete rule asks it already.
-func (t *tx) sharedAssetsSeen(ctx context.Context, id string) (int64, error) {
-	_ = ctx
-	_ = id
-	return 0, nil
 }
 
 // count adds a field error when n is not zero: "1 <one>" or "n <many>".

@@ -16,7 +16,8 @@ var accounts = (&entity[account]{
 	id:    func(a *account) string { return a.ID },
 	keys:  func(a *account) derived { return derived{nameKey: fold(a.Name)} },
 	// path (migration 0008) is written once by setAccountPath, which needs the parent's, and read
-	// by the account tree's own queries only.
+	// by the account tree's own queries only; auto_share and administrative_id (migration 0010)
+	// are the sharing settings', read and written by auto_share.go alone.
 	cols: append([]column[account]{
 		{name: "id", kind: colInsert, ptr: func(a *account) any { return &a.ID }, val: func(a *account) any { return a.ID }},
 		{name: "parent_id", kind: colInsert, ptr: func(a *account) any { return nullable[string]{&a.ParentID} }, val: func(a *account) any { return nullText(a.ParentID) }},

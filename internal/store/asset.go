@@ -47,6 +47,9 @@ var assetList = assets.listSpec(steward.AssetSorts)
 
 // Assets returns one page of the account's assets.
 func (s *Store) Assets(ctx context.Context, a *steward.Actor, f steward.AssetFilter) (*steward.Page[steward.Asset], error) {
+	if f.Ownership == steward.OwnershipShared {
+		return s.sharedAssets(ctx, a, f)
+	}
 	lq := listQuery{check: f.Check, refs: []filterRef{{"owner_customer_id", customers.table, f.OwnerCustomerID},
 		{"location_id", locations.table, f.LocationID}, {"location_customer_id", customers.table, f.LocationCustomerID}}}
 	if f.OwnerCustomerID != "" {
@@ -82,7 +85,11 @@ func (s *Store) Asset(ctx context.Context, a *steward.Actor, id string) (*stewar
 	if err := assetVisible(ctx, s.reader(), a, id); err != nil {
 		return nil, err
 	}
-	return assets.get(ctx, s.reader(), a.AccountID, id, noLock)
+	x, err := assets.get(ctx, s.reader(), a.AccountID, id, noLock)
+	if steward.ErrorCode(err) == steward.ENOTFOUND && !scoped(a) {
+		return sharedAsset(ctx, s.reader(), a.AccountID, id)
+	}
+	return x, err
 }
 
 func serialKey(serial string) string { return strings.ToLower(serial) }
@@ -208,6 +215,9 @@ func (t *tx) createAsset(ctx context.Context, a *steward.Actor, x *steward.Asset
 	if err := t.moveAssetCounts(ctx, a.AccountID, nil, stateOf(x)); err != nil {
 		return err
 	}
+	if err := t.autoShareNew(ctx, a.AccountID, "", x.ID); err != nil {
+		return err
+	}
 	return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionCreate, objectType: steward.ObjectAsset,
 		objectID: x.ID, objectName: x.Name, changes: diff(nil, x.AssetFields)})
 }
@@ -231,7 +241,7 @@ func (t *tx) updateAsset(ctx context.Context, a *steward.Actor, id string, ifMat
 		return f.LocationID
 	})
 	if err != nil {
-		return nil, err
+		return nil, t.ownedOnly(ctx, a, id, err)
 	}
 	if err := checkIfMatch(ifMatch, cur.Version); err != nil {
 		return nil, err
@@ -296,7 +306,7 @@ func (t *tx) setAssetArchived(ctx context.Context, a *steward.Actor, id string, 
 	}
 	cur, err := t.lockAsset(ctx, a.AccountID, id, nil)
 	if err != nil {
-		return nil, err
+		return nil, t.ownedOnly(ctx, a, id, err)
 	}
 	if err := checkIfMatch(ifMatch, cur.Version); err != nil {
 		return nil, err
@@ -325,7 +335,7 @@ func (t *tx) deleteAsset(ctx context.Context, a *steward.Actor, id string, ifMat
 	}
 	cur, err := t.lockAsset(ctx, a.AccountID, id, nil)
 	if err != nil {
-		return err
+		return t.ownedOnly(ctx, a, id, err)
 	}
 	if err := checkIfMatch(ifMatch, cur.Version); err != nil {
 		return err

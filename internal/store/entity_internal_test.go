@@ -27,7 +27,7 @@ func TestEntitiesMapEveryColumn(t *testing.T) {
 	}{
 		{customers.table, columnNames(customers.cols)}, {contacts.table, columnNames(contacts.cols)},
 		{locations.table, columnNames(locations.cols)}, {assets.table, columnNames(assets.cols)},
-		{accounts.table, append(columnNames(accounts.cols), "path")}, {users.table, columnNames(users.cols)},
+		{accounts.table, append(columnNames(accounts.cols), "path", "auto_share", "administrative_id")}, {users.table, columnNames(users.cols)},
 		{apiKeys.table, columnNames(apiKeys.cols)}, {audits.table, columnNames(audits.cols)},
 		{groups.table, columnNames(groups.cols)},
 	} {

@@ -1,0 +1,142 @@
+package store
+
+import (
+	"context"
+	"strings"
+
+	"github.com/steward-fleet/steward/internal/steward"
+)
+
+// What an account sees of the assets other accounts share with it (migration 0010): the asset
+// without the owner's references (its owning customer and location are the owner's objects,
+// which the viewer cannot open), read through asset_shares' viewer index, and nothing to change.
+// A caller whose fleet is a set of groups sees none: groups hold the account's own assets.
+
+// redact clears what a viewer may not follow of an asset shared with it.
+func redact(x *steward.Asset) {
+	x.OwnerCustomerID, x.LocationID, x.LocationCustomerID = nil, nil, nil
+}
+
+// sharedAsset returns asset id as account viewer sees it through a share, or ENOTFOUND.
+func sharedAsset(ctx context.Context, r q, viewer, id string) (*steward.Asset, error) {
+	var owner string
+	err := r.row(ctx, "SELECT account_id FROM asset_shares WHERE shared_with = ? AND asset_id = ?", viewer, id).Scan(&owner)
+	if isNoRows(err) {
+		return nil, steward.NotFound(assets.noun)
+	}
+	if err != nil {
+		return nil, err
+	}
+	x, err := assets.get(ctx, r, owner, id, noLock)
+	if err != nil {
+		return nil, err
+	}
+	redact(x)
+	return x, nil
+}
+
+// errSharedReadOnly answers a change of an asset another account shares with the caller's.
+var errSharedReadOnly = &steward.Error{Code: steward.EFORBIDDEN,
+	Message: "the asset is shared with this account by its owner account, which alone changes it"}
+
+// ownedOnly turns the not-found of a write to an asset the caller's account sees through a
+// share into EFORBIDDEN: the caller sees it, so it is not hidden, but it is not the account's.
+func (t *tx) ownedOnly(ctx context.Context, a *steward.Actor, id string, err error) error {
+	if steward.ErrorCode(err) != steward.ENOTFOUND || scoped(a) {
+		return err
+	}
+	owner, err2 := t.sharedWith(ctx, a.AccountID, id)
+	if err2 != nil {
+		return err2
+	}
+	if owner != "" {
+		return errSharedReadOnly
+	}
+	return err
+}
+
+// sharedAssets lists the assets shared with the caller's account, by a sort key (a search
+// without one is by name), keyset-paged like every list. Its cost is the account's shares: the
+// rows are found through the viewer index and sorted.
+func (s *Store) sharedAssets(ctx context.Context, a *steward.Actor, f steward.AssetFilter) (*steward.Page[steward.Asset], error) {
+	if err := a.Require(steward.PermRead); err != nil {
+		return nil, err
+	}
+	var v steward.Violations
+	f.Check(&v)
+	if f.Limit < 0 || f.Limit > steward.MaxLimit {
+		v.Add("limit", "must be between 1 and %d", steward.MaxLimit)
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	limit := f.Limit
+	if limit == 0 {
+		limit = steward.DefaultLimit
+	}
+	term, err := searchTerm(f.Q)
+	if err != nil {
+		return nil, err
+	}
+	sortName, desc := strings.CutPrefix(f.Sort, "-")
+	if sortName == "" {
+		sortName = assetList.def
+	}
+	key := assetList.sorts[sortName]
+	sig := signature("assets/shared", f.Sort, f.Status, strings.TrimSpace(f.Q))
+	var c *cursor
+	if f.Cursor != "" {
+		if c, err = decodeCursor(f.Cursor, sig); err != nil {
+			return nil, err
+		}
+	}
+	page := &steward.Page[steward.Asset]{Data: []steward.Asset{}}
+	if scoped(a) {
+		return page, nil
+	}
+	lq := listQuery{}
+	if err := lq.status("x", f.Status); err != nil {
+		return nil, err
+	}
+	conds := append([]string{"s.shared_with = ?"}, lq.conds...)
+	args := []any{a.AccountID}
+	if term != "" {
+		conds = append(conds, s.d.contains("x.search"))
+		args = append(args, term)
+	}
+	col := "x." + key.column
+	dir, cmp := "ASC", ">"
+	if desc {
+		dir, cmp = "DESC", "<"
+	}
+	if c != nil {
+		var k any = c.Key
+		if key.numeric {
+			if k, err = c.int(); err != nil {
+				return nil, err
+			}
+		}
+		conds = append(conds, "("+col+", x.id) "+cmp+" (?, ?)")
+		args = append(args, k, c.ID)
+	}
+	rows, err := s.reader().query(ctx, "SELECT "+assetList.cols+", "+col+
+		" FROM asset_shares s JOIN assets x ON x.account_id = s.account_id AND x.id = s.asset_id WHERE "+
+		strings.Join(conds, " AND ")+" ORDER BY "+col+" "+dir+", x.id "+dir+" LIMIT ?", append(args, limit+1)...)
+	if err != nil {
+		return nil, err
+	}
+	got, err := collect(rows, assets.lister(), nil, nil, limit+1)
+	if err != nil {
+		return nil, err
+	}
+	for i, r := range got {
+		if i == limit {
+			next := encodeCursor(sig, got[limit-1].key, got[limit-1].id)
+			page.NextCursor = &next
+			break
+		}
+		redact(&r.v)
+		page.Data = append(page.Data, r.v)
+	}
+	return page, nil
+}
