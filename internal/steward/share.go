@@ -91,7 +91,9 @@ const (
 )
 
 // Values lists the auto-share modes.
-func (AutoShare) Values() []AutoShare { return []AutoShare{AutoShareNone, AutoShareAll, AutoShareSelected} }
+func (AutoShare) Values() []AutoShare {
+	return []AutoShare{AutoShareNone, AutoShareAll, AutoShareSelected}
+}
 
 // Valid reports whether m is a known mode.
 func (m AutoShare) Valid() bool { return isOneOf(m, m.Values()) }
