@@ -109,7 +109,12 @@ type SharingSettings struct {
 	// unshare and transfer any asset of the organization: the root unless set otherwise. Only
 	// an Admin of the root account changes it.
 	AdministrativeAccountID string `json:"administrative_account_id"`
-	// AutoSharedAssets counts the assets shared with this account by its auto-share (read-only).
+}
+
+// Sharing is an account's sharing settings as read back.
+type Sharing struct {
+	SharingSettings
+	// AutoSharedAssets counts the assets shared with this account by its auto-share.
 	AutoSharedAssets int64 `json:"auto_shared_assets"`
 }
 
@@ -155,6 +160,6 @@ type SharingService interface {
 	TransferAssets(ctx context.Context, a *Actor, assetIDs []string, accountID string, keepVisibility bool) error
 	// SharingSettings reads the account's sharing settings (PermRead); UpdateSharingSettings
 	// replaces them (PermAdminister).
-	SharingSettings(ctx context.Context, a *Actor) (*SharingSettings, error)
-	UpdateSharingSettings(ctx context.Context, a *Actor, s SharingSettings) (*SharingSettings, error)
+	SharingSettings(ctx context.Context, a *Actor) (*Sharing, error)
+	UpdateSharingSettings(ctx context.Context, a *Actor, s SharingSettings) (*Sharing, error)
 }

@@ -58,16 +58,16 @@ func (t *tx) autoShareNew(ctx context.Context, owner, path, id string) error {
 }
 
 // SharingSettings reads the account's sharing settings.
-func (s *Store) SharingSettings(ctx context.Context, a *steward.Actor) (*steward.SharingSettings, error) {
-	return writeAs(ctx, s, a, steward.PermRead, func(t *tx) (*steward.SharingSettings, error) { return t.sharingSettings(ctx, a.AccountID) })
+func (s *Store) SharingSettings(ctx context.Context, a *steward.Actor) (*steward.Sharing, error) {
+	return writeAs(ctx, s, a, steward.PermRead, func(t *tx) (*steward.Sharing, error) { return t.sharingSettings(ctx, a.AccountID) })
 }
 
-func (t *tx) sharingSettings(ctx context.Context, id string) (*steward.SharingSettings, error) {
+func (t *tx) sharingSettings(ctx context.Context, id string) (*steward.Sharing, error) {
 	acct, err := t.orgAccount(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	out := &steward.SharingSettings{AutoShareAccountIDs: []string{}}
+	out := &steward.Sharing{SharingSettings: steward.SharingSettings{AutoShareAccountIDs: []string{}}}
 	if err := t.row(ctx, "SELECT auto_share FROM accounts WHERE id = ?", id).Scan(&out.AutoShare); err != nil {
 		return nil, err
 	}
@@ -96,14 +96,14 @@ func (t *tx) sharingSettings(ctx context.Context, id string) (*steward.SharingSe
 
 // UpdateSharingSettings replaces the account's auto-share (and, from the root, the organization's
 // administrative account), and brings the automatic shares in line in the same transaction.
-func (s *Store) UpdateSharingSettings(ctx context.Context, a *steward.Actor, in steward.SharingSettings) (*steward.SharingSettings, error) {
+func (s *Store) UpdateSharingSettings(ctx context.Context, a *steward.Actor, in steward.SharingSettings) (*steward.Sharing, error) {
 	if err := a.Require(steward.PermAdminister); err != nil {
 		return nil, err
 	}
 	if err := in.Normalize(); err != nil {
 		return nil, err
 	}
-	return writeAs(ctx, s, a, steward.PermAdminister, func(t *tx) (*steward.SharingSettings, error) {
+	return writeAs(ctx, s, a, steward.PermAdminister, func(t *tx) (*steward.Sharing, error) {
 		acct, err := t.orgAccount(ctx, a.AccountID)
 		if err != nil {
 			return nil, err
@@ -154,7 +154,9 @@ func (s *Store) UpdateSharingSettings(ctx context.Context, a *steward.Actor, in 
 			changes = append(changes, steward.Change{Field: "auto_share", Old: string(cur.AutoShare), New: string(in.AutoShare)})
 		}
 		if !slices.Equal(sources, cur.AutoShareAccountIDs) {
-			changes = append(changes, steward.Change{Field: "auto_share_account_ids", Old: cur.AutoShareAccountIDs, New: sources})
+			// A change holds plain values: the ids, comma-separated.
+			changes = append(changes, steward.Change{Field: "auto_share_account_ids", Old: strings.Join(cur.AutoShareAccountIDs, ","),
+				New: strings.Join(sources, ",")})
 		}
 		if adminID != cur.AdministrativeAccountID {
 			changes = append(changes, steward.Change{Field: "administrative_account_id", Old: cur.AdministrativeAccountID, New: adminID})

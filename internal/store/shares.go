@@ -163,11 +163,12 @@ func (s *Store) ShareAsset(ctx context.Context, a *steward.Actor, id, accountID 
 		if err != nil {
 			return nil, err
 		}
-		to, err := t.target(ctx, sh.acct, "account_id", accountID)
+		// The asset first: one the caller does not see is not found, whatever the body says.
+		x, err := sh.asset(ctx, t, id)
 		if err != nil {
 			return nil, err
 		}
-		x, err := sh.asset(ctx, t, id)
+		to, err := t.target(ctx, sh.acct, "account_id", accountID)
 		if err != nil {
 			return nil, err
 		}

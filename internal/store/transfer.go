@@ -14,11 +14,11 @@ func (s *Store) TransferAsset(ctx context.Context, a *steward.Actor, id, account
 		if err != nil {
 			return nil, err
 		}
-		to, err := t.target(ctx, sh.acct, "account_id", accountID)
+		x, err := sh.asset(ctx, t, id)
 		if err != nil {
 			return nil, err
 		}
-		x, err := sh.asset(ctx, t, id)
+		to, err := t.target(ctx, sh.acct, "account_id", accountID)
 		if err != nil {
 			return nil, err
 		}

@@ -43,15 +43,18 @@ func buildWorld(t *testing.T, c *apiClient, label string) matrixWorld {
 	group := c.create(t, "/api/v1/groups", obj{"name": label + " Group"})
 	user := c.create(t, "/api/v1/users", obj{"name": label + " Person", "email": uniqueEmail(strings.ToLower(label)), "role": "user",
 		"fleet_visibility": "all"})
+	// The asset is shared with the sub-account: the share is the object of …/shares/{account_id}.
+	c.post(t, assetsPath+"/"+str(as, "id")+"/shares", obj{"account_id": str(sub, "id")}).want(t, http.StatusOK)
 	return matrixWorld{ids: map[string]string{
 		"customers": custID, "contacts": str(ct, "id"), "locations": str(loc, "id"), "assets": str(as, "id"),
 		"api-keys": c.keyID, "accounts": str(sub, "id"), "users": str(user, "id"),
-		"groups": str(group, "id"),
+		"groups": str(group, "id"), "shares": str(sub, "id"),
 	}}
 }
 
 // isolationRoute says how the matrix calls one operation: a valid body for the caller's own
-// objects, and the body fields and query parameters that name other objects (by path kind).
+// objects (a string "{kind}", alone or in a list, stands for the caller's own object of that
+// path kind), and the body fields and query parameters that name other objects (by path kind).
 type isolationRoute struct {
 	body      obj
 	bodyRefs  map[string]string
@@ -160,6 +163,51 @@ var isolationRoutes = map[string]isolationRoute{
 	"removeGroupAssets": {body: obj{"asset_ids": []string{}}, bodyRefs: map[string]string{"asset_ids": "assets"}},
 	"addGroupUsers":     {body: obj{"user_ids": []string{}}, bodyRefs: map[string]string{"user_ids": "users"}},
 	"removeGroupUsers":  {body: obj{"user_ids": []string{}}, bodyRefs: map[string]string{"user_ids": "users"}},
+
+	"listAssetShares": {},
+	"shareAsset":      {body: obj{"account_id": "{accounts}"}, bodyRefs: map[string]string{"account_id": "accounts"}},
+	"unshareAsset":    {},
+	"transferAsset":   {body: obj{"account_id": "{accounts}"}, bodyRefs: map[string]string{"account_id": "accounts"}},
+	"bulkShareAssets": {body: obj{"asset_ids": []string{"{assets}"}, "account_id": "{accounts}"},
+		bodyRefs: map[string]string{"asset_ids": "assets", "account_id": "accounts"}},
+	"bulkUnshareAssets": {body: obj{"asset_ids": []string{"{assets}"}, "account_id": "{accounts}"},
+		bodyRefs: map[string]string{"asset_ids": "assets", "account_id": "accounts"}},
+	"bulkTransferAssets": {body: obj{"asset_ids": []string{"{assets}"}, "account_id": "{accounts}"},
+		bodyRefs: map[string]string{"asset_ids": "assets", "account_id": "accounts"}},
+	"getSharingSettings": {},
+	"updateSharingSettings": {body: obj{"auto_share": "selected", "auto_share_account_ids": []string{"{accounts}"}}, admin: true,
+		bodyRefs: map[string]string{"auto_share_account_ids": "accounts", "administrative_account_id": "accounts"}},
+}
+
+// ownBody is spec's body with each "{kind}" standing for the caller's own object of that kind.
+func ownBody(body obj, own matrixWorld) obj {
+	if body == nil {
+		return nil
+	}
+	sub := func(v string) string {
+		if k, ok := strings.CutPrefix(v, "{"); ok {
+			if id, ok := own.ids[strings.TrimSuffix(k, "}")]; ok {
+				return id
+			}
+		}
+		return v
+	}
+	out := obj{}
+	for k, v := range body {
+		switch v := v.(type) {
+		case string:
+			out[k] = sub(v)
+		case []string:
+			ids := make([]string, len(v))
+			for i, x := range v {
+				ids[i] = sub(x)
+			}
+			out[k] = ids
+		default:
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // missingID is a well-formed id nothing has.
@@ -260,6 +308,7 @@ func TestAPIIsolationMatrix(t *testing.T) {
 				}
 				return p, true
 			}
+			spec.body = ownBody(spec.body, own)
 			ownPath, ok := fill(own.ids)
 			if !ok {
 				t.Errorf("%s %s: the matrix has no object for its path parameters %v: add the kind to buildWorld", rt.Method, rt.Path, kinds)

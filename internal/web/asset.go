@@ -28,6 +28,7 @@ func assetFilter(q url.Values, v *steward.Violations) steward.AssetFilter {
 		LocationID:         q.Get("location_id"),
 		LocationCustomerID: q.Get("location_customer_id"),
 		GroupID:            q.Get("group_id"),
+		Ownership:          steward.Ownership(q.Get("ownership")),
 	}
 }
 

@@ -34,19 +34,11 @@ func members[B any, PB interface {
 	normalizer
 }](ids func(*B) []string, change func(ctx context.Context, a *steward.Actor, id string, ids []string) error) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		body, err := readBody(r)
+		b, order, err := bodyOf[B, PB](r)
 		if err != nil {
 			return err
 		}
-		var b B
-		order, err := decodeFields(body, PB(&b))
-		if err != nil {
-			return err
-		}
-		if err := PB(&b).Normalize(); err != nil {
-			return order.sort(err)
-		}
-		return writeNoContent(w, order.sort(change(r.Context(), actorOf(r), r.PathValue("id"), ids(&b))))
+		return writeNoContent(w, order.sort(change(r.Context(), actorOf(r), r.PathValue("id"), ids(b))))
 	}
 }
 

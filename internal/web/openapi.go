@@ -199,6 +199,7 @@ var tagDescriptions = map[string]string{
 	"accounts":  "The account tree below the caller's account: sub-accounts (Admins only).",
 	"users":     "The account's users: invitations, roles, deactivation and password resets (Admins only).",
 	"groups":    "Groups of assets and the users who see them (fleet visibility \"groups\").",
+	"sharing":   "Assets shared with and transferred to other accounts of the organization, and auto-share.",
 }
 
 // pathParams finds the {name} wildcards of a ServeMux pattern path.

@@ -72,10 +72,15 @@ func fieldLimits() map[reflect.Type]map[string]map[string]any {
 		reflect.TypeFor[steward.APIKeyFields]():     {"name": name},
 		reflect.TypeFor[steward.UserFields](): {"name": name, "email": map[string]any{"minLength": 1, "maxLength": steward.MaxEmail},
 			"group_ids": groupIDs},
-		reflect.TypeFor[steward.UserPatch]():   {"name": name, "group_ids": groupIDs},
-		reflect.TypeFor[steward.GroupFields](): {"name": name, "description": text(steward.MaxDescription)},
-		reflect.TypeFor[steward.AssetIDs]():    {"asset_ids": memberIDs},
-		reflect.TypeFor[steward.UserIDs]():     {"user_ids": memberIDs},
+		reflect.TypeFor[steward.UserPatch]():       {"name": name, "group_ids": groupIDs},
+		reflect.TypeFor[steward.GroupFields]():     {"name": name, "description": text(steward.MaxDescription)},
+		reflect.TypeFor[steward.AssetIDs]():        {"asset_ids": memberIDs},
+		reflect.TypeFor[steward.UserIDs]():         {"user_ids": memberIDs},
+		reflect.TypeFor[steward.ShareTarget]():     {"account_id": id},
+		reflect.TypeFor[steward.TransferTarget]():  {"account_id": id},
+		reflect.TypeFor[steward.BulkShare]():       {"asset_ids": memberIDs, "account_id": id},
+		reflect.TypeFor[steward.BulkTransfer]():    {"asset_ids": memberIDs, "account_id": id},
+		reflect.TypeFor[steward.SharingSettings](): {"auto_share_account_ids": groupIDs, "administrative_account_id": id},
 		// An audit change holds a field's plain values, null when unset (every old value of a
 		// create, every new value of a delete); a movement holds ids, null for none.
 		reflect.TypeFor[steward.Change](): {

@@ -368,8 +368,10 @@ func TestRouteTableCoversTheContract(t *testing.T) {
 	}
 	for pattern, rt := range byPattern {
 		// Changes to stored objects honour If-Match; API keys have no version, and a group's
-		// members are a set that adding and removing change in any order (no lost update).
-		members := strings.HasSuffix(rt.path, "/{id}/assets") || strings.HasSuffix(rt.path, "/{id}/users")
+		// members and an asset's shares are sets that adding and removing change in any order
+		// (no lost update).
+		members := strings.HasSuffix(rt.path, "/{id}/assets") || strings.HasSuffix(rt.path, "/{id}/users") ||
+			strings.HasSuffix(rt.path, "/shares/{account_id}")
 		change := (rt.method == "PATCH" || rt.method == "DELETE" ||
 			strings.HasSuffix(rt.path, "/archive") || strings.HasSuffix(rt.path, "/unarchive")) && !members
 		if change && !strings.HasPrefix(rt.path, "/api/v1/api-keys") && !rt.ifMatch {

@@ -89,11 +89,13 @@ func auditQuery(paged bool) []param {
 func (s *Server) routeTable() []route {
 	const (
 		get, post, patch, del = http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete
+		put                   = http.MethodPut
 		created, noContent    = http.StatusCreated, http.StatusNoContent
 		// Every other route reads (steward.PermRead, the zero value).
 		write, move, administer = steward.PermWriteFleet, steward.PermMoveAsset, steward.PermAdminister
 		readAccess              = steward.PermReadAccess
 		manageGroups            = steward.PermManageGroups
+		share                   = steward.PermShareAssets
 	)
 	// The fleet's four kinds of object share their handlers (entity.go).
 	customers, contacts, locations, assets := s.customers(), s.contacts(), s.locations(), s.assets()
@@ -171,7 +173,9 @@ func (s *Server) routeTable() []route {
 				idParam("owner_customer_id", "only assets this customer owns"),
 				idParam("location_id", "only assets at this location"),
 				idParam("location_customer_id", "only assets at this customer's locations"),
-				idParam("group_id", "only assets in this group")),
+				idParam("group_id", "only assets in this group"),
+				param{name: "ownership", of: reflect.TypeFor[steward.Ownership](),
+					description: "owned (default): the account's own assets; shared: those other accounts share with it, without the owner's references"}),
 			response: steward.Page[steward.Asset]{}, handle: listHandler(assetFilter, s.svc.Assets)},
 		{method: post, path: "/api/v1/assets", id: "createAsset", tag: "assets", summary: "Create an asset",
 			body: steward.AssetFields{}, required: []string{"name"}, response: steward.Asset{}, status: created,
@@ -189,6 +193,39 @@ func (s *Server) routeTable() []route {
 		{method: get, path: "/api/v1/assets/{id}/movements", id: "listAssetMovements", tag: "assets",
 			summary: "Changes of the asset's owning customer and location, newest first",
 			query:   []param{qLimit, qCursor}, response: steward.Page[steward.Movement]{}, handle: s.listAssetMovements},
+
+		// Sharing and transfer (PRODUCT.md §4): the owner account, or the organization's
+		// administrative account, with PermShareAssets.
+		{method: get, path: "/api/v1/assets/{id}/shares", id: "listAssetShares", tag: "sharing",
+			summary:  "The accounts the asset is shared with (its owner account's and the administrative account's callers)",
+			response: steward.Page[steward.AssetShare]{}, handle: s.listAssetShares},
+		{method: post, path: "/api/v1/assets/{id}/shares", id: "shareAsset", tag: "sharing",
+			summary: "Share the asset with another account of the organization; already shared: unchanged",
+			body:    steward.ShareTarget{}, required: []string{"account_id"}, response: steward.Page[steward.AssetShare]{},
+			perm: share, handle: s.shareAsset},
+		{method: del, path: "/api/v1/assets/{id}/shares/{account_id}", id: "unshareAsset", tag: "sharing",
+			summary: "Stop sharing the asset with an account", status: noContent, perm: share, handle: s.unshareAsset},
+		{method: post, path: "/api/v1/assets/{id}/transfer", id: "transferAsset", tag: "sharing",
+			summary: "Give the asset to another account of the organization (cannot be undone by the giver)",
+			body:    steward.TransferTarget{}, required: []string{"account_id"}, response: steward.Asset{}, conflict: true,
+			perm: share, handle: s.transferAsset},
+		{method: post, path: "/api/v1/assets/bulk/share", id: "bulkShareAssets", tag: "sharing",
+			summary: "Share up to 1000 assets with one account, all or nothing",
+			body:    steward.BulkShare{}, required: []string{"asset_ids", "account_id"}, status: noContent, perm: share, handle: s.bulkShare},
+		{method: post, path: "/api/v1/assets/bulk/unshare", id: "bulkUnshareAssets", tag: "sharing",
+			summary: "Stop sharing up to 1000 assets with one account, all or nothing; assets not shared with it are left alone",
+			body:    steward.BulkShare{}, required: []string{"asset_ids", "account_id"}, status: noContent, perm: share, handle: s.bulkUnshare},
+		{method: post, path: "/api/v1/assets/bulk/transfer", id: "bulkTransferAssets", tag: "sharing",
+			summary: "Give up to 1000 assets to one account, all or nothing",
+			body:    steward.BulkTransfer{}, required: []string{"asset_ids", "account_id"}, status: noContent, conflict: true,
+			perm: share, handle: s.bulkTransfer},
+		{method: get, path: "/api/v1/account/sharing", id: "getSharingSettings", tag: "sharing",
+			summary:  "The account's auto-share and the organization's administrative account",
+			response: steward.Sharing{}, handle: s.getSharing},
+		{method: put, path: "/api/v1/account/sharing", id: "updateSharingSettings", tag: "sharing",
+			summary: "Set the account's auto-share (and, from the root, the administrative account); the automatic shares follow at once",
+			body:    steward.SharingSettings{}, required: []string{"auto_share"}, response: steward.Sharing{},
+			perm: administer, handle: s.putSharing},
 
 		// Groups (PRODUCT.md §5): every role reads (a scoped caller its own groups only); managing
 		// them and their members needs PermManageGroups.
