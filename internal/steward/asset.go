@@ -37,6 +37,9 @@ func (f *AssetFields) Normalize() error {
 type Asset struct {
 	ID             string `json:"id"`
 	OwnerAccountID string `json:"owner_account_id"`
+	// OwnerAccountName names the owner account of an asset seen through a share (absent on the
+	// account's own assets).
+	OwnerAccountName string `json:"owner_account_name,omitempty"`
 	AssetFields
 	// LocationCustomerID is the customer whose location the asset is at (derived, read-only).
 	LocationCustomerID *string `json:"location_customer_id"`

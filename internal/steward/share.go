@@ -141,6 +141,9 @@ func (s *SharingSettings) Normalize() error {
 	return v.Err()
 }
 
+// MaxShareTargets bounds ShareTargets.
+const MaxShareTargets = 1000
+
 // SharingService shares and transfers assets across an organization's accounts.
 type SharingService interface {
 	// AssetShares lists the accounts the asset is shared with (the owner's and the administrative
@@ -161,5 +164,11 @@ type SharingService interface {
 	// SharingSettings reads the account's sharing settings (PermRead); UpdateSharingSettings
 	// replaces them (PermAdminister).
 	SharingSettings(ctx context.Context, a *Actor) (*Sharing, error)
+	// ShareTargets lists, by name, the accounts the web interface offers to share or transfer
+	// to: for the administrative account every other account of the organization; for another
+	// the accounts above it and below it (siblings' names, an external customer's for instance,
+	// are not shown to each other; the API takes any account of the organization by id). At
+	// most MaxShareTargets.
+	ShareTargets(ctx context.Context, a *Actor) ([]Ref, error)
 	UpdateSharingSettings(ctx context.Context, a *Actor, s SharingSettings) (*Sharing, error)
 }

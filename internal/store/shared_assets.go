@@ -32,7 +32,24 @@ func sharedAsset(ctx context.Context, r q, viewer, id string) (*steward.Asset, e
 		return nil, err
 	}
 	redact(x)
-	return x, nil
+	return x, nameOwners(ctx, r, []*steward.Asset{x})
+}
+
+// nameOwners sets the owner account's name of assets seen through a share: one lookup per owner
+// (a page's shares come from a few accounts).
+func nameOwners(ctx context.Context, r q, xs []*steward.Asset) error {
+	names := map[string]string{}
+	for _, x := range xs {
+		name, ok := names[x.OwnerAccountID]
+		if !ok {
+			if err := r.row(ctx, "SELECT name FROM accounts WHERE id = ?", x.OwnerAccountID).Scan(&name); err != nil {
+				return err
+			}
+			names[x.OwnerAccountID] = name
+		}
+		x.OwnerAccountName = name
+	}
+	return nil
 }
 
 // errSharedReadOnly answers a change of an asset another account shares with the caller's.
@@ -138,5 +155,9 @@ func (s *Store) sharedAssets(ctx context.Context, a *steward.Actor, f steward.As
 		redact(&r.v)
 		page.Data = append(page.Data, r.v)
 	}
-	return page, nil
+	xs := make([]*steward.Asset, len(page.Data))
+	for i := range page.Data {
+		xs[i] = &page.Data[i]
+	}
+	return page, nameOwners(ctx, s.reader(), xs)
 }

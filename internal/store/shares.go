@@ -354,3 +354,34 @@ func (t *tx) sharedAssetsSeen(ctx context.Context, id string) (int64, error) {
 	err := t.row(ctx, "SELECT COUNT(*) FROM asset_shares WHERE shared_with = ?", id).Scan(&n)
 	return n, err
 }
+
+// ShareTargets lists the accounts the web interface offers as a share's or a transfer's target.
+func (s *Store) ShareTargets(ctx context.Context, a *steward.Actor) ([]steward.Ref, error) {
+	return writeAs(ctx, s, a, steward.PermShareAssets, func(t *tx) ([]steward.Ref, error) {
+		sh, err := t.sharer(ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		query, args := "SELECT id, name FROM accounts WHERE root_id = ? AND id <> ?", []any{sh.acct.rootID, a.AccountID}
+		if !sh.admin {
+			lo, hi := below(sh.acct.path)
+			query += " AND ((path > ? AND path < ?) OR substr(?, 1, length(path)) = path)"
+			args = append(args, lo, hi, sh.acct.path)
+		}
+		rows, err := t.query(ctx, query+" ORDER BY name_key, id LIMIT ?", append(args, steward.MaxShareTargets)...)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		out := []steward.Ref{}
+		for rows.Next() {
+			var r steward.Ref
+			if err := rows.Scan(&r.ID, &r.Name); err != nil {
+				return nil, err
+			}
+			out = append(out, r)
+		}
+		return out, rows.Err()
+	})
+}
+

@@ -12,7 +12,7 @@ func sharedIDs(t *testing.T, s *store.Store, a *steward.Actor) []string {
 	t.Helper()
 	var out []string
 	for _, x := range allAssets(t, s, a, steward.AssetFilter{Ownership: steward.OwnershipShared, ListParams: steward.ListParams{Limit: 2}}) {
-		if x.OwnerCustomerID != nil || x.LocationID != nil || x.LocationCustomerID != nil {
+		if x.OwnerCustomerID != nil || x.LocationID != nil || x.LocationCustomerID != nil || x.OwnerAccountName == "" {
 			t.Errorf("shared asset %s shows the owner's references: %+v", x.Name, x)
 		}
 		out = append(out, x.ID)
@@ -77,7 +77,7 @@ func TestShareAndUnshare(t *testing.T) {
 			t.Errorf("B's own assets = %v", assetNames(own))
 		}
 		seen := must(s.Asset(ctx, tr.inB, x.ID))
-		if seen.OwnerAccountID != tr.a.ID || seen.OwnerCustomerID != nil || seen.LocationID != nil || seen.Name != "Crane 7" {
+		if seen.OwnerAccountID != tr.a.ID || seen.OwnerAccountName != "Branch A" || seen.OwnerCustomerID != nil || seen.LocationID != nil || seen.Name != "Crane 7" {
 			t.Errorf("B reads %+v", seen)
 		}
 		_, err = s.Asset(ctx, tr.inB, other.ID)
@@ -365,5 +365,29 @@ func TestDeleteSubAccountWithGroupsAndUsers(t *testing.T) {
 		u := mkUser(t, s, tr.inB, "B person", steward.RoleUser)
 		ok(t, s.AddGroupUsers(ctx, tr.inB, g.ID, []string{u.ID}))
 		ok(t, s.DeleteSubAccount(ctx, tr.o.admin, tr.b.ID, 0))
+	})
+}
+
+func TestShareTargets(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *store.Store) {
+		tr := newTree(t, s)
+		deep := mkSub(t, s, tr.inA, "Deep")
+		names := func(a *steward.Actor) []string {
+			var out []string
+			for _, r := range must(s.ShareTargets(ctx, a)) {
+				out = append(out, r.Name)
+			}
+			return out
+		}
+		// The administrative root: every other account. A: its parent and its subtree, not B.
+		if got := names(tr.o.admin); !equalStrings(got, []string{"Branch A", "Branch B", "Deep"}) {
+			t.Errorf("root: %v", got)
+		}
+		if got := names(tr.inA); len(got) != 2 || got[0] != "Deep" || got[1] != tr.o.acc.Name {
+			t.Errorf("A: %v", got)
+		}
+		_, err := s.ShareTargets(ctx, tr.o.keyActor(t, s, steward.RoleUser, false))
+		wantCode(t, err, steward.EFORBIDDEN)
+		_ = deep
 	})
 }

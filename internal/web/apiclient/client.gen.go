@@ -732,6 +732,7 @@ type Asset struct {
 	Model              string                       `json:"model"`
 	Name               string                       `json:"name"`
 	OwnerAccountId     string                       `json:"owner_account_id"`
+	OwnerAccountName   *string                      `json:"owner_account_name,omitempty"`
 	OwnerCustomerId    nullable.Nullable[string]    `json:"owner_customer_id"`
 	SerialNumber       string                       `json:"serial_number"`
 	UpdatedAt          time.Time                    `json:"updated_at"`
