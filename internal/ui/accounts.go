@@ -2,8 +2,10 @@ package ui
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/steward-fleet/steward/internal/steward"
+	"github.com/steward-fleet/steward/internal/web"
 )
 
 // sessionAccountKey holds the account an Admin switched to, when it is not their own. The
@@ -119,6 +121,16 @@ type accountsView struct {
 	Current string
 	Roots   []*accountNode
 	More    bool // the subtree holds more accounts than the page shows
+	Sharing *sharingView
+}
+
+// sharingView is the Accounts page's sharing settings: auto-share from the accounts below, and,
+// at the root, the organization's administrative account.
+type sharingView struct {
+	steward.Sharing
+	Modes, Below, Admins []option
+	Message              string
+	Errors               []steward.FieldError
 }
 
 // accountsView lists the subtree and nests it: an account goes under its parent when the parent
@@ -146,7 +158,73 @@ func (u *UI) accountsView(r *http.Request, a *steward.Actor) (*accountsView, err
 			v.Roots = append(v.Roots, n)
 		}
 	}
+	set, err := u.svc.SharingSettings(r.Context(), a)
+	if err != nil {
+		return nil, err
+	}
+	v.Sharing = &sharingView{Sharing: *set}
+	for _, m := range []option{{"none", "Off", false}, {"all", "Every account below this one", false},
+		{"selected", "The accounts ticked below", false}} {
+		m.Selected = m.Value == string(set.AutoShare)
+		v.Sharing.Modes = append(v.Sharing.Modes, m)
+	}
+	for _, x := range pg.Data {
+		v.Sharing.Below = append(v.Sharing.Below, option{x.ID, x.Name, slices.Contains(set.AutoShareAccountIDs, x.ID)})
+	}
+	if acc.ParentID == nil { // the root: it names the administrative account
+		v.Sharing.Admins = append(v.Sharing.Admins, option{acc.ID, acc.Name + " (this account)", set.AdministrativeAccountID == acc.ID})
+		for _, x := range pg.Data {
+			v.Sharing.Admins = append(v.Sharing.Admins, option{x.ID, x.Name, set.AdministrativeAccountID == x.ID})
+		}
+	}
 	return v, nil
+}
+
+// sharingSave answers POST /accounts/sharing: the account's auto-share (and, at the root, the
+// administrative account).
+func (u *UI) sharingSave(w http.ResponseWriter, r *http.Request) {
+	a := actorOf(r)
+	if err := a.Require(steward.PermAdminister); err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	p, _, err := readForm(w, r)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	in := steward.SharingSettings{AutoShare: steward.AutoShare(p.Get("auto_share")), AdministrativeAccountID: p.Get("administrative_account_id")}
+	if in.AutoShare == steward.AutoShareSelected {
+		in.AutoShareAccountIDs = p["auto_share_account_ids"]
+	}
+	_, saveErr := u.svc.UpdateSharingSettings(r.Context(), a, in)
+	if saveErr != nil {
+		if se, ok := saveErr.(*steward.Error); !ok || se.Code == steward.EINTERNAL {
+			u.fail(w, r, saveErr)
+			return
+		}
+	}
+	if !isHTMX(r) && saveErr == nil {
+		redirect(w, r, "/accounts")
+		return
+	}
+	v, err := u.accountsView(r, a)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	status := http.StatusOK
+	if saveErr != nil {
+		se := saveErr.(*steward.Error)
+		v.Sharing.Message, v.Sharing.Errors, status = se.Message, se.Fields, web.StatusOf(saveErr)
+	} else {
+		v.Sharing.Message = "Saved."
+	}
+	if !isHTMX(r) {
+		u.page(w, r, status, "accounts", "Accounts", "accounts", v)
+		return
+	}
+	u.render(w, r, status, "sharing_settings", v.Sharing)
 }
 
 func newAccountForm(f steward.SubAccountFields) *formView {

@@ -93,6 +93,8 @@ func TestBrowserAccessibility(t *testing.T) {
 		{"/locations/" + loc.ID, "#location-panel", ""},
 		{"/assets", "#results", "#add-asset"},
 		{"/assets/" + as.ID + "?tab=movements", "#asset-panel", ""},
+		{"/assets/" + as.ID + "?tab=sharing", "#asset-panel", "#transfer-asset"},
+		{"/assets?ownership=shared", "#results", ""},
 		{"/audit", "#results", ""},
 		{"/api-keys", "#keys", "#add-apikey"},
 		{"/accounts", "#accounts", "#add-account"},
@@ -110,7 +112,8 @@ func TestBrowserAccessibility(t *testing.T) {
 			}
 		}
 	}
-	do(t, ctx, "sign out", chromedp.Navigate(st.base+"/customers"), chromedp.WaitVisible(chromedp.CSS("#signout")),
+	do(t, ctx, "sign out", chromedp.Navigate(st.base+"/customers"), chromedp.WaitVisible(chromedp.CSS("#me-menu summary")),
+		chromedp.Click(chromedp.CSS("#me-menu summary")), chromedp.WaitVisible(chromedp.CSS("#signout")),
 		chromedp.Click(chromedp.CSS("#signout")), chromedp.WaitVisible(chromedp.CSS("#signin-submit")))
 	axeCheck(t, ctx, src, "sign-in page")
 	_, tok, err := st.s.InviteUser(bg, st.admin, steward.UserFields{Name: "Ivo", Email: "ivo@example.com",

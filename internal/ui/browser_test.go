@@ -425,7 +425,8 @@ func TestBrowserScenario(t *testing.T) {
 			waitJS(t, ctx, "Back to close the window", `location.pathname === "/customers" && !document.querySelector("#customer-panel") && document.querySelector("#q").value === "mull"`)
 
 			// Sign out: the pages need a sign-in again.
-			do(t, ctx, "sign out", click("#signout"), chromedp.WaitVisible(chromedp.CSS("#signin-submit")),
+			do(t, ctx, "sign out", click("#me-menu summary"), chromedp.WaitVisible(chromedp.CSS("#signout")), click("#signout"),
+				chromedp.WaitVisible(chromedp.CSS("#signin-submit")),
 				chromedp.Navigate(st.base+"/customers"), chromedp.WaitVisible(chromedp.CSS("#signin-submit")))
 		})
 	}
@@ -473,6 +474,24 @@ func TestScreenshots(t *testing.T) {
 		Country: "DE", Assets: 3000, History: 3, Seed: 2026}); err != nil {
 		t.Fatal(err)
 	}
+	// A sub-account, and an asset shared with it, for the sharing tab and the Accounts page.
+	u, err := s.SignIn(context.Background(), st.email, st.password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := steward.SystemActor(u.AccountID)
+	depot, err := s.CreateSubAccount(context.Background(), admin, steward.SubAccountFields{Name: "Depot Nord", Email: "nord@example.com", Country: "DE"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	firstAssets, err := s.Assets(context.Background(), admin, steward.AssetFilter{ListParams: steward.ListParams{Limit: 1}})
+	if err != nil || len(firstAssets.Data) == 0 {
+		t.Fatalf("assets: %v", err)
+	}
+	shared := firstAssets.Data[0].ID
+	if _, err := s.ShareAsset(context.Background(), admin, shared, depot.ID); err != nil {
+		t.Fatal(err)
+	}
 	st.serve(t)
 	ctx := newTab(t)
 	signIn(t, ctx, st, st.password)
@@ -487,6 +506,8 @@ func TestScreenshots(t *testing.T) {
 		{"assets", "/assets", "#results", 1280},
 		{"audit", "/audit", "#results", 1280},
 		{"api-keys", "/api-keys", "#keys", 1280},
+		{"asset-sharing", "/assets/" + shared + "?tab=sharing", "#asset-panel", 1280},
+		{"accounts", "/accounts", "#sharing-settings", 1280},
 		{"customers-768", "/customers", "#results", 768},
 		{"customer-window-768", "", "#customer-panel", 768},
 		{"locations-768", "/locations", "#results", 768},

@@ -14,17 +14,30 @@ import (
 // listFilters are the customers list's state, all of it in the URL so a view can be shared.
 type listFilters struct {
 	Q, Type, Status, Sort, Cursor string
+	// Ownership is the assets list's side: "" (owned) or "shared" (shared with this account).
+	Ownership string
 }
 
 // parseFilters reads the filters of a query; each bad value is a field error naming it.
 func parseFilters(q url.Values) (listFilters, error) {
-	return parseFiltersWith(q, func(f listFilters, v *steward.Violations) { f.filter().Check(v) })
+	return parseFiltersWith(q, customersCheck)
+}
+
+// customersCheck is the customers list's check of its filters.
+func customersCheck(f listFilters, v *steward.Violations) {
+	f.filter().Check(v)
+	if f.Ownership != "" {
+		v.Add("ownership", "the customers list has no ownership filter")
+	}
 }
 
 // parseFiltersWith reads the filters of a query, checked by check (the list's own filter).
 func parseFiltersWith(q url.Values, check func(listFilters, *steward.Violations)) (listFilters, error) {
 	f := listFilters{Q: strings.TrimSpace(q.Get("q")), Type: q.Get("type"), Status: q.Get("status"),
-		Sort: q.Get("sort"), Cursor: q.Get("cursor")}
+		Sort: q.Get("sort"), Cursor: q.Get("cursor"), Ownership: q.Get("ownership")}
+	if f.Ownership == string(steward.OwnershipOwned) {
+		f.Ownership = "" // the default
+	}
 	var v steward.Violations
 	if !steward.IsCleanText(f.Q) {
 		v.Add("q", "must be text without control characters")
@@ -49,7 +62,7 @@ const pageSize = 50
 // Query is the URL query of the filters (without the cursor), defaults left out.
 func (f listFilters) Query() string {
 	v := url.Values{}
-	for _, kv := range [][2]string{{"q", f.Q}, {"type", f.Type}, {"status", f.Status}, {"sort", f.Sort}} {
+	for _, kv := range [][2]string{{"q", f.Q}, {"type", f.Type}, {"status", f.Status}, {"sort", f.Sort}, {"ownership", f.Ownership}} {
 		if kv[1] != "" && !(kv[0] == "status" && kv[1] == string(steward.StatusActive)) {
 			v.Set(kv[0], kv[1])
 		}
@@ -68,7 +81,7 @@ func (f listFilters) url(path string) string {
 // filtersOfCurrentURL reads the list filters of the page htmx was on (HX-Current-URL), so that
 // a dialog's result can keep them; bad or foreign values are dropped.
 func filtersOfCurrentURL(r *http.Request) listFilters {
-	return currentFilters(r, func(f listFilters, v *steward.Violations) { f.filter().Check(v) })
+	return currentFilters(r, customersCheck)
 }
 
 // currentFilters is filtersOfCurrentURL for any list, checked by check.
@@ -412,6 +425,11 @@ type formView struct {
 	// else (PRODUCT.md §5): the location picker alone.
 	MoveOnly     bool
 	Visibilities []option
+	// The share and transfer dialog (sharing.go): the accounts offered, the actions of the bulk
+	// form, keep visibility, and the assets selected in the list.
+	Targets, Actions []option
+	Keep, Bulk       bool
+	AssetIDs         []string
 }
 
 func newFormView(title, action, submit string, f steward.CustomerFields) *formView {
@@ -429,7 +447,7 @@ func (u *UI) dialog(w http.ResponseWriter, r *http.Request, status int, v *formV
 		return
 	}
 	nav := map[string]string{"customer": "customers", "contact": "customers", "location": "locations",
-		"asset": "assets", "apikey": "api-keys", "user": "users"}[v.Kind]
+		"asset": "assets", "share": "assets", "apikey": "api-keys", "user": "users"}[v.Kind]
 	u.page(w, r, status, "form", v.Title, nav, v)
 }
 

@@ -35,7 +35,7 @@ var assetsKind = &fleetKind{Key: "assets", Noun: "asset", Title: "Assets",
 	Subtitle: "Every machine and device of the fleet, who owns it and where it is.",
 	Search:   "Search by name, serial number or reference", Sorts: steward.AssetSorts,
 	Columns: []sortCol{{"Name", "name", false}, {"Serial number", "serial_number", false}, {"Owner", "", false}, {"Location", "", false}},
-	Tabs:    []struct{ key, label string }{{"overview", "Overview"}, {"movements", "Movements"}, {"audit", "Audit log"}},
+	Tabs:    []struct{ key, label string }{{"overview", "Overview"}, {"movements", "Movements"}, {"sharing", "Sharing"}, {"audit", "Audit log"}},
 	Empty:   "Assets are the machines you rent, sell or service. Give one a name; its owner and location are optional.",
 }
 
@@ -44,6 +44,13 @@ func (k *fleetKind) check(f listFilters, v *steward.Violations) {
 	steward.ListParams{Q: f.Q, Status: steward.Status(f.Status), Sort: f.Sort}.Check(v, k.Sorts)
 	if f.Type != "" {
 		v.Add("type", "the %s list has no type filter", k.Noun)
+	}
+	switch {
+	case f.Ownership == "":
+	case k != assetsKind:
+		v.Add("ownership", "the %s list has no ownership filter", k.Noun)
+	case f.Ownership != string(steward.OwnershipShared):
+		v.Add("ownership", "%s", steward.OneOf(steward.Ownership("").Values()))
 	}
 }
 
@@ -124,6 +131,10 @@ type fleetView struct {
 	Filtered, CanWrite bool
 	Panel              *objPanel
 	ColumnCount        int
+	// Sides are the assets list's Owned / Shared with this account switch; Selectable puts a
+	// box on each row of the owned side for the bulk share and transfer form.
+	Sides      []option
+	Selectable bool
 }
 
 // HasRows reports whether the page has rows.
@@ -149,7 +160,10 @@ func (u *UI) fleetView(r *http.Request, a *steward.Actor, k *fleetKind, f listFi
 			customers = append(customers, pg.Data[i].CustomerID)
 		}
 	default:
-		pg, err := u.svc.Assets(ctx, a, steward.AssetFilter{ListParams: k.params(f)})
+		v.Sides = []option{{"owned", "Owned", f.Ownership == ""}, {"shared", "Shared with this account", f.Ownership != ""}}
+		v.Selectable = f.Ownership == "" && a.Can(steward.PermShareAssets)
+		v.CanWrite = v.CanWrite && f.Ownership == ""
+		pg, err := u.svc.Assets(ctx, a, steward.AssetFilter{ListParams: k.params(f), Ownership: steward.Ownership(f.Ownership)})
 		if err != nil {
 			return nil, err
 		}
@@ -215,6 +229,12 @@ type objPanel struct {
 	Movements     []steward.Movement
 	Events        []steward.AuditEvent
 	MoreURL       string // the tab's next rows (Load more), "" when it shows them all
+	// Shared is an asset another account owns and shares with this one: read-only here.
+	Shared bool
+	// The Sharing tab: the asset's shares, and, for who may share, the accounts to offer.
+	Shares   []steward.AssetShare
+	CanShare bool
+	Targets  []option
 }
 
 func (u *UI) objPanel(r *http.Request, a *steward.Actor, k *fleetKind, id, tab string, f listFilters) (*objPanel, error) {
@@ -250,6 +270,9 @@ func (u *UI) objPanel(r *http.Request, a *steward.Actor, k *fleetKind, id, tab s
 			return nil, err
 		}
 		p.A, p.ID, p.Name, p.Version, p.Archived = as, as.ID, as.Name, as.Version, as.ArchivedAt != nil
+		if as.OwnerAccountID != a.AccountID {
+			p.Shared, p.CanWrite, p.CanMove = true, false, false
+		}
 		customers = append(customers, as.OwnerCustomerID)
 		locations = append(locations, as.LocationID)
 	}
@@ -285,6 +308,10 @@ func (u *UI) objPanel(r *http.Request, a *steward.Actor, k *fleetKind, id, tab s
 			return nil, err
 		}
 		p.Movements, next = pg.Data, pg.NextCursor
+	case "sharing":
+		if err := u.sharingTab(ctx, a, p); err != nil {
+			return nil, err
+		}
 	case "audit":
 		pg, err := u.svc.AuditEvents(ctx, a, steward.AuditFilter{ObjectType: k.Noun, ObjectID: p.ID, Limit: auditTabPageSize, Cursor: cursor})
 		if err != nil {

@@ -73,22 +73,31 @@ var uiRoutes = map[string]uiRoute{
 	"GET /assets/{id}/edit": {editor: true, technician: true},
 	"POST /assets/{id}": {form: url.Values{"name": {"Matrix Rename"}, "version": {"1"}}, technician: true,
 		formRefs: map[string]string{"owner_customer_id": "customers", "location_id": "locations"}},
-	"POST /assets/{id}/archive":   {form: url.Values{"version": {"1"}}},
-	"POST /assets/{id}/unarchive": {form: url.Values{"version": {"1"}}},
-	"GET /pick/{kind}":            {query: "field=customer_id&pick=globex"},
-	"GET /audit":                  {admin: true},
-	"GET /audit.csv":              {admin: true},
-	"GET /api-keys":               {admin: true},
-	"GET /api-keys/new":           {editor: true, admin: true},
-	"POST /api-keys":              {form: url.Values{"name": {"Matrix key"}}, admin: true},
-	"POST /api-keys/{id}/revoke":  {admin: true},
-	"POST /account/switch":        {form: url.Values{}, formRefs: map[string]string{"account_id": "accounts"}, refStatus: http.StatusNotFound, admin: true},
-	"GET /accounts":               {admin: true},
-	"GET /accounts/new":           {admin: true, editor: true},
-	"POST /accounts":              {form: url.Values{"name": {"Matrix Depot"}, "email": {"m@example.com"}, "country": {"DE"}}, admin: true},
-	"POST /accounts/{id}/delete":  {admin: true},
-	"GET /users":                  {admin: true},
-	"GET /users/new":              {admin: true, editor: true},
+	"POST /assets/{id}/archive":                    {form: url.Values{"version": {"1"}}},
+	"POST /assets/{id}/unarchive":                  {form: url.Values{"version": {"1"}}},
+	"GET /pick/{kind}":                             {query: "field=customer_id&pick=globex"},
+	"POST /assets/{id}/shares":                     {form: url.Values{}, formRefs: map[string]string{"account_id": "accounts"}},
+	"POST /assets/{id}/shares/{account_id}/delete": {},
+	"GET /assets/{id}/transfer":                    {editor: true},
+	"POST /assets/{id}/transfer":                   {form: url.Values{}, formRefs: map[string]string{"account_id": "accounts"}},
+	"GET /assets/bulk":                             {editor: true},
+	"POST /assets/bulk": {form: url.Values{"action": {"share"}},
+		formRefs: map[string]string{"account_id": "accounts", "asset_ids": "assets"}},
+	"POST /accounts/sharing": {form: url.Values{"auto_share": {"selected"}}, admin: true,
+		formRefs: map[string]string{"administrative_account_id": "accounts", "auto_share_account_ids": "accounts"}},
+	"GET /audit":                 {admin: true},
+	"GET /audit.csv":             {admin: true},
+	"GET /api-keys":              {admin: true},
+	"GET /api-keys/new":          {editor: true, admin: true},
+	"POST /api-keys":             {form: url.Values{"name": {"Matrix key"}}, admin: true},
+	"POST /api-keys/{id}/revoke": {admin: true},
+	"POST /account/switch":       {form: url.Values{}, formRefs: map[string]string{"account_id": "accounts"}, refStatus: http.StatusNotFound, admin: true},
+	"GET /accounts":              {admin: true},
+	"GET /accounts/new":          {admin: true, editor: true},
+	"POST /accounts":             {form: url.Values{"name": {"Matrix Depot"}, "email": {"m@example.com"}, "country": {"DE"}}, admin: true},
+	"POST /accounts/{id}/delete": {admin: true},
+	"GET /users":                 {admin: true},
+	"GET /users/new":             {admin: true, editor: true},
 	"POST /users": {form: url.Values{"name": {"Matrix Person"}, "email": {"matrix@example.com"}, "role": {"user"},
 		"fleet_visibility": {"all"}}, admin: true},
 	"POST /users/{id}/deactivate":     {admin: true},
@@ -160,8 +169,12 @@ func buildUIWorld(t *testing.T, st *site, a *steward.Actor, label string) uiWorl
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The asset is shared with the sub-account: the share is the object of …/shares/{account_id}.
+	if _, err := st.s.ShareAsset(ctx, a, as.ID, sub.ID); err != nil {
+		t.Fatal(err)
+	}
 	return uiWorld{"customers": cu.ID, "contacts": ct.ID, "locations": loc.ID, "assets": as.ID, "api-keys": k.ID,
-		"accounts": sub.ID, "users": person.ID, "kind": "customers"}
+		"accounts": sub.ID, "users": person.ID, "kind": "customers", "shares": sub.ID}
 }
 
 // fill puts w's objects into pattern's path parameters; false when w has none of a kind.
@@ -201,7 +214,7 @@ func TestUIIsolationMatrix(t *testing.T) {
 			other.UserID = otherUser.ID
 			foreign := buildUIWorld(t, st, other, "Globex")
 			missing := uiWorld{"kind": "customers"}
-			for _, k := range []string{"customers", "contacts", "locations", "assets", "api-keys", "accounts", "users"} {
+			for _, k := range []string{"customers", "contacts", "locations", "assets", "api-keys", "accounts", "users", "shares"} {
 				missing[k] = "0190c0de-0000-7000-8000-000000000000"
 			}
 			versions := func() []int64 {

@@ -147,6 +147,12 @@ func (u *UI) routeTable() []route {
 			route{pattern: "POST " + p + "/{id}/unarchive", handle: u.fleetArchive(k, false)})
 	}
 	rs = append(rs,
+		route{pattern: "POST /assets/{id}/shares", handle: u.assetShare},
+		route{pattern: "POST /assets/{id}/shares/{account_id}/delete", handle: u.assetUnshare},
+		route{pattern: "GET /assets/{id}/transfer", handle: u.assetTransferForm},
+		route{pattern: "POST /assets/{id}/transfer", handle: u.assetTransfer},
+		route{pattern: "GET /assets/bulk", handle: u.assetsBulkForm},
+		route{pattern: "POST /assets/bulk", handle: u.assetsBulk},
 		route{pattern: "GET /pick/{kind}", handle: u.pick},
 		route{pattern: "GET /audit", handle: u.audit},
 		route{pattern: "GET /audit.csv", handle: u.auditCSV},
@@ -159,6 +165,7 @@ func (u *UI) routeTable() []route {
 		route{pattern: "GET /accounts/new", handle: u.accountNew},
 		route{pattern: "POST /accounts", handle: u.accountCreate},
 		route{pattern: "POST /accounts/{id}/delete", handle: u.accountDelete},
+		route{pattern: "POST /accounts/sharing", handle: u.sharingSave},
 		route{pattern: "GET /users", handle: u.users},
 		route{pattern: "GET /users/new", handle: u.userNew},
 		route{pattern: "POST /users", handle: u.userInvite},
