@@ -384,4 +384,3 @@ func (s *Store) ShareTargets(ctx context.Context, a *steward.Actor) ([]steward.R
 		return out, rows.Err()
 	})
 }
-
