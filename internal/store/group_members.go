@@ -57,6 +57,10 @@ func (s *Store) changeMembers(ctx context.Context, a *steward.Actor, groupID str
 		err = (&steward.UserIDs{UserIDs: ids}).Normalize()
 	}
 	if err != nil {
+		// The group first: one the caller does not see is not found, whatever the list holds.
+		if _, gerr := s.Group(ctx, a, groupID); gerr != nil {
+			return gerr
+		}
 		return err
 	}
 	return s.write(ctx, func(t *tx) error { return t.changeMembers(ctx, a, groupID, k, ids, add) })

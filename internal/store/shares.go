@@ -168,6 +168,9 @@ func (s *Store) ShareAsset(ctx context.Context, a *steward.Actor, id, accountID 
 		if err != nil {
 			return nil, err
 		}
+		if err := (&steward.ShareTarget{AccountID: accountID}).Normalize(); err != nil {
+			return nil, err
+		}
 		to, err := t.target(ctx, sh.acct, "account_id", accountID)
 		if err != nil {
 			return nil, err

@@ -18,6 +18,9 @@ func (s *Store) TransferAsset(ctx context.Context, a *steward.Actor, id, account
 		if err != nil {
 			return nil, err
 		}
+		if err := (&steward.TransferTarget{AccountID: accountID}).Normalize(); err != nil {
+			return nil, err
+		}
 		to, err := t.target(ctx, sh.acct, "account_id", accountID)
 		if err != nil {
 			return nil, err

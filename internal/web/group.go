@@ -27,14 +27,14 @@ func groupFilter(q url.Values, v *steward.Violations) steward.GroupFilter {
 }
 
 // members answers POST and DELETE /api/v1/groups/{id}/assets and …/users: the body's id list
-// (B is steward.AssetIDs or steward.UserIDs, which check themselves) goes to change, and the
-// answer is 204.
+// (B is steward.AssetIDs or steward.UserIDs) goes to change, which checks the group first and
+// then the list, and the answer is 204.
 func members[B any, PB interface {
 	*B
 	normalizer
 }](ids func(*B) []string, change func(ctx context.Context, a *steward.Actor, id string, ids []string) error) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		b, order, err := bodyOf[B, PB](r)
+		b, order, err := decodedBody[B, PB](r)
 		if err != nil {
 			return err
 		}

@@ -6,9 +6,11 @@ import (
 	"github.com/steward-fleet/steward/internal/steward"
 )
 
-// bodyOf reads, decodes and checks a request body of type B (which checks itself), returning it
-// with the order of its members for sorting field errors.
-func bodyOf[B any, PB interface {
+// decodedBody reads and decodes a request body of type B, returning it with the order of its
+// members for sorting field errors. Its values are left to the service to check, after the
+// object in the path: a route whose path names something the caller does not see answers 404
+// whatever the body holds.
+func decodedBody[B any, PB interface {
 	*B
 	normalizer
 }](r *http.Request) (*B, fieldOrder, error) {
@@ -21,10 +23,22 @@ func bodyOf[B any, PB interface {
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := PB(&b).Normalize(); err != nil {
+	return &b, order, nil
+}
+
+// bodyOf is decodedBody checked (B checks itself), for a route without an object in its path.
+func bodyOf[B any, PB interface {
+	*B
+	normalizer
+}](r *http.Request) (*B, fieldOrder, error) {
+	b, order, err := decodedBody[B, PB](r)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := PB(b).Normalize(); err != nil {
 		return nil, nil, order.sort(err)
 	}
-	return &b, order, nil
+	return b, order, nil
 }
 
 // Sharing and transfer of assets (PRODUCT.md §4; docs/API.md "Sharing and transfer").
@@ -35,7 +49,7 @@ func (s *Server) listAssetShares(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) shareAsset(w http.ResponseWriter, r *http.Request) error {
-	b, order, err := bodyOf[steward.ShareTarget](r)
+	b, order, err := decodedBody[steward.ShareTarget](r)
 	if err != nil {
 		return err
 	}
@@ -48,7 +62,7 @@ func (s *Server) unshareAsset(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) transferAsset(w http.ResponseWriter, r *http.Request) error {
-	b, order, err := bodyOf[steward.TransferTarget](r)
+	b, order, err := decodedBody[steward.TransferTarget](r)
 	if err != nil {
 		return err
 	}

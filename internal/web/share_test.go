@@ -1,10 +1,14 @@
 package web_test
 
 import (
+	"bytes"
+	"context"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/steward-fleet/steward/internal/steward"
 )
 
 // Sharing and transfer through the API, with the hostile inputs a client may send.
@@ -110,5 +114,77 @@ func TestShareAndTransferAPI(t *testing.T) {
 		if got := c.get(t, "/api/v1/account/sharing").want(t, http.StatusOK).obj(); !strings.EqualFold(str(got, "auto_share"), "all") {
 			t.Errorf("read back %v", got)
 		}
+	})
+}
+
+// TestSharedAssetViewerMatrix: an Admin of the sub-account an asset is shared with, calling every
+// route of the route table with the parent account's objects in the path: the shared asset is
+// readable (without the owner's references) and nothing else of the parent is, and nothing of
+// either is changeable; no answer names the parent's customer or location.
+func TestSharedAssetViewerMatrix(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *apiEnv) {
+		own := buildWorld(t, e.admin, "Acme") // its asset is shared with its sub-account
+		sub := own.ids["accounts"]
+		ctx := context.Background()
+		root, err := e.store.Authenticate(ctx, e.admin.key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inSub, err := e.store.SwitchAccount(ctx, root, sub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		email := uniqueEmail("viewer")
+		if _, _, err := e.store.InviteUser(ctx, inSub, steward.UserFields{Name: "Viewer", Email: email, Role: steward.RoleAdmin,
+			FleetVisibility: steward.FleetVisibilityAll}); err != nil {
+			t.Fatal(err)
+		}
+		k, err := e.store.CreateAPIKeyForEmail(ctx, email, steward.APIKeyFields{Name: "viewer"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		viewer := &apiClient{env: e, key: k.Key, keyID: k.ID, name: "the sub-account's Admin"}
+		secret := []string{own.ids["customers"], own.ids["locations"], own.ids["contacts"], "Acme Customer", "Acme Site"}
+		routes, checked := e.api.Routes(), 0
+		for _, rt := range routes {
+			kinds := pathKinds(rt.Path)
+			if rt.Public || len(kinds) == 0 || kinds[0].kind == "accounts" {
+				continue // lists are below; the sub-account is the viewer's own account
+			}
+			p := rt.Path
+			for _, k := range kinds {
+				p = strings.Replace(p, "{"+k.param+"}", own.ids[k.kind], 1)
+			}
+			var body any
+			if spec, ok := isolationRoutes[rt.ID]; ok && spec.body != nil {
+				body = ownBody(spec.body, own)
+			}
+			r := viewer.do(t, rt.Method, p, body)
+			checked++
+			for _, s := range secret {
+				if bytes.Contains(r.Raw, []byte(s)) {
+					t.Errorf("%s %s names the owner's %q: %s", rt.Method, p, s, r.Raw)
+				}
+			}
+			want := http.StatusNotFound
+			switch {
+			case kinds[0].kind != "assets":
+			case rt.ID == "getAsset" || rt.ID == "listAssetMovements":
+				want = http.StatusOK
+			default:
+				want = http.StatusForbidden // it sees the asset: not hidden, not its own
+			}
+			if r.Status != want {
+				t.Errorf("%s %s as the viewer: %d, want %d: %s", rt.Method, p, r.Status, want, r.Raw)
+			}
+		}
+		shared := viewer.walk(t, assetsPath+"?ownership=shared", 10)
+		if len(shared) != 1 || str(shared[0], "id") != own.ids["assets"] || str(shared[0], "owner_account_id") != e.accountID {
+			t.Errorf("the viewer's shared side: %v", shared)
+		}
+		if mine := viewer.walk(t, assetsPath, 10); len(mine) != 0 {
+			t.Errorf("the viewer's own side: %v", mine)
+		}
+		t.Logf("viewer matrix: %d routes", checked)
 	})
 }
