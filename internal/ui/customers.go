@@ -412,6 +412,12 @@ type formView struct {
 	// else (PRODUCT.md §5): the location picker alone.
 	MoveOnly     bool
 	Visibilities []option
+	// Group is a group's dialog's fields; Members the users a group's "Add a user" offers and
+	// Groups the groups a user's dialog offers (More: there are more than it lists).
+	Group   steward.GroupFields
+	Members []option
+	Groups  []option
+	More    bool
 }
 
 func newFormView(title, action, submit string, f steward.CustomerFields) *formView {
@@ -429,7 +435,8 @@ func (u *UI) dialog(w http.ResponseWriter, r *http.Request, status int, v *formV
 		return
 	}
 	nav := map[string]string{"customer": "customers", "contact": "customers", "location": "locations",
-		"asset": "assets", "apikey": "api-keys", "user": "users"}[v.Kind]
+		"asset": "assets", "apikey": "api-keys", "user": "users", "group": "groups", "group_asset": "groups",
+		"group_user": "groups"}[v.Kind]
 	u.page(w, r, status, "form", v.Title, nav, v)
 }
 
