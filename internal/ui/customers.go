@@ -216,12 +216,21 @@ func (u *UI) customers(w http.ResponseWriter, r *http.Request) {
 	}
 	switch hxTarget(r) {
 	case "results":
-		w.Header().Set("HX-Push-Url", v.URL)
+		pushListURL(w, r, v.URL)
 		u.render(w, r, http.StatusOK, "results", v)
 	case "more":
 		u.render(w, r, http.StatusOK, "rows", v)
 	default:
 		u.page(w, r, http.StatusOK, "customers", "Customers", "customers", v)
+	}
+}
+
+// pushListURL makes u the page's URL after a search, a filter or a sort; not when the list
+// reloads itself (listChanged, the section #results triggering it after a dialog saved), which
+// would take the URL of the window the save just opened.
+func pushListURL(w http.ResponseWriter, r *http.Request, u string) {
+	if r.Header.Get("HX-Trigger") != "results" {
+		w.Header().Set("HX-Push-Url", u)
 	}
 }
 

@@ -82,7 +82,7 @@ func (u *UI) groups(w http.ResponseWriter, r *http.Request) {
 	}
 	switch hxTarget(r) {
 	case "results":
-		w.Header().Set("HX-Push-Url", v.URL)
+		pushListURL(w, r, v.URL)
 		u.render(w, r, http.StatusOK, "group_results", v)
 	case "more":
 		u.render(w, r, http.StatusOK, "group_rows", v)
