@@ -227,7 +227,7 @@ func TestGroupsByRole(t *testing.T) {
 			mustContain(t, "an unknown group", body, `id="e-group_ids"`, "names no group", `value="Sam Scoped"`)
 			_, body = admin.post("/users", url.Values{"name": {"Sam Scoped"}, "email": {"sam@example.com"}, "role": {"user"},
 				"fleet_visibility": {"groups"}, "group_ids": {north.ID}}, "dialog-body", 200)
-			mustContain(t, "the users list", body, "Sam Scoped", "Selected groups", `<small class="ref">North</small>`, "/invite/")
+			mustContain(t, "the users list", body, "Sam Scoped", "Selected groups", `<small class="sees-groups">North</small>`, "/invite/")
 			us, err := st.s.Users(ctx, st.admin, steward.UserFilter{Q: "sam"})
 			if err != nil || len(us.Data) != 1 {
 				t.Fatalf("users: %v", err)
@@ -242,7 +242,7 @@ func TestGroupsByRole(t *testing.T) {
 			mustContain(t, "edit dialog", body, `value="`+north.ID+`" checked`, `name="version"`, "sam@example.com")
 			_, body = admin.post("/users/"+sam.ID, url.Values{"name": {"Samuel Scoped"}, "role": {"user"}, "fleet_visibility": {"groups"},
 				"group_ids": {south.ID}, "version": {"1"}}, "dialog-body", 200)
-			mustContain(t, "after the edit", body, "Samuel Scoped", `<small class="ref">South</small>`)
+			mustContain(t, "after the edit", body, "Samuel Scoped", `<small class="sees-groups">South</small>`)
 			if got, _ := st.s.User(ctx, st.admin, sam.ID); len(got.GroupIDs) != 1 || got.GroupIDs[0] != south.ID {
 				t.Errorf("Sam's groups after the edit = %v", got.GroupIDs)
 			}
