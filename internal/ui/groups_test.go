@@ -72,6 +72,11 @@ func TestGroups(t *testing.T) {
 			mustContain(t, "add asset dialog", c.get(base+"/assets/new", "dialog-body", 200), `name="asset_ids"`, "Add an asset to North yard", "/pick/assets")
 			_, body = c.post(base+"/assets", url.Values{"asset_ids": {""}}, "dialog-body", 422)
 			mustContain(t, "no asset chosen", body, `id="e-asset_ids"`, "at least one")
+			if body := c.get("/pick/assets?field=asset_ids&pick=globex", "", 200); strings.Contains(body, foreignAsset.ID) || !strings.Contains(body, "Nothing is named like") {
+				t.Errorf("the asset picker offers another organization's asset:\n%s", body)
+			}
+			_, body = c.post(base+"/assets", url.Values{"asset_ids": {"nope!"}}, "dialog-body", 422)
+			mustContain(t, "a malformed id", body, `id="e-asset_ids"`, "must be an id")
 			_, body = c.post(base+"/assets", url.Values{"asset_ids": {foreignAsset.ID}}, "dialog-body", 422)
 			mustContain(t, "another organization's asset", body, `id="e-asset_ids"`, "names no asset")
 			_, body = c.post(base+"/assets", url.Values{"asset_ids": {crane.ID}}, "dialog-body", 200)
@@ -79,6 +84,7 @@ func TestGroups(t *testing.T) {
 			c.post(base+"/assets", url.Values{"asset_ids": {lift.ID}}, "dialog-body", 200)
 			body = c.get("/groups", "results", 200)
 			mustContain(t, "the list's counts", body, `<td class="num">2</td>`, `<td class="num">0</td>`, "Cranes in the north")
+			mustContain(t, "sorted by assets", c.get("/groups?sort=-asset_count", "results", 200), `aria-sort="descending"`, "North yard")
 			_, body = c.post(base+"/assets/remove", url.Values{"asset_ids": {lift.ID}}, "panel", 200)
 			if strings.Contains(body, `id="member-`+lift.ID+`"`) || !strings.Contains(body, "Crane 7") {
 				t.Errorf("removing Lift 2 left the tab:\n%s", body)
