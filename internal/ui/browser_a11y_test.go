@@ -83,6 +83,19 @@ func TestBrowserAccessibility(t *testing.T) {
 	if _, err := st.s.CreateSubAccount(bg, st.admin, steward.SubAccountFields{Name: "Kran North", Email: "n@example.com", Country: "DE"}); err != nil {
 		t.Fatal(err)
 	}
+	// A group with the asset, so its window's member lists are checked.
+	g, err := st.s.CreateGroup(bg, st.admin, steward.GroupFields{Name: "North cranes", Description: "The north's cranes"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.s.AddGroupAssets(bg, st.admin, g.ID, []string{as.ID}); err != nil {
+		t.Fatal(err)
+	}
+	// A user who sees the group alone: their edit dialog shows the group choice.
+	if _, _, err := st.s.InviteUser(bg, st.admin, steward.UserFields{Name: "Gus Group", Email: "gus@example.com",
+		Role: steward.RoleUser, FleetVisibility: steward.FleetVisibilityGroups, GroupIDs: []string{g.ID}}); err != nil {
+		t.Fatal(err)
+	}
 	signIn(t, ctx, st, st.password)
 	do(t, ctx, "signed in", chromedp.WaitVisible(chromedp.CSS("#add-customer")))
 	pages := []struct{ url, wait, dialog string }{
@@ -95,10 +108,15 @@ func TestBrowserAccessibility(t *testing.T) {
 		{"/assets/" + as.ID + "?tab=movements", "#asset-panel", ""},
 		{"/assets/" + as.ID + "?tab=sharing", "#asset-panel", "#transfer-asset"},
 		{"/assets?ownership=shared", "#results", ""},
+		{"/groups?status=all", "#results", "#add-group"},
+		{"/groups/" + g.ID + "?tab=assets", "#group-panel", "#add-group-asset"},
+		{"/groups/" + g.ID + "?tab=users", "#group-panel", "#add-group-user"},
+		{"/groups/" + g.ID, "#group-panel", "#edit-group"},
 		{"/audit", "#results", ""},
 		{"/api-keys", "#keys", "#add-apikey"},
 		{"/accounts", "#accounts", "#add-account"},
 		{"/users", "#users", "#add-user"},
+		{"/users", "#users", `button[aria-label="Edit Gus Group"]`},
 		{"/account/password", "#password-submit", ""},
 	}
 	for _, s := range []string{"light", "dark"} {

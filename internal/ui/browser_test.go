@@ -461,8 +461,8 @@ func TestBrowserCrossOrigin(t *testing.T) {
 
 // TestScreenshots writes light and dark screenshots over the demo fleet into STEWARD_SCREENSHOTS
 // (a directory): the customers list and a customer's window (docs/screenshots), the locations,
-// assets, audit log and API keys pages, each page also at tablet width (768 px); skipped
-// unless it is set.
+// assets, audit log, API keys, groups and users pages, a group's window and a user's groups in their
+// dialog, each page also at tablet width (768 px); skipped unless it is set.
 func TestScreenshots(t *testing.T) {
 	dir := os.Getenv("STEWARD_SCREENSHOTS")
 	if dir == "" {
@@ -493,6 +493,7 @@ func TestScreenshots(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.serve(t)
+	groupID, userID := screenshotGroups(t, st)
 	ctx := newTab(t)
 	signIn(t, ctx, st, st.password)
 	do(t, ctx, "signed in", chromedp.WaitVisible(chromedp.CSS("#add-customer")))
@@ -508,12 +509,17 @@ func TestScreenshots(t *testing.T) {
 		{"api-keys", "/api-keys", "#keys", 1280},
 		{"asset-sharing", "/assets/" + shared + "?tab=sharing", "#asset-panel", 1280},
 		{"accounts", "/accounts", "#sharing-settings", 1280},
+		{"groups", "/groups", "#results", 1280},
+		{"group-window", "/groups/" + groupID + "?tab=assets", "#group-panel", 1280},
+		{"users", "/users", "#users", 1280},
+		{"user-groups", "/users/" + userID + "/edit", "#f-group_ids", 1280},
 		{"customers-768", "/customers", "#results", 768},
 		{"customer-window-768", "", "#customer-panel", 768},
 		{"locations-768", "/locations", "#results", 768},
 		{"assets-768", "/assets", "#results", 768},
 		{"audit-768", "/audit", "#results", 768},
 		{"api-keys-768", "/api-keys", "#keys", 768},
+		{"groups-768", "/groups", "#results", 768},
 	}
 	for _, sc := range []string{"light", "dark"} {
 		scheme(t, ctx, sc)
@@ -569,4 +575,74 @@ func pick(t *testing.T, ctx context.Context, field, query, name string) {
 		return err
 	}))
 	waitJS(t, ctx, "the choice shown", fmt.Sprintf(`document.querySelector("#chosen-%s").textContent.includes(%q)`, field, name))
+}
+
+// screenshotGroups gives the demo fleet a few groups (the seed makes none), their members
+// taken from the fleet's assets with Latin names (this machine's chromium has no CJK font), and
+// returns the id of the first group and of a user who sees two of them.
+func screenshotGroups(t *testing.T, st *site) (string, string) {
+	t.Helper()
+	ctx := context.Background()
+	pg, err := st.s.Assets(ctx, st.admin, steward.AssetFilter{ListParams: steward.ListParams{Sort: "name", Limit: steward.MaxLimit}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var locs []string
+	for _, a := range pg.Data {
+		if a.LocationID != nil {
+			locs = append(locs, *a.LocationID)
+		}
+	}
+	_, locNames, err := st.s.Names(ctx, st.admin, nil, locs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	isLatin := func(s string) bool { return strings.IndexFunc(s, func(r rune) bool { return r > 0x2FF }) < 0 }
+	var latin []string
+	for _, a := range pg.Data {
+		if isLatin(a.Name) && (a.LocationID == nil || isLatin(locNames[*a.LocationID].Name)) {
+			latin = append(latin, a.ID)
+		}
+	}
+	groups := []struct {
+		name, description string
+		assets            int
+	}{
+		{"North region", "Everything the Hamburg and Bremen depots rent out", 37},
+		{"Tower cranes", "Tower cranes of every depot, for the crane team", 12},
+		{"Rental pool Berlin", "", 64},
+		{"Workshop", "Machines in for service", 5},
+		{"Key accounts", "Assets placed with our five largest customers", 23},
+	}
+	first := ""
+	var ids []string
+	for i, g := range groups {
+		grp, err := st.s.CreateGroup(ctx, st.admin, steward.GroupFields{Name: g.name, Description: g.description})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == "" {
+			first = grp.ID
+		}
+		from := (i * 41) % len(latin)
+		members := latin[from:min(len(latin), from+g.assets)]
+		if err := st.s.AddGroupAssets(ctx, st.admin, grp.ID, members); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, grp.ID)
+	}
+	// A few people who see some groups only.
+	var user string
+	for i, p := range []string{"Jonas Weber", "Mia Hoffmann", "Lena Schulz"} {
+		email := strings.ToLower(strings.Fields(p)[0]) + "@demo-rentals.example"
+		u, _, err := st.s.InviteUser(ctx, st.admin, steward.UserFields{Name: p, Email: email, Role: steward.RoleTechnician,
+			FleetVisibility: steward.FleetVisibilityGroups, GroupIDs: ids[i : i+2]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if user == "" {
+			user = u.ID
+		}
+	}
+	return first, user
 }

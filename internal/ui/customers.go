@@ -229,12 +229,21 @@ func (u *UI) customers(w http.ResponseWriter, r *http.Request) {
 	}
 	switch hxTarget(r) {
 	case "results":
-		w.Header().Set("HX-Push-Url", v.URL)
+		pushListURL(w, r, v.URL)
 		u.render(w, r, http.StatusOK, "results", v)
 	case "more":
 		u.render(w, r, http.StatusOK, "rows", v)
 	default:
 		u.page(w, r, http.StatusOK, "customers", "Customers", "customers", v)
+	}
+}
+
+// pushListURL makes u the page's URL after a search, a filter or a sort; not when the list
+// reloads itself (listChanged, the section #results triggering it after a dialog saved), which
+// would take the URL of the window the save just opened.
+func pushListURL(w http.ResponseWriter, r *http.Request, u string) {
+	if r.Header.Get("HX-Trigger") != "results" {
+		w.Header().Set("HX-Push-Url", u)
 	}
 }
 
@@ -430,6 +439,12 @@ type formView struct {
 	Targets, Actions []option
 	Keep, Bulk       bool
 	AssetIDs         []string
+	// Group is a group's dialog's fields; Members the users a group's "Add a user" offers and
+	// Groups the groups a user's dialog offers (More: there are more than it lists).
+	Group   steward.GroupFields
+	Members []option
+	Groups  []option
+	More    bool
 }
 
 func newFormView(title, action, submit string, f steward.CustomerFields) *formView {
@@ -447,7 +462,8 @@ func (u *UI) dialog(w http.ResponseWriter, r *http.Request, status int, v *formV
 		return
 	}
 	nav := map[string]string{"customer": "customers", "contact": "customers", "location": "locations",
-		"asset": "assets", "share": "assets", "apikey": "api-keys", "user": "users"}[v.Kind]
+		"asset": "assets", "share": "assets", "apikey": "api-keys", "user": "users", "group": "groups", "group_asset": "groups",
+		"group_user": "groups"}[v.Kind]
 	u.page(w, r, status, "form", v.Title, nav, v)
 }
 

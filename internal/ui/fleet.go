@@ -201,7 +201,7 @@ func (u *UI) fleetList(k *fleetKind) func(http.ResponseWriter, *http.Request) {
 		}
 		switch hxTarget(r) {
 		case "results":
-			w.Header().Set("HX-Push-Url", v.URL)
+			pushListURL(w, r, v.URL)
 			u.render(w, r, http.StatusOK, "fleet_results", v)
 		case "more":
 			u.render(w, r, http.StatusOK, "fleet_rows", v)

@@ -85,21 +85,40 @@ var uiRoutes = map[string]uiRoute{
 		formRefs: map[string]string{"account_id": "accounts", "asset_ids": "assets"}},
 	"POST /accounts/sharing": {form: url.Values{"auto_share": {"selected"}}, admin: true,
 		formRefs: map[string]string{"administrative_account_id": "accounts", "auto_share_account_ids": "accounts"}},
-	"GET /audit":                 {admin: true},
-	"GET /audit.csv":             {admin: true},
-	"GET /api-keys":              {admin: true},
-	"GET /api-keys/new":          {editor: true, admin: true},
-	"POST /api-keys":             {form: url.Values{"name": {"Matrix key"}}, admin: true},
-	"POST /api-keys/{id}/revoke": {admin: true},
-	"POST /account/switch":       {form: url.Values{}, formRefs: map[string]string{"account_id": "accounts"}, refStatus: http.StatusNotFound, admin: true},
-	"GET /accounts":              {admin: true},
-	"GET /accounts/new":          {admin: true, editor: true},
-	"POST /accounts":             {form: url.Values{"name": {"Matrix Depot"}, "email": {"m@example.com"}, "country": {"DE"}}, admin: true},
-	"POST /accounts/{id}/delete": {admin: true},
-	"GET /users":                 {admin: true},
-	"GET /users/new":             {admin: true, editor: true},
+	"GET /groups":                     {},
+	"GET /groups/new":                 {editor: true},
+	"POST /groups":                    {form: url.Values{"name": {"Matrix Group"}}},
+	"GET /groups/{id}":                {},
+	"GET /groups/{id}/edit":           {editor: true},
+	"POST /groups/{id}":               {form: url.Values{"name": {"Matrix Rename"}, "version": {"1"}}},
+	"POST /groups/{id}/archive":       {form: url.Values{"version": {"1"}}},
+	"POST /groups/{id}/unarchive":     {form: url.Values{"version": {"1"}}},
+	"POST /groups/{id}/delete":        {form: url.Values{"version": {"1"}}},
+	"GET /groups/{id}/assets/new":     {editor: true},
+	"POST /groups/{id}/assets":        {form: url.Values{}, formRefs: map[string]string{"asset_ids": "assets"}},
+	"POST /groups/{id}/assets/remove": {form: url.Values{}, formRefs: map[string]string{"asset_ids": "assets"}},
+	// Choosing a user to add lists the account's users: Admins only.
+	"GET /groups/{id}/users/new":     {editor: true, admin: true},
+	"POST /groups/{id}/users":        {form: url.Values{}, formRefs: map[string]string{"user_ids": "users"}},
+	"POST /groups/{id}/users/remove": {form: url.Values{}, formRefs: map[string]string{"user_ids": "users"}},
+	"GET /audit":                     {admin: true},
+	"GET /audit.csv":                 {admin: true},
+	"GET /api-keys":                  {admin: true},
+	"GET /api-keys/new":              {editor: true, admin: true},
+	"POST /api-keys":                 {form: url.Values{"name": {"Matrix key"}}, admin: true},
+	"POST /api-keys/{id}/revoke":     {admin: true},
+	"POST /account/switch":           {form: url.Values{}, formRefs: map[string]string{"account_id": "accounts"}, refStatus: http.StatusNotFound, admin: true},
+	"GET /accounts":                  {admin: true},
+	"GET /accounts/new":              {admin: true, editor: true},
+	"POST /accounts":                 {form: url.Values{"name": {"Matrix Depot"}, "email": {"m@example.com"}, "country": {"DE"}}, admin: true},
+	"POST /accounts/{id}/delete":     {admin: true},
+	"GET /users":                     {admin: true},
+	"GET /users/new":                 {admin: true, editor: true},
 	"POST /users": {form: url.Values{"name": {"Matrix Person"}, "email": {"matrix@example.com"}, "role": {"user"},
 		"fleet_visibility": {"all"}}, admin: true},
+	"GET /users/{id}/edit": {admin: true, editor: true},
+	"POST /users/{id}": {form: url.Values{"name": {"Matrix Rename"}, "role": {"user"}, "fleet_visibility": {"groups"}, "version": {"1"}},
+		formRefs: map[string]string{"group_ids": "groups"}, admin: true},
 	"POST /users/{id}/deactivate":     {admin: true},
 	"POST /users/{id}/reactivate":     {admin: true},
 	"POST /users/{id}/invite":         {admin: true},
@@ -164,8 +183,15 @@ func buildUIWorld(t *testing.T, st *site, a *steward.Actor, label string) uiWorl
 	if err != nil {
 		t.Fatal(err)
 	}
+	g, err := st.s.CreateGroup(ctx, a, steward.GroupFields{Name: label + " Group", Description: label + " machines"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.s.AddGroupAssets(ctx, a, g.ID, []string{as.ID}); err != nil {
+		t.Fatal(err)
+	}
 	person, _, err := st.s.InviteUser(ctx, a, steward.UserFields{Name: label + " Person", Email: strings.ToLower(label) + "-" + a.AccountID + "@example.com",
-		Role: steward.RoleUser, FleetVisibility: steward.FleetVisibilityAll})
+		Role: steward.RoleUser, FleetVisibility: steward.FleetVisibilityGroups, GroupIDs: []string{g.ID}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +200,7 @@ func buildUIWorld(t *testing.T, st *site, a *steward.Actor, label string) uiWorl
 		t.Fatal(err)
 	}
 	return uiWorld{"customers": cu.ID, "contacts": ct.ID, "locations": loc.ID, "assets": as.ID, "api-keys": k.ID,
-		"accounts": sub.ID, "users": person.ID, "kind": "customers", "shares": sub.ID}
+		"accounts": sub.ID, "users": person.ID, "groups": g.ID, "kind": "customers", "shares": sub.ID}
 }
 
 // fill puts w's objects into pattern's path parameters; false when w has none of a kind.
@@ -214,7 +240,7 @@ func TestUIIsolationMatrix(t *testing.T) {
 			other.UserID = otherUser.ID
 			foreign := buildUIWorld(t, st, other, "Globex")
 			missing := uiWorld{"kind": "customers"}
-			for _, k := range []string{"customers", "contacts", "locations", "assets", "api-keys", "accounts", "users", "shares"} {
+			for _, k := range []string{"customers", "contacts", "locations", "assets", "api-keys", "accounts", "users", "groups", "shares"} {
 				missing[k] = "0190c0de-0000-7000-8000-000000000000"
 			}
 			versions := func() []int64 {

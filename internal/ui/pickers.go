@@ -7,7 +7,8 @@ import (
 	"github.com/steward-fleet/steward/internal/steward"
 )
 
-// Pickers choose an asset's owning customer and location, and a location's customer. They
+// Pickers choose an asset's owning customer and location, a location's customer, and an asset
+// to add to a group (named with its serial number, which the search also matches). They
 // follow PRODUCT.md §3: without a search they offer active objects only; a search by name
 // (the domain's search) finds archived ones too, marked with an "Archived" badge, and they can
 // be picked.
@@ -15,7 +16,7 @@ import (
 // pickerView is a picker of a form: a search box over customers or locations, the chosen id in
 // a hidden input, and the chosen object's name.
 type pickerView struct {
-	Name, Label, Kind string // Kind: customers or locations
+	Name, Label, Kind string // Kind: customers, locations or assets
 	ID, Chosen        string // the chosen id and its name ("" for none)
 	Archived          bool   // the chosen object is archived
 	Error             string
@@ -84,6 +85,20 @@ func (u *UI) pick(w http.ResponseWriter, r *http.Request) {
 		}
 		for _, l := range pg.Data {
 			v.Options = append(v.Options, ref{ID: l.ID, Name: l.Name, Archived: l.ArchivedAt != nil})
+		}
+		next = pg.NextCursor
+	case "assets":
+		pg, err := u.svc.Assets(r.Context(), a, steward.AssetFilter{ListParams: lp})
+		if err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		for _, as := range pg.Data {
+			name := as.Name
+			if as.SerialNumber != "" {
+				name += " · SN " + as.SerialNumber
+			}
+			v.Options = append(v.Options, ref{ID: as.ID, Name: name, Archived: as.ArchivedAt != nil})
 		}
 		next = pg.NextCursor
 	default:

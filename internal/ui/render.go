@@ -122,18 +122,19 @@ type pageView struct {
 
 type navItem struct {
 	Key, Label, Path string
-	Admin            bool // shown to Admins only
+	Perm             steward.Permission // shown to those the policy allows it
 }
 
 // navigation is the header's menu, in order.
 var navigation = []navItem{
-	{"customers", "Customers", "/customers", false},
-	{"assets", "Assets", "/assets", false},
-	{"locations", "Locations", "/locations", false},
-	{"audit", "Audit log", "/audit", true},
-	{"api-keys", "API keys", "/api-keys", true},
-	{"accounts", "Accounts", "/accounts", true},
-	{"users", "Users", "/users", true},
+	{"customers", "Customers", "/customers", steward.PermRead},
+	{"assets", "Assets", "/assets", steward.PermRead},
+	{"locations", "Locations", "/locations", steward.PermRead},
+	{"groups", "Groups", "/groups", steward.PermRead},
+	{"audit", "Audit log", "/audit", steward.PermReadAuditFull},
+	{"api-keys", "API keys", "/api-keys", steward.PermAdminister},
+	{"accounts", "Accounts", "/accounts", steward.PermAdminister},
+	{"users", "Users", "/users", steward.PermReadAccess},
 }
 
 // page renders a full page: the layout with the page's main template.
@@ -142,7 +143,7 @@ func (u *UI) page(w http.ResponseWriter, r *http.Request, status int, name, titl
 	if a, ok := r.Context().Value(actorKey).(*steward.Actor); ok {
 		v.SignedIn, v.User, v.Role = true, a.Name, a.Role
 		for _, n := range navigation {
-			if !n.Admin || a.Can(steward.PermAdminister) {
+			if a.Can(n.Perm) {
 				v.Nav_ = append(v.Nav_, n)
 			}
 		}

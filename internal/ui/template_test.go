@@ -53,7 +53,21 @@ func TestTemplatesEscapeHostileNames(t *testing.T) {
 			{Kind: "location", Title: name, Location: loc.LocationFields, Raw: map[string]string{"latitude": name}, Pickers: map[string]pickerView{"customer_id": pick},
 				Errors: []steward.FieldError{{Field: "latitude", Message: name}}, Message: name},
 			{Kind: "asset", Title: name, Asset: as.AssetFields, Raw: map[string]string{"year": name}, Pickers: map[string]pickerView{"owner_customer_id": pick, "location_id": pick}},
-			newAPIKeyForm(steward.APIKeyFields{Name: name}, name), newUserForm(steward.UserFields{Name: name, Email: name})}
+			newAPIKeyForm(steward.APIKeyFields{Name: name}, name), newUserForm(steward.UserFields{Name: name, Email: name}),
+			newGroupForm(id, steward.GroupFields{Name: name, Description: name}), newGroupAssetForm(id, name),
+			{Kind: "group_user", Title: name, Action: "/x", Members: []option{{id, name, false}}, More: true,
+				Errors: []steward.FieldError{{Field: "user_ids", Message: name}}}}
+		uf := newUserForm(steward.UserFields{Name: name, Email: name, FleetVisibility: steward.FleetVisibilityGroups})
+		uf.ID, uf.Groups, uf.More, uf.Errors = id, []option{{id, name, true}}, true, []steward.FieldError{{Field: "group_ids", Message: name}}
+		forms = append(forms, uf)
+		grp := steward.Group{ID: id, GroupFields: steward.GroupFields{Name: name, Description: name}, AssetCount: 3, UserCount: 1}
+		grp.CreatedAt, grp.UpdatedAt, grp.ArchivedAt = now, now, &now
+		gpanels := []*groupPanel{
+			{G: &grp, Tab: "overview", CanManage: true, Tabs: []tabView{{Key: "x", Label: name, URL: "/x?q=" + name}}},
+			{G: &grp, Tab: "assets", CanManage: true, Assets: []steward.Asset{as}, Names: n, MoreURL: "/groups/" + id + "?tab=assets&more=" + name},
+			{G: &grp, Tab: "users", CanManage: true, Users: []steward.User{{ID: id, Name: name, Email: name}}, UsersMore: true},
+			{G: &grp, Tab: "audit", Events: []steward.AuditEvent{ev}},
+		}
 		pages := map[string]any{
 			"customers": list,
 			"list":      &fleetView{K: assetsKind, F: listFilters{Q: name}, Assets: []steward.Asset{as}, Names: n, Panel: objs[2]},
@@ -62,10 +76,12 @@ func TestTemplatesEscapeHostileNames(t *testing.T) {
 			"signin":    signInView{Email: name, Next: "/" + name, Error: name},
 			"token":     invitePage.view(name, &steward.TokenInfo{Name: name, Email: name}, name, true),
 			"password":  &passwordView{Fields: map[string]string{"new_password": name, "confirm": name}, Done: true},
-			"users": &usersView{Users: []steward.User{{ID: id, Name: name, Email: name, Role: steward.RoleUser, Active: true, InvitePending: true},
+			"users": &usersView{Users: []steward.User{{ID: id, Name: name, Email: name, Role: steward.RoleUser, Active: true, InvitePending: true,
+				FleetVisibility: steward.FleetVisibilityGroups, GroupIDs: []string{id}},
 				{ID: id + "2", Name: name, Email: name, Role: steward.RoleAdmin}}, Me: "x", More: true,
-				Link: &issuedLink{Purpose: steward.TokenInvite, Name: name, URL: "http://x/invite/" + name, ExpiresAt: now}},
-			"error": errorView{Status: 422, Title: name, Message: name, Fields: []steward.FieldError{{Field: "name", Message: name}}, RequestID: name},
+				GroupNames: map[string]string{id: name}, Link: &issuedLink{Purpose: steward.TokenInvite, Name: name, URL: "http://x/invite/" + name, ExpiresAt: now}},
+			"groups": &groupsView{F: listFilters{Q: name}, Rows: []steward.Group{grp}, CanManage: true, Panel: gpanels[0], NextURL: "/groups?cursor=" + name},
+			"error":  errorView{Status: 422, Title: name, Message: name, Fields: []steward.FieldError{{Field: "name", Message: name}}, RequestID: name},
 		}
 		for _, f := range forms {
 			pages["form"] = f
@@ -81,6 +97,9 @@ func TestTemplatesEscapeHostileNames(t *testing.T) {
 			"flash":           errorView{Title: name, Message: name, RequestID: name},
 			"panel_items":     panel,
 			"obj_panel_items": objs[4],
+		}
+		for _, gp := range gpanels {
+			check(t, tm, "group_panel "+gp.Tab, name, tm.base, "group_panel", gp)
 		}
 		for _, o := range objs {
 			fragments["obj_panel"] = o

@@ -2,14 +2,17 @@ package ui
 
 import (
 	"net/http"
+	"net/url"
+	"slices"
+	"strings"
 
 	"github.com/steward-fleet/steward/internal/steward"
 	"github.com/steward-fleet/steward/internal/web"
 )
 
 // The users page, for Admins: the account's users, an invitation (its link shown once, with a
-// copy button, to hand to the person), a new invitation or a password reset link, deactivation
-// and reactivation. Others do not see the link and are refused (403). The rules (no
+// copy button, to hand to the person), an edit of a user's name, role, fleet visibility and
+// groups, a new invitation or a password reset link, deactivation and reactivation. Others do not see the link and are refused (403). The rules (no
 // self-demotion, the last Admin) are the service's; their refusals show as messages.
 
 type usersView struct {
@@ -18,6 +21,8 @@ type usersView struct {
 	// Link is a one-time link just issued, shown once.
 	Link *issuedLink
 	More bool // the account has more users than the page shows
+	// GroupNames name the account's groups, for the users who see selected groups.
+	GroupNames map[string]string
 }
 
 // issuedLink is an invitation or reset link to hand over.
@@ -50,12 +55,82 @@ func newUserForm(f steward.UserFields) *formView {
 	return v
 }
 
+// userForm is the invite (id "") or edit dialog of a user, its group choice listing the
+// account's active groups and the groups the user is in (archived ones too, so that saving
+// keeps them), those in chosen checked.
+func (u *UI) userForm(r *http.Request, a *steward.Actor, id string, version int64, f steward.UserFields, chosen []string) (*formView, error) {
+	v := newUserForm(f)
+	if id != "" {
+		v.ID, v.Version, v.Title, v.Action, v.Submit = id, version, "Edit "+f.Name, "/users/"+url.PathEscape(id), "Save"
+	}
+	pg, err := u.svc.Groups(r.Context(), a, steward.GroupFilter{ListParams: steward.ListParams{
+		Status: steward.StatusActive, Sort: "name", Limit: steward.MaxLimit}})
+	if err != nil {
+		return nil, err
+	}
+	v.More = pg.NextCursor != nil
+	listed := map[string]bool{}
+	for _, g := range pg.Data {
+		listed[g.ID] = true
+		v.Groups = append(v.Groups, option{g.ID, g.Name, slices.Contains(chosen, g.ID)})
+	}
+	for _, gid := range chosen {
+		if listed[gid] || !steward.IsID(gid) {
+			continue
+		}
+		listed[gid] = true
+		g, err := u.svc.Group(r.Context(), a, gid)
+		if steward.ErrorCode(err) == steward.ENOTFOUND {
+			continue // deleted meanwhile, or a foreign id posted: the service names it
+		}
+		if err != nil {
+			return nil, err
+		}
+		label := g.Name
+		if g.ArchivedAt != nil {
+			label += " (archived)"
+		}
+		v.Groups = append(v.Groups, option{g.ID, label, true})
+	}
+	return v, nil
+}
+
+// readUserGroups reads the dialog's chosen groups.
+func readUserGroups(p url.Values) []string { return memberIDs(p, "group_ids") }
+
 func (u *UI) usersView(r *http.Request, a *steward.Actor) (*usersView, error) {
 	page, err := u.svc.Users(r.Context(), a, steward.UserFilter{Limit: usersPageSize})
 	if err != nil {
 		return nil, err
 	}
-	return &usersView{Users: page.Data, Me: a.UserID, More: page.NextCursor != nil}, nil
+	v := &usersView{Users: page.Data, Me: a.UserID, More: page.NextCursor != nil, GroupNames: map[string]string{}}
+	// The groups of users who see selected groups, by name: one list of the account's groups.
+	for _, us := range page.Data {
+		if us.FleetVisibility == steward.FleetVisibilityGroups && len(us.GroupIDs) > 0 {
+			gs, err := u.svc.Groups(r.Context(), a, steward.GroupFilter{ListParams: steward.ListParams{
+				Status: steward.StatusAll, Sort: "name", Limit: steward.MaxLimit}})
+			if err != nil {
+				return nil, err
+			}
+			for _, g := range gs.Data {
+				v.GroupNames[g.ID] = g.Name
+			}
+			break
+		}
+	}
+	return v, nil
+}
+
+// GroupsOf names the groups of a user, in the order of their names; "" for none.
+func (v *usersView) GroupsOf(us steward.User) string {
+	var out []string
+	for _, id := range us.GroupIDs {
+		if n, ok := v.GroupNames[id]; ok {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return strings.Join(out, ", ")
 }
 
 // usersAnswer shows the users: the section alone for htmx, else the page.
@@ -91,11 +166,17 @@ func (u *UI) users(w http.ResponseWriter, r *http.Request) {
 }
 
 func (u *UI) userNew(w http.ResponseWriter, r *http.Request) {
-	if err := actorOf(r).Require(steward.PermAdminister); err != nil {
+	a := actorOf(r)
+	if err := a.Require(steward.PermAdminister); err != nil {
 		u.fail(w, r, err)
 		return
 	}
-	u.dialog(w, r, http.StatusOK, newUserForm(steward.UserFields{}))
+	v, err := u.userForm(r, a, "", 0, steward.UserFields{}, nil)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	u.dialog(w, r, http.StatusOK, v)
 }
 
 // userInvite creates the user and shows the invitation link once.
@@ -111,10 +192,10 @@ func (u *UI) userInvite(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := steward.UserFields{Name: p.Get("name"), Email: p.Get("email"), Role: steward.Role(p.Get("role")),
-		FleetVisibility: steward.FleetVisibility(p.Get("fleet_visibility"))}
+		FleetVisibility: steward.FleetVisibility(p.Get("fleet_visibility")), GroupIDs: readUserGroups(p)}
 	nu, tok, err := u.svc.InviteUser(r.Context(), a, f)
 	if err != nil {
-		u.formFailed(w, r, newUserForm(f), err)
+		u.userFormFailed(w, r, a, "", 0, f, err)
 		return
 	}
 	if isHTMX(r) {
@@ -122,6 +203,78 @@ func (u *UI) userInvite(w http.ResponseWriter, r *http.Request) {
 	}
 	u.usersAnswer(w, r, a, &issuedLink{Purpose: steward.TokenInvite, Name: nu.Name,
 		URL: web.LinkBase(u.publicURL, r) + web.InvitePath + tok.Token, ExpiresAt: tok.ExpiresAt})
+}
+
+// userFormFailed shows the user dialog again with the service's field errors (group_ids[i]
+// under the groups).
+func (u *UI) userFormFailed(w http.ResponseWriter, r *http.Request, a *steward.Actor, id string, version int64, f steward.UserFields, err error) {
+	v, ferr := u.userForm(r, a, id, version, f, f.GroupIDs)
+	if ferr != nil {
+		u.fail(w, r, err)
+		return
+	}
+	u.formFailed(w, r, v, memberFieldErrors(err, "group_ids"))
+}
+
+// userEdit is the dialog that changes a user's name, role, fleet visibility and groups.
+func (u *UI) userEdit(w http.ResponseWriter, r *http.Request) {
+	a := actorOf(r)
+	id, err := pathID(r, "user")
+	if err == nil {
+		err = a.Require(steward.PermAdminister)
+	}
+	var us *steward.User
+	if err == nil {
+		us, err = u.svc.User(r.Context(), a, id)
+	}
+	var v *formView
+	if err == nil {
+		v, err = u.userForm(r, a, us.ID, us.Version, steward.UserFields{Name: us.Name, Email: us.Email, Role: us.Role,
+			FleetVisibility: us.FleetVisibility}, us.GroupIDs)
+	}
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	u.dialog(w, r, http.StatusOK, v)
+}
+
+// userUpdate saves the edit dialog under the version it was opened with.
+func (u *UI) userUpdate(w http.ResponseWriter, r *http.Request) {
+	a := actorOf(r)
+	id, err := pathID(r, "user")
+	if err == nil {
+		err = a.Require(steward.PermAdminister)
+	}
+	var p url.Values
+	var version int64
+	if err == nil {
+		p, version, err = readForm(w, r)
+	}
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	f := steward.UserFields{Name: p.Get("name"), Role: steward.Role(p.Get("role")),
+		FleetVisibility: steward.FleetVisibility(p.Get("fleet_visibility")), GroupIDs: readUserGroups(p)}
+	_, err = u.svc.UpdateUser(r.Context(), a, id, version, func(cur *steward.UserPatch) error {
+		cur.Name, cur.Role, cur.FleetVisibility, cur.GroupIDs = f.Name, f.Role, f.FleetVisibility, f.GroupIDs
+		return nil
+	})
+	if steward.ErrorCode(err) == steward.EPRECONDITION {
+		err = changedMeanwhile("user")
+	}
+	if err != nil {
+		if cur, cerr := u.svc.User(r.Context(), a, id); cerr == nil {
+			f.Email = cur.Email
+		}
+		u.userFormFailed(w, r, a, id, version, f, err)
+		return
+	}
+	if isHTMX(r) {
+		w.Header().Set("HX-Trigger", "closeDialog")
+	}
+	u.usersAnswer(w, r, a, nil)
 }
 
 // userSetActive deactivates (false) or reactivates a user.

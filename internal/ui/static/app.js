@@ -1,4 +1,5 @@
-// Steward's few behaviours on top of htmx: dialogs, local times, dismissible messages.
+// Steward's few behaviours on top of htmx: dialogs, local times, dismissible messages, pickers,
+// fields shown for one value of another.
 // No inline scripts anywhere (the pages' CSP forbids them); htmx is configured by a meta tag.
 (function () {
   "use strict";
@@ -21,9 +22,23 @@
     if (t && t.id === "dialog-body" && !(dialog() && dialog().open)) opener = document.activeElement;
   });
 
+  // A part of a form shown only for one value of another field: data-show-when="field=value"
+  // (a user's groups, for "Selected groups"). Without script it stays visible.
+  function showWhen(root) {
+    if (!root || !root.querySelectorAll) return;
+    root.querySelectorAll("[data-show-when]").forEach(function (el) {
+      var kv = el.getAttribute("data-show-when").split("=");
+      var form = el.closest("form");
+      var input = form && form.elements[kv[0]];
+      if (input) el.hidden = input.value !== kv[1];
+    });
+  }
+  document.addEventListener("change", function (e) { if (e.target.form) showWhen(e.target.form); });
+
   document.addEventListener("htmx:afterSwap", function (e) {
     var t = e.detail.target;
     localTimes(t);
+    showWhen(t);
     if (t && t.id === "dialog-body") {
       var d = dialog();
       if (d && !d.open) d.showModal();
@@ -129,4 +144,5 @@
   } catch (err) { /* an old browser: dates are UTC days */ }
 
   localTimes(document);
+  showWhen(document);
 })();
