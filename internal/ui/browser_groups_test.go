@@ -112,7 +112,8 @@ func TestBrowserGroups(t *testing.T) {
 			}
 
 			// Nina opens the link, sets a password and is signed in.
-			do(t, ctx, "sign out", click("#signout"), chromedp.WaitVisible(chromedp.CSS("#signin-submit")))
+			do(t, ctx, "sign out", click("#me-menu summary"), chromedp.WaitVisible(chromedp.CSS("#signout")), click("#signout"),
+				chromedp.WaitVisible(chromedp.CSS("#signin-submit")))
 			do(t, ctx, "the invitation", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#token-submit")),
 				sendKeys("#password", "nina's own password"), sendKeys("#confirm", "nina's own password"),
 				click("#token-submit"), chromedp.WaitVisible(chromedp.CSS("#results")))
