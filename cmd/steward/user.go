@@ -159,3 +159,32 @@ func (e *env) userSetActive(ctx context.Context, cmd string, args []string, acti
 	fmt.Fprintf(e.stdout, "%s is %s.\n", u.Email, state)
 	return nil
 }
+
+// userResetTwoFactor switches a user's two-factor sign-in off, as the system of their account.
+func (e *env) userResetTwoFactor(ctx context.Context, args []string) error {
+	const cmd = "user reset-two-factor"
+	fs := e.flags(cmd)
+	db := e.dbFlag(fs)
+	email := fs.String("email", "", "the user's `EMAIL`")
+	if err := e.parse(fs, args, "email"); err != nil {
+		return err
+	}
+	s, err := e.openStore(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	a, err := accountOf(ctx, s, cmd, "email", *email)
+	if err != nil {
+		return err
+	}
+	id, err := s.UserIDByEmail(ctx, a, *email)
+	if err != nil {
+		return err
+	}
+	if err := s.ResetTwoFactor(ctx, a, id); err != nil {
+		return describe(cmd, err, map[string]string{"id": "email"})
+	}
+	fmt.Fprintf(e.stdout, "Two-factor sign-in is off for %s: they sign in with their password alone.\n", *email)
+	return nil
+}

@@ -1,6 +1,6 @@
 package main
 
-// Tests of the user commands: invite, list, deactivate, reactivate.
+// Tests of the user commands: invite, list, deactivate, reactivate, reset-two-factor.
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/steward-fleet/steward/internal/steward"
 	"github.com/steward-fleet/steward/internal/store"
@@ -113,4 +114,75 @@ func testUserCommands(t *testing.T, db string) {
 	if !errors.Is(err, errUsage) {
 		t.Errorf("--active maybe: %v", err)
 	}
+
+	// Reset two-factor: Tina, who enrolled and lost her phone, signs in with her password alone;
+	// Globex's users are untouched.
+	enrolTwoFactor(t, s, "tina@acme.example")
+	enrolTwoFactor(t, s, "it@globex.example")
+	out = mustSteward(t, fakeEnv{}, "user", "reset-two-factor", "--db", db, "--email", "tina@acme.example")
+	if !strings.Contains(out, "tina@acme.example") || !strings.Contains(out, "off") {
+		t.Errorf("user reset-two-factor printed %q", out)
+	}
+	if twoFactorOn(t, s, "tina@acme.example") {
+		t.Error("two-factor is still on after user reset-two-factor")
+	}
+	if !twoFactorOn(t, s, "it@globex.example") {
+		t.Error("another organization's user lost two-factor")
+	}
+	mustSteward(t, fakeEnv{}, "user", "reset-two-factor", "--db", db, "--email", "tina@acme.example") // already off
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "--email"},
+		{[]string{"--email", "nobody@acme.example"}, "--email"},
+		{[]string{"--email", ""}, "--email"},
+	} {
+		_, _, err = runSteward(t, fakeEnv{}, append([]string{"user", "reset-two-factor", "--db", db}, c.args...)...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("user reset-two-factor %v: %v, want it to name %s", c.args, err, c.want)
+		}
+	}
+}
+
+// enrolTwoFactor switches two-factor sign-in on for the user with email, as they would.
+func enrolTwoFactor(t *testing.T, s *store.Store, email string) {
+	t.Helper()
+	ctx := context.Background()
+	sys, err := s.SystemActorOfUser(ctx, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := s.UserIDByEmail(ctx, sys, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.UserActor(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := steward.NewTOTPSecret()
+	key, _ := steward.DecodeTOTPSecret(secret)
+	if _, err := s.EnableTwoFactor(ctx, a, secret, steward.TOTPCode(key, steward.TOTPStep(time.Now()))); err != nil {
+		t.Fatalf("enrol %s: %v", email, err)
+	}
+}
+
+// twoFactorOn tells whether the user with email has two-factor sign-in on.
+func twoFactorOn(t *testing.T, s *store.Store, email string) bool {
+	t.Helper()
+	ctx := context.Background()
+	sys, err := s.SystemActorOfUser(ctx, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := s.UserIDByEmail(ctx, sys, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tf, err := s.TwoFactorOf(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tf.Enabled
 }

@@ -496,3 +496,40 @@ func TestMigrationGivesAccountsPaths(t *testing.T) {
 		wantField(t, s.DeleteSubAccount(ctx, admin, "c1", 0), steward.ECONFLICT, "accounts")
 	})
 }
+
+// TestAccountsByRootUseTheTreeIndex: migration 0011 dropped accounts_root (root_id), a prefix of
+// accounts_tree_name (root_id, name_key, id). Every query that reads an organization's accounts
+// by root_id is still answered from that index, on both engines.
+func TestAccountsByRootUseTheTreeIndex(t *testing.T) {
+	eachEngineRaw(t, func(t *testing.T, s *store.Store, raw *rawDB) {
+		o := newOrg(t, s)
+		indexes := "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = ?"
+		if raw.engine == "postgres" {
+			indexes = "SELECT COUNT(*) FROM pg_indexes WHERE indexname = ?"
+		}
+		if raw.int(t, indexes, "accounts_root") != 0 || raw.int(t, indexes, "accounts_tree_name") != 1 {
+			t.Fatal("accounts_root is still there, or accounts_tree_name is not")
+		}
+		root := o.acc.ID
+		for _, q := range []struct {
+			name, sql string
+			args      []any
+		}{
+			{"the organization's accounts by name", "SELECT id, name_key FROM accounts a WHERE a.root_id = ? AND a.id <> ? ORDER BY a.name_key, a.id LIMIT 51",
+				[]any{root, root}},
+			{"external_ref unique in the organization", "SELECT id FROM accounts WHERE root_id = ? AND external_ref = ? AND id <> ?",
+				[]any{root, "R-1", root}},
+			{"the administrative account's reach", "SELECT x.account_id FROM assets x WHERE x.id = ? AND x.account_id IN (SELECT id FROM accounts WHERE root_id = ?)",
+				[]any{root, root}},
+		} {
+			plan := explain(t, raw, q.sql, q.args)
+			if !strings.Contains(plan, "accounts_tree_name") && !strings.Contains(plan, "accounts_pkey") &&
+				!strings.Contains(plan, "sqlite_autoindex_accounts") {
+				t.Errorf("%s: the plan uses no index of accounts:\n%s", q.name, plan)
+			}
+			if strings.Contains(plan, "SCAN accounts") || strings.Contains(plan, "Seq Scan on accounts") {
+				t.Errorf("%s: the plan scans accounts:\n%s", q.name, plan)
+			}
+		}
+	})
+}

@@ -201,10 +201,10 @@ func (t *tx) createAsset(ctx context.Context, a *steward.Actor, x *steward.Asset
 	if err != nil {
 		return err
 	}
-	if err := t.requireUnique(ctx, assets.table, a.AccountID, "serial_key", serialKey(f.SerialNumber), ""); err != nil {
+	if err := t.requireUnique(ctx, a, assets.table, "serial_key", serialKey(f.SerialNumber), ""); err != nil {
 		return err
 	}
-	if err := t.requireUnique(ctx, assets.table, a.AccountID, "external_ref", f.ExternalRef, ""); err != nil {
+	if err := t.requireUnique(ctx, a, assets.table, "external_ref", f.ExternalRef, ""); err != nil {
 		return err
 	}
 	x.OwnerAccountID, x.LocationCustomerID = a.AccountID, locCust
@@ -269,12 +269,12 @@ func (t *tx) updateAsset(ctx context.Context, a *steward.Actor, id string, ifMat
 		return nil, err
 	}
 	if serialKey(f.SerialNumber) != serialKey(cur.SerialNumber) {
-		if err := t.requireUnique(ctx, assets.table, a.AccountID, "serial_key", serialKey(f.SerialNumber), id); err != nil {
+		if err := t.requireUnique(ctx, a, assets.table, "serial_key", serialKey(f.SerialNumber), id); err != nil {
 			return nil, err
 		}
 	}
 	if f.ExternalRef != cur.ExternalRef {
-		if err := t.requireUnique(ctx, assets.table, a.AccountID, "external_ref", f.ExternalRef, id); err != nil {
+		if err := t.requireUnique(ctx, a, assets.table, "external_ref", f.ExternalRef, id); err != nil {
 			return nil, err
 		}
 	}

@@ -121,11 +121,11 @@ func TestBulkLoad(t *testing.T) {
 			t.Errorf("the load did not find the FTS5 triggers: %q", phases)
 		}
 		// Counts are the caller's job after a load: Recount reports and repairs them.
-		if c, _ := must2(s.CountMismatches(ctx, o.acc.ID)); c != 2 {
-			t.Errorf("before Recount: %d customers with wrong counts, want 2", c)
+		if m := must(s.CountMismatches(ctx, o.acc.ID)); m.Customers != 2 {
+			t.Errorf("before Recount: %d customers with wrong counts, want 2", m.Customers)
 		}
-		if n := must(s.Recount(ctx, o.acc.ID)); n != 2 {
-			t.Errorf("Recount repaired %d customers, want 2", n)
+		if m := must(s.Recount(ctx, o.acc.ID)); m.Customers != 2 {
+			t.Errorf("Recount repaired %d customers, want 2", m.Customers)
 		}
 		expectCounts(t, s, a, "after bulk load and recount", map[string]cnt{c1.ID: {1, 1, 0, 0}, c2.ID: {0, 0, 1, 1}},
 			map[string]int64{l1.ID: 1, l2.ID: 0})

@@ -84,7 +84,7 @@ func (t *tx) createContact(ctx context.Context, a *steward.Actor, c *steward.Con
 	if err := c.ContactFields.Normalize(); err != nil {
 		return err
 	}
-	if err := t.requireUnique(ctx, contacts.table, a.AccountID, "external_ref", c.ExternalRef, ""); err != nil {
+	if err := t.requireUnique(ctx, a, contacts.table, "external_ref", c.ExternalRef, ""); err != nil {
 		return err
 	}
 	c.AccountID = a.AccountID
@@ -124,7 +124,7 @@ func (t *tx) updateContact(ctx context.Context, a *steward.Actor, id string, ifM
 		return cur, nil
 	}
 	if f.ExternalRef != cur.ExternalRef {
-		if err := t.requireUnique(ctx, contacts.table, a.AccountID, "external_ref", f.ExternalRef, id); err != nil {
+		if err := t.requireUnique(ctx, a, contacts.table, "external_ref", f.ExternalRef, id); err != nil {
 			return nil, err
 		}
 	}

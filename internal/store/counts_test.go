@@ -53,12 +53,12 @@ func expectCounts(t *testing.T, s *store.Store, a *steward.Actor, step string, c
 			t.Errorf("%s: location %s: list shows %d, detail %d", step, l.Name, listedLoc[id].AssetCount, l.AssetCount)
 		}
 	}
-	c, l, err := s.CountMismatches(ctx, a.AccountID)
+	m, err := s.CountMismatches(ctx, a.AccountID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c != 0 || l != 0 {
-		t.Errorf("%s: CountMismatches = %d, %d; want 0, 0", step, c, l)
+	if m != (store.Mismatches{}) {
+		t.Errorf("%s: CountMismatches = %+v; want none", step, m)
 	}
 }
 
@@ -172,25 +172,24 @@ func TestRecount(t *testing.T) {
 		l := mkLocation(t, s, a, c1.ID, "L")
 		mkAsset(t, s, a, "X", c2.ID, l.ID)
 		other := mkCustomer(t, s, o2.admin, "Other org")
-		if n := must(s.Recount(ctx, o.acc.ID)); n != 0 {
-			t.Errorf("Recount of exact counts reports %d wrong", n)
+		if m := must(s.Recount(ctx, o.acc.ID)); m != (store.Mismatches{}) {
+			t.Errorf("Recount of exact counts reports %+v wrong", m)
 		}
 		// Break the stored counts, as a bulk load would leave them.
 		raw.exec(t, "UPDATE customers SET location_count = 7, assets_owned_elsewhere_count = 0 WHERE account_id = ?", o.acc.ID)
 		raw.exec(t, "UPDATE locations SET asset_count = 5 WHERE account_id = ?", o.acc.ID)
 		raw.exec(t, "UPDATE customers SET location_count = 3 WHERE id = ?", other.ID)
-		c, lc := must2(s.CountMismatches(ctx, o.acc.ID))
-		if c != 2 || lc != 1 {
-			t.Errorf("CountMismatches = %d, %d; want 2, 1", c, lc)
+		want := store.Mismatches{Customers: 2, Locations: 1}
+		if m := must(s.CountMismatches(ctx, o.acc.ID)); m != want {
+			t.Errorf("CountMismatches = %+v; want %+v", m, want)
 		}
-		if n := must(s.Recount(ctx, o.acc.ID)); n != 2 {
-			t.Errorf("Recount reports %d wrong customers, want 2", n)
+		if m := must(s.Recount(ctx, o.acc.ID)); m != want {
+			t.Errorf("Recount = %+v; want %+v", m, want)
 		}
 		expectCounts(t, s, a, "after recount", map[string]cnt{c1.ID: {1, 1, 0, 0}, c2.ID: {0, 0, 1, 1}}, map[string]int64{l.ID: 1})
 		// Another organization's counts are its own business.
-		c, _ = must2(s.CountMismatches(ctx, o2.acc.ID))
-		if c != 1 {
-			t.Errorf("other org mismatches = %d, want 1 (untouched by the first org's recount)", c)
+		if m := must(s.CountMismatches(ctx, o2.acc.ID)); m != (store.Mismatches{Customers: 1}) {
+			t.Errorf("other org mismatches = %+v, want 1 customer (untouched by the first org's recount)", m)
 		}
 		must(s.Recount(ctx, o2.acc.ID))
 		assertNoMismatch(t, s, o2.acc.ID)
@@ -224,12 +223,75 @@ func TestRecountFromZero(t *testing.T) {
 		raw.exec(t, `UPDATE customers SET location_count = 0, assets_on_location_count = 0, assets_owned_count = 0,
 			assets_owned_elsewhere_count = 0 WHERE account_id = ?`, o.acc.ID)
 		raw.exec(t, "UPDATE locations SET asset_count = 0 WHERE account_id = ?", o.acc.ID)
-		if n := must(s.Recount(ctx, o.acc.ID)); n != 2 {
-			t.Errorf("Recount reports %d wrong customers, want 2 (C3 has nothing to count)", n)
+		if m := must(s.Recount(ctx, o.acc.ID)); m.Customers != 2 || m.Locations != 3 {
+			t.Errorf("Recount = %+v, want 2 customers (C3 has nothing to count) and 3 locations", m)
 		}
 		assertNoMismatch(t, s, o.acc.ID)
 		expectCounts(t, s, a, "after recount from zero",
 			map[string]cnt{c1.ID: {1, 2, 2, 1}, c2.ID: {1, 1, 2, 2}}, map[string]int64{l1.ID: 2, l2.ID: 1, depot.ID: 1})
+	})
+}
+
+// TestRecountGroups corrupts what an asset write and a membership change keep (the group's
+// member counts, each membership's copy of its asset's location, location customer, owner and
+// archived state), as a bug or a hand edit would leave them: a scoped user's counts go wrong,
+// CountMismatches sees each row, Recount rewrites exactly those, and the counts agree after.
+func TestRecountGroups(t *testing.T) {
+	eachEngineRaw(t, func(t *testing.T, s *store.Store, raw *rawDB) {
+		o, o2 := newOrg(t, s), newOrg(t, s)
+		a := o.admin
+		c1, c2 := mkCustomer(t, s, a, "C1"), mkCustomer(t, s, a, "C2")
+		l1, l2 := mkLocation(t, s, a, c1.ID, "L1"), mkLocation(t, s, a, c2.ID, "L2")
+		x := mkAsset(t, s, a, "X", c1.ID, l1.ID)
+		y := mkAsset(t, s, a, "Y", c2.ID, l2.ID)
+		g := mkGroup(t, s, a, "G")
+		ok(t, s.AddGroupAssets(ctx, a, g.ID, []string{x.ID, y.ID}))
+		scoped := scopedUser(t, s, raw, o, steward.RoleUser, steward.FleetVisibilityGroups, g.ID)
+		// Another organization with a group of its own, corrupted too: its rows are its own.
+		g2 := mkGroup(t, s, o2.admin, "G")
+		ok(t, s.AddGroupAssets(ctx, o2.admin, g2.ID, []string{mkAsset(t, s, o2.admin, "Z", "", "").ID}))
+		seen := func(step string, want cnt) {
+			t.Helper()
+			if got := countsOf(must(s.Customer(ctx, scoped, c1.ID))); got != want {
+				t.Errorf("%s: the scoped user's counts of C1 = %+v, want %+v", step, got, want)
+			}
+		}
+		seen("exact", cnt{1, 1, 1, 0})
+		if m := must(s.Recount(ctx, o.acc.ID)); m != (store.Mismatches{}) {
+			t.Fatalf("Recount of exact counts = %+v", m)
+		}
+
+		raw.exec(t, `UPDATE group_assets SET location_id = ?, location_customer_id = ?, archived = TRUE
+			WHERE account_id = ? AND asset_id = ?`, l2.ID, c2.ID, o.acc.ID, x.ID)
+		raw.exec(t, "UPDATE group_assets SET owner_customer_id = NULL WHERE account_id = ? AND asset_id = ?", o.acc.ID, y.ID)
+		raw.exec(t, "UPDATE groups SET asset_count = 9, user_count = 0 WHERE account_id = ? AND id = ?", o.acc.ID, g.ID)
+		raw.exec(t, "UPDATE groups SET user_count = 4 WHERE account_id = ? AND id = ?", o2.acc.ID, g2.ID)
+		raw.exec(t, "UPDATE group_assets SET archived = TRUE WHERE account_id = ?", o2.acc.ID)
+		seen("corrupted", cnt{1, 0, 0, 0})
+		want := store.Mismatches{Groups: 1, GroupAssets: 2}
+		if m := must(s.CountMismatches(ctx, o.acc.ID)); m != want {
+			t.Errorf("CountMismatches = %+v, want %+v", m, want)
+		}
+		if m := must(s.Recount(ctx, o.acc.ID)); m != want {
+			t.Errorf("Recount = %+v, want %+v", m, want)
+		}
+		assertNoMismatch(t, s, o.acc.ID)
+		seen("recounted", cnt{1, 1, 1, 0})
+		if got := must(s.Group(ctx, a, g.ID)); got.AssetCount != 2 || got.UserCount != 1 {
+			t.Errorf("the group's counts after Recount: %d assets, %d users; want 2, 1", got.AssetCount, got.UserCount)
+		}
+		if m := must(s.Recount(ctx, o.acc.ID)); m != (store.Mismatches{}) {
+			t.Errorf("a second Recount = %+v, want nothing to do", m)
+		}
+		// The other organization was left as it was, and its own Recount repairs it.
+		want2 := store.Mismatches{Groups: 1, GroupAssets: 1}
+		if m := must(s.CountMismatches(ctx, o2.acc.ID)); m != want2 {
+			t.Errorf("the other organization's CountMismatches = %+v, want %+v", m, want2)
+		}
+		if m := must(s.Recount(ctx, o2.acc.ID)); m != want2 {
+			t.Errorf("the other organization's Recount = %+v, want %+v", m, want2)
+		}
+		assertNoMismatch(t, s, o2.acc.ID)
 	})
 }
 

@@ -103,7 +103,7 @@ func (t *tx) createCustomer(ctx context.Context, a *steward.Actor, c *steward.Cu
 	if err := t.requireCustomersWritable(ctx, a); err != nil {
 		return err
 	}
-	if err := t.requireUnique(ctx, customers.table, a.AccountID, "external_ref", c.ExternalRef, ""); err != nil {
+	if err := t.requireUnique(ctx, a, customers.table, "external_ref", c.ExternalRef, ""); err != nil {
 		return err
 	}
 	c.AccountID, c.CustomerCounts = a.AccountID, steward.CustomerCounts{}
@@ -143,7 +143,7 @@ func (t *tx) updateCustomer(ctx context.Context, a *steward.Actor, id string, if
 		return cur, nil
 	}
 	if f.ExternalRef != cur.ExternalRef {
-		if err := t.requireUnique(ctx, customers.table, a.AccountID, "external_ref", f.ExternalRef, id); err != nil {
+		if err := t.requireUnique(ctx, a, customers.table, "external_ref", f.ExternalRef, id); err != nil {
 			return nil, err
 		}
 	}
@@ -191,7 +191,7 @@ func (t *tx) deleteCustomer(ctx context.Context, a *steward.Actor, id string, if
 	if err := t.mayChange(ctx, a, true, ifMatch, cur.Version); err != nil {
 		return err
 	}
-	if err := t.refuseReferenced(ctx, customers.table, a.AccountID, id,
+	if err := t.refuseReferenced(ctx, a, customers.table, id,
 		reference{field: "locations", from: locations.table, column: "customer_id"},
 		reference{field: "contacts", from: contacts.table, column: "customer_id"},
 		reference{field: "assets_owned", from: assets.table, column: "owner_customer_id", noun: "owned asset"},

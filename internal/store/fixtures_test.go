@@ -215,11 +215,11 @@ func label(p *string) string {
 // assertNoMismatch fails when the stored counts of the org's account differ from a recount.
 func assertNoMismatch(t *testing.T, s *store.Store, accountID string) {
 	t.Helper()
-	c, l, err := s.CountMismatches(ctx, accountID)
+	m, err := s.CountMismatches(ctx, accountID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c != 0 || l != 0 {
-		t.Fatalf("CountMismatches = %d customers, %d locations; want 0, 0", c, l)
+	if m != (store.Mismatches{}) {
+		t.Fatalf("CountMismatches = %+v; want none", m)
 	}
 }

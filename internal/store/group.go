@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/steward-fleet/steward/internal/steward"
 )
@@ -82,7 +81,7 @@ func (s *Store) CreateGroup(ctx context.Context, a *steward.Actor, f steward.Gro
 // createGroup stores g, whose fields are normalized, as a new group of a's account, with its
 // audit row.
 func (t *tx) createGroup(ctx context.Context, a *steward.Actor, g *steward.Group) error {
-	if err := t.requireGroupName(ctx, a.AccountID, g.Name, ""); err != nil {
+	if err := t.requireGroupName(ctx, a, g.Name, ""); err != nil {
 		return err
 	}
 	g.AccountID, g.AssetCount, g.UserCount = a.AccountID, 0, 0
@@ -94,19 +93,24 @@ func (t *tx) createGroup(ctx context.Context, a *steward.Actor, g *steward.Group
 		objectID: g.ID, objectName: g.Name, changes: diff(nil, g.GroupFields)})
 }
 
-// requireGroupName returns ECONFLICT on name when another group of the account (archived ones
-// included) has the same name, folded.
-func (t *tx) requireGroupName(ctx context.Context, accountID, name, exceptID string) error {
+// requireGroupName returns ECONFLICT on name when another group of a's account (archived ones
+// included) has the same name, folded. The other group is named only to a caller who sees it
+// (a scoped caller sees its own groups only).
+func (t *tx) requireGroupName(ctx context.Context, a *steward.Actor, name, exceptID string) error {
 	var other string
-	err := t.row(ctx, "SELECT id FROM groups WHERE account_id = ? AND name_key = ? AND id <> ?", accountID, fold(name), exceptID).Scan(&other)
+	err := t.row(ctx, "SELECT id FROM groups WHERE account_id = ? AND name_key = ? AND id <> ?", a.AccountID, fold(name), exceptID).Scan(&other)
 	if isNoRows(err) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
+	by := "another group"
+	if groupVisible(a, other) {
+		by = "group " + other
+	}
 	return &steward.Error{Code: steward.ECONFLICT, Message: "another group already has this name",
-		Fields: []steward.FieldError{{Field: "name", Message: fmt.Sprintf("is already used by group %s (names are compared ignoring case and accents)", other)}}}
+		Fields: []steward.FieldError{{Field: "name", Message: "is already used by " + by + " (names are compared ignoring case and accents)"}}}
 }
 
 // UpdateGroup edits a group's fields.
@@ -131,7 +135,7 @@ func (s *Store) UpdateGroup(ctx context.Context, a *steward.Actor, id string, if
 			return cur, nil
 		}
 		if fold(f.Name) != fold(cur.Name) {
-			if err := t.requireGroupName(ctx, a.AccountID, f.Name, id); err != nil {
+			if err := t.requireGroupName(ctx, a, f.Name, id); err != nil {
 				return nil, err
 			}
 		}

@@ -268,11 +268,11 @@ func TestSetUserGroups(t *testing.T) {
 // from the data.
 func assertGroupsExact(t *testing.T, s *store.Store, accountID string) {
 	t.Helper()
-	g, m, err := s.GroupMismatches(ctx, accountID)
+	m, err := s.CountMismatches(ctx, accountID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g != 0 || m != 0 {
-		t.Fatalf("GroupMismatches = %d groups, %d memberships; want 0, 0", g, m)
+	if m.Groups != 0 || m.GroupAssets != 0 {
+		t.Fatalf("CountMismatches = %d groups, %d memberships; want 0, 0", m.Groups, m.GroupAssets)
 	}
 }

@@ -107,7 +107,7 @@ func (t *tx) createLocation(ctx context.Context, a *steward.Actor, l *steward.Lo
 	if err := t.requireRef(ctx, customers.table, a.AccountID, "customer_id", l.CustomerID, lockWrite); err != nil {
 		return err
 	}
-	if err := t.requireUnique(ctx, locations.table, a.AccountID, "external_ref", l.ExternalRef, ""); err != nil {
+	if err := t.requireUnique(ctx, a, locations.table, "external_ref", l.ExternalRef, ""); err != nil {
 		return err
 	}
 	l.AccountID, l.AssetCount = a.AccountID, 0
@@ -155,7 +155,7 @@ func (t *tx) updateLocation(ctx context.Context, a *steward.Actor, id string, if
 		return cur, nil
 	}
 	if f.ExternalRef != cur.ExternalRef {
-		if err := t.requireUnique(ctx, locations.table, a.AccountID, "external_ref", f.ExternalRef, id); err != nil {
+		if err := t.requireUnique(ctx, a, locations.table, "external_ref", f.ExternalRef, id); err != nil {
 			return nil, err
 		}
 	}
@@ -273,7 +273,7 @@ func (t *tx) deleteLocation(ctx context.Context, a *steward.Actor, id string, if
 	if err := t.mayChange(ctx, a, cur.CustomerID != nil, ifMatch, cur.Version); err != nil {
 		return err
 	}
-	if err := t.refuseReferenced(ctx, locations.table, a.AccountID, id,
+	if err := t.refuseReferenced(ctx, a, locations.table, id,
 		reference{field: "assets", from: assets.table, column: "location_id"}); err != nil {
 		return err
 	}

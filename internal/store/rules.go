@@ -36,9 +36,17 @@ func (t *tx) mayChange(ctx context.Context, a *steward.Actor, customerSide bool,
 	return checkIfMatch(ifMatch, version)
 }
 
-// requireUnique returns ECONFLICT naming column when another row of the account in tb (archived
-// ones included) already has value; "" is never a conflict.
-func (t *tx) requireUnique(ctx context.Context, tb *table, accountID, column, value, exceptID string) error {
+// requireUnique returns ECONFLICT naming column when another row of a's account in tb
+// (archived ones included) already has value; "" is never a conflict.
+func (t *tx) requireUnique(ctx context.Context, a *steward.Actor, tb *table, column, value, exceptID string) error {
+	return t.requireUniqueIn(ctx, a, a.AccountID, tb, column, value, exceptID)
+}
+
+// requireUniqueIn is requireUnique in accountID (a transfer's target account). The rule is the
+// account's, whoever asks, but the other row's id is said only to a caller who sees every row
+// of tb there (mayName): an asset outside a scoped caller's fleet, or one of another account,
+// is "another asset".
+func (t *tx) requireUniqueIn(ctx context.Context, a *steward.Actor, accountID string, tb *table, column, value, exceptID string) error {
 	if value == "" {
 		return nil
 	}
@@ -55,8 +63,18 @@ func (t *tx) requireUnique(ctx context.Context, tb *table, accountID, column, va
 	if column == "serial_key" {
 		field = "serial_number"
 	}
+	by := "another " + tb.noun
+	if mayName(a, tb, accountID) {
+		by = tb.noun + " " + other
+	}
 	return &steward.Error{Code: steward.ECONFLICT, Message: fmt.Sprintf("another object already has this %s", field),
-		Fields: []steward.FieldError{{Field: field, Message: fmt.Sprintf("is already used by %s %s", tb.noun, other)}}}
+		Fields: []steward.FieldError{{Field: field, Message: "is already used by " + by}}}
+}
+
+// mayName reports whether a sees every row of tb in accountID, so that an error may name any
+// of them: its own account, and for assets only a caller who sees the entire fleet.
+func mayName(a *steward.Actor, tb *table, accountID string) bool {
+	return accountID == a.AccountID && !(tb == assets.table && scoped(a))
 }
 
 // requireRef returns EINVALID on field when id names no row of tb in the account. With
@@ -118,20 +136,35 @@ type reference struct {
 }
 
 // refuseReferenced returns ECONFLICT with one entry per kind of reference to the object id of
-// tb that still exists (archived ones included), suggesting archiving instead.
-func (t *tx) refuseReferenced(ctx context.Context, tb *table, accountID, id string, refs ...reference) error {
+// tb in a's account that still exists (archived ones included), suggesting archiving instead.
+// Each entry says how many rows refer to it, unless some of them are assets a does not see
+// (a scoped caller): then it names the condition without a count, which would tell how many
+// assets lie outside the caller's fleet.
+func (t *tx) refuseReferenced(ctx context.Context, a *steward.Actor, tb *table, id string, refs ...reference) error {
 	var v []steward.FieldError
 	for _, r := range refs {
-		var n int64
-		if err := t.row(ctx, "SELECT COUNT(*) FROM "+r.from.name+" WHERE account_id = ? AND "+r.column+" = ?",
-			accountID, id).Scan(&n); err != nil {
-			return err
-		}
 		noun := r.noun
 		if noun == "" {
 			noun = r.from.noun
 		}
+		var n, seen int64
+		if mayName(a, r.from, a.AccountID) {
+			if err := t.row(ctx, "SELECT COUNT(*) FROM "+r.from.name+" WHERE account_id = ? AND "+r.column+" = ?",
+				a.AccountID, id).Scan(&n); err != nil {
+				return err
+			}
+			seen = n
+		} else {
+			scope, args := assetScope(a, "x.id")
+			if err := t.row(ctx, "SELECT COUNT(*), COALESCE(SUM(CASE WHEN "+scope+" THEN 1 ELSE 0 END), 0) FROM "+
+				r.from.name+" x WHERE x.account_id = ? AND x."+r.column+" = ?",
+				append(args, a.AccountID, id)...).Scan(&n, &seen); err != nil {
+				return err
+			}
+		}
 		switch {
+		case n > seen:
+			v = append(v, steward.FieldError{Field: r.field, Message: fmt.Sprintf("%ss you may not see reference it", noun)})
 		case n == 1:
 			v = append(v, steward.FieldError{Field: r.field, Message: fmt.Sprintf("1 %s references it", noun)})
 		case n > 1:

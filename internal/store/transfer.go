@@ -49,10 +49,10 @@ func (t *tx) transfer(ctx context.Context, sh *sharer, x *steward.Asset, to *org
 	if to.id == from {
 		return nil, steward.Invalid("account_id", "is already the asset's owner account")
 	}
-	if err := t.requireUnique(ctx, assets.table, to.id, "serial_key", serialKey(x.SerialNumber), x.ID); err != nil {
+	if err := t.requireUniqueIn(ctx, sh.a, to.id, assets.table, "serial_key", serialKey(x.SerialNumber), x.ID); err != nil {
 		return nil, err
 	}
-	if err := t.requireUnique(ctx, assets.table, to.id, "external_ref", x.ExternalRef, x.ID); err != nil {
+	if err := t.requireUniqueIn(ctx, sh.a, to.id, assets.table, "external_ref", x.ExternalRef, x.ID); err != nil {
 		return nil, err
 	}
 	if err := t.leaveGroups(ctx, from, x.ID); err != nil {

@@ -151,6 +151,7 @@ var isolationRoutes = map[string]isolationRoute{
 	"reactivateUser":     {admin: true},
 	"reinviteUser":       {admin: true},
 	"issuePasswordReset": {admin: true},
+	"resetUserTwoFactor": {admin: true},
 
 	"listGroups":        {},
 	"createGroup":       {body: obj{"name": "Matrix Group"}},

@@ -331,5 +331,8 @@ func (s *Server) routeTable() []route {
 		{method: post, path: "/api/v1/users/{id}/password-reset", id: "issuePasswordReset", tag: "users",
 			summary:  "Issue a one-time password reset link (valid one hour) for a user",
 			response: steward.PasswordReset{}, perm: administer, conflict: true, handle: s.issuePasswordReset},
+		{method: post, path: "/api/v1/users/{id}/two-factor/reset", id: "resetUserTwoFactor", tag: "users",
+			summary: "Switch a user's two-factor sign-in off (one who lost their authenticator and recovery codes); nothing happens when it is off",
+			status:  noContent, perm: administer, handle: s.resetUserTwoFactor},
 	}
 }

@@ -11,8 +11,8 @@ import (
 )
 
 // The users of the caller's account (Admins only): list, read, invite, change, deactivate,
-// reactivate, invite again and issue a password reset. The one-time links carry the server's
-// public base URL (PublicBase).
+// reactivate, invite again, issue a password reset and switch two-factor sign-in off. The
+// one-time links carry the server's public base URL (PublicBase).
 
 // userFilter reads the query of GET /api/v1/users.
 func userFilter(q url.Values, v *steward.Violations) steward.UserFilter {
@@ -138,4 +138,10 @@ func (s *Server) issuePasswordReset(w http.ResponseWriter, r *http.Request) erro
 	}
 	return writeJSON(w, http.StatusOK, steward.PasswordReset{ResetURL: s.PublicBase(r) + PasswordResetPath + tok.Token,
 		ExpiresAt: tok.ExpiresAt})
+}
+
+// resetUserTwoFactor switches a user's two-factor sign-in off: they sign in with their password
+// alone, or enrol again when their account requires two-factor.
+func (s *Server) resetUserTwoFactor(w http.ResponseWriter, r *http.Request) error {
+	return writeNoContent(w, s.svc.ResetTwoFactor(r.Context(), actorOf(r), r.PathValue("id")))
 }
