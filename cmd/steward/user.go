@@ -128,41 +128,36 @@ func (e *env) userReactivate(ctx context.Context, args []string) error {
 }
 
 func (e *env) userSetActive(ctx context.Context, cmd string, args []string, active bool) error {
-	fs := e.flags(cmd)
-	db := e.dbFlag(fs)
-	email := fs.String("email", "", "the user's `EMAIL`")
-	if err := e.parse(fs, args, "email"); err != nil {
-		return err
-	}
-	s, err := e.openStore(ctx, db)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	a, err := accountOf(ctx, s, cmd, "email", *email)
-	if err != nil {
-		return err
-	}
-	id, err := s.UserIDByEmail(ctx, a, *email)
-	if err != nil {
-		return err
-	}
-	u, err := s.SetUserActive(ctx, a, id, 0, active)
-	if err != nil {
-		// The service names the user's state (active); here the user is --email.
-		return describe(cmd, err, map[string]string{"active": "email", "id": "email"})
-	}
-	state := "deactivated: their web sessions and API keys no longer work"
-	if active {
-		state = "active again"
-	}
-	fmt.Fprintf(e.stdout, "%s is %s.\n", u.Email, state)
-	return nil
+	return e.onUser(ctx, cmd, args, func(s *store.Store, a *steward.Actor, id, email string) error {
+		u, err := s.SetUserActive(ctx, a, id, 0, active)
+		if err != nil {
+			// The service names the user's state (active); here the user is --email.
+			return describe(cmd, err, map[string]string{"active": "email", "id": "email"})
+		}
+		state := "deactivated: their web sessions and API keys no longer work"
+		if active {
+			state = "active again"
+		}
+		fmt.Fprintf(e.stdout, "%s is %s.\n", u.Email, state)
+		return nil
+	})
 }
 
 // userResetTwoFactor switches a user's two-factor sign-in off, as the system of their account.
 func (e *env) userResetTwoFactor(ctx context.Context, args []string) error {
 	const cmd = "user reset-two-factor"
+	return e.onUser(ctx, cmd, args, func(s *store.Store, a *steward.Actor, id, email string) error {
+		if err := s.ResetTwoFactor(ctx, a, id); err != nil {
+			return describe(cmd, err, map[string]string{"id": "email"})
+		}
+		fmt.Fprintf(e.stdout, "Two-factor sign-in is off for %s: they sign in with their password alone.\n", email)
+		return nil
+	})
+}
+
+// onUser runs a command on the user --email names (flags --db and --email), as the system of
+// the user's account.
+func (e *env) onUser(ctx context.Context, cmd string, args []string, do func(s *store.Store, a *steward.Actor, id, email string) error) error {
 	fs := e.flags(cmd)
 	db := e.dbFlag(fs)
 	email := fs.String("email", "", "the user's `EMAIL`")
@@ -182,9 +177,5 @@ func (e *env) userResetTwoFactor(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.ResetTwoFactor(ctx, a, id); err != nil {
-		return describe(cmd, err, map[string]string{"id": "email"})
-	}
-	fmt.Fprintf(e.stdout, "Two-factor sign-in is off for %s: they sign in with their password alone.\n", *email)
-	return nil
+	return do(s, a, id, *email)
 }

@@ -40,13 +40,8 @@ func (u *UI) switched(r *http.Request, a steward.Actor) steward.Actor {
 // own account is the way back). The switch is audit-logged by the service.
 func (u *UI) switchAccount(w http.ResponseWriter, r *http.Request) {
 	a := actorOf(r)
-	if err := a.Require(steward.PermSwitchAccount); err != nil {
-		u.fail(w, r, err)
-		return
-	}
-	p, _, err := readForm(w, r)
-	if err != nil {
-		u.fail(w, r, err)
+	_, p, _, ok := u.posted(w, r, steward.PermSwitchAccount, "")
+	if !ok {
 		return
 	}
 	id := p.Get("account_id")
@@ -184,13 +179,8 @@ func (u *UI) accountsView(r *http.Request, a *steward.Actor) (*accountsView, err
 // administrative account).
 func (u *UI) sharingSave(w http.ResponseWriter, r *http.Request) {
 	a := actorOf(r)
-	if err := a.Require(steward.PermAdminister); err != nil {
-		u.fail(w, r, err)
-		return
-	}
-	p, _, err := readForm(w, r)
-	if err != nil {
-		u.fail(w, r, err)
+	_, p, _, ok := u.posted(w, r, steward.PermAdminister, "")
+	if !ok {
 		return
 	}
 	in := steward.SharingSettings{AutoShare: steward.AutoShare(p.Get("auto_share")), AdministrativeAccountID: p.Get("administrative_account_id")}
@@ -263,13 +253,8 @@ func (u *UI) accountNew(w http.ResponseWriter, r *http.Request) {
 // accountCreate adds a sub-account under the account the Admin works in.
 func (u *UI) accountCreate(w http.ResponseWriter, r *http.Request) {
 	a := actorOf(r)
-	if err := a.Require(steward.PermAdminister); err != nil {
-		u.fail(w, r, err)
-		return
-	}
-	p, _, err := readForm(w, r)
-	if err != nil {
-		u.fail(w, r, err)
+	_, p, _, ok := u.posted(w, r, steward.PermAdminister, "")
+	if !ok {
 		return
 	}
 	f := steward.SubAccountFields{Name: p.Get("name"), Kind: steward.AccountKind(p.Get("kind")), Email: p.Get("email"),

@@ -69,13 +69,8 @@ func (u *UI) apiKeyNew(w http.ResponseWriter, r *http.Request) {
 // apiKeyCreate creates a key acting as the signed-in Admin; the answer shows its secret once.
 func (u *UI) apiKeyCreate(w http.ResponseWriter, r *http.Request) {
 	a := actorOf(r)
-	if err := a.Require(steward.PermAdminister); err != nil {
-		u.fail(w, r, err)
-		return
-	}
-	p, _, err := readForm(w, r)
-	if err != nil {
-		u.fail(w, r, err)
+	_, p, _, ok := u.posted(w, r, steward.PermAdminister, "")
+	if !ok {
 		return
 	}
 	f := steward.APIKeyFields{Name: p.Get("name"), Role: steward.Role(p.Get("role")), Integration: p.Get("integration") != ""}

@@ -54,6 +54,24 @@ func readContactForm(p url.Values) steward.ContactFields {
 }
 
 // pathID is the request's {id}, or a not-found error naming kind.
+// posted starts the handler of a posted form: the caller's role must allow perm, the path's
+// {id} (when kind names the object) must have the form of an id, and the form is read. When one
+// of them fails the answer is written and ok is false.
+func (u *UI) posted(w http.ResponseWriter, r *http.Request, perm steward.Permission, kind string) (id string, p url.Values, version int64, ok bool) {
+	err := actorOf(r).Require(perm)
+	if err == nil && kind != "" {
+		id, err = pathID(r, kind)
+	}
+	if err == nil {
+		p, version, err = readForm(w, r)
+	}
+	if err != nil {
+		u.fail(w, r, err)
+		return "", nil, 0, false
+	}
+	return id, p, version, true
+}
+
 func pathID(r *http.Request, kind string) (string, error) {
 	id := r.PathValue("id")
 	if !steward.IsID(id) {

@@ -539,6 +539,21 @@ func (u *UI) showPanel(w http.ResponseWriter, r *http.Request, name string, p an
 	u.render(w, r, http.StatusOK, name, p)
 }
 
+// closePanel answers a change after which the window's object is gone from the caller's view
+// (deleted, given away): the window closes, a dialog too, and the list at list reloads.
+func (u *UI) closePanel(w http.ResponseWriter, r *http.Request, list string) {
+	if !isHTMX(r) {
+		http.Redirect(w, r, list, http.StatusSeeOther)
+		return
+	}
+	h := w.Header()
+	h.Set("HX-Retarget", "#panel")
+	h.Set("HX-Reswap", "innerHTML")
+	h.Set("HX-Push-Url", list)
+	h.Set("HX-Trigger", "closeDialog, listChanged, panelClosed")
+	u.render(w, r, http.StatusOK, "empty", nil)
+}
+
 // formFailed shows the dialog again with the domain's field errors next to the fields; other
 // errors go to the flash area.
 func (u *UI) formFailed(w http.ResponseWriter, r *http.Request, v *formView, err error) {

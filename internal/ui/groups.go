@@ -338,18 +338,11 @@ func (u *UI) groupArchive(archived bool) http.HandlerFunc {
 // groupDelete deletes a group with its memberships (its users lose the visibility it gave);
 // the window closes and the list reloads.
 func (u *UI) groupDelete(w http.ResponseWriter, r *http.Request) {
-	a := actorOf(r)
-	id, err := pathID(r, "group")
-	if err != nil {
-		u.fail(w, r, err)
+	id, _, version, ok := u.posted(w, r, steward.PermManageGroups, "group")
+	if !ok {
 		return
 	}
-	_, version, err := readForm(w, r)
-	if err != nil {
-		u.fail(w, r, err)
-		return
-	}
-	err = u.svc.DeleteGroup(r.Context(), a, id, version)
+	err := u.svc.DeleteGroup(r.Context(), actorOf(r), id, version)
 	if steward.ErrorCode(err) == steward.EPRECONDITION {
 		err = steward.Errorf(steward.EPRECONDITION, "Someone else changed this group meanwhile; reload it and try again.")
 	}
@@ -357,17 +350,7 @@ func (u *UI) groupDelete(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	f := currentFilters(r, groupCheck)
-	if !isHTMX(r) {
-		http.Redirect(w, r, f.url("/groups"), http.StatusSeeOther)
-		return
-	}
-	h := w.Header()
-	h.Set("HX-Retarget", "#panel")
-	h.Set("HX-Reswap", "innerHTML")
-	h.Set("HX-Push-Url", f.url("/groups"))
-	h.Set("HX-Trigger", "panelClosed, listChanged")
-	u.render(w, r, http.StatusOK, "empty", nil)
+	u.closePanel(w, r, currentFilters(r, groupCheck).url("/groups"))
 }
 
 // Members.

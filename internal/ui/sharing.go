@@ -56,18 +56,11 @@ func (u *UI) sharingDone(w http.ResponseWriter, r *http.Request, id string) {
 
 // assetShare answers POST /assets/{id}/shares: share with the form's account_id.
 func (u *UI) assetShare(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "asset")
-	if err == nil {
-		err = actorOf(r).Require(steward.PermShareAssets)
+	id, p, _, ok := u.posted(w, r, steward.PermShareAssets, "asset")
+	if !ok {
+		return
 	}
-	var p url.Values
-	if err == nil {
-		p, _, err = readForm(w, r)
-	}
-	if err == nil {
-		_, err = u.svc.ShareAsset(r.Context(), actorOf(r), id, p.Get("account_id"))
-	}
-	if err != nil {
+	if _, err := u.svc.ShareAsset(r.Context(), actorOf(r), id, p.Get("account_id")); err != nil {
 		u.fail(w, r, err)
 		return
 	}
@@ -76,17 +69,11 @@ func (u *UI) assetShare(w http.ResponseWriter, r *http.Request) {
 
 // assetUnshare answers POST /assets/{id}/shares/{account_id}/delete.
 func (u *UI) assetUnshare(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "asset")
-	if err == nil {
-		err = actorOf(r).Require(steward.PermShareAssets)
+	id, _, _, ok := u.posted(w, r, steward.PermShareAssets, "asset")
+	if !ok {
+		return
 	}
-	if err == nil {
-		_, _, err = readForm(w, r)
-	}
-	if err == nil {
-		err = u.svc.UnshareAsset(r.Context(), actorOf(r), id, r.PathValue("account_id"))
-	}
-	if err != nil {
+	if err := u.svc.UnshareAsset(r.Context(), actorOf(r), id, r.PathValue("account_id")); err != nil {
 		u.fail(w, r, err)
 		return
 	}
@@ -144,20 +131,12 @@ func (u *UI) assetTransferForm(w http.ResponseWriter, r *http.Request) {
 // assetTransfer answers POST /assets/{id}/transfer.
 func (u *UI) assetTransfer(w http.ResponseWriter, r *http.Request) {
 	a := actorOf(r)
-	id, err := pathID(r, "asset")
-	if err == nil {
-		err = a.Require(steward.PermShareAssets)
-	}
-	var p url.Values
-	if err == nil {
-		p, _, err = readForm(w, r)
-	}
-	if err != nil {
-		u.fail(w, r, err)
+	id, p, _, ok := u.posted(w, r, steward.PermShareAssets, "asset")
+	if !ok {
 		return
 	}
 	keep := p.Get("keep_visibility") == "true"
-	if _, err = u.svc.TransferAsset(r.Context(), a, id, p.Get("account_id"), keep); err != nil {
+	if _, err := u.svc.TransferAsset(r.Context(), a, id, p.Get("account_id"), keep); err != nil {
 		v, verr := u.transferView(r.Context(), a, "Transfer the asset", "/assets/"+url.PathEscape(id)+"/transfer", p)
 		if verr != nil {
 			u.fail(w, r, err)
@@ -171,21 +150,7 @@ func (u *UI) assetTransfer(w http.ResponseWriter, r *http.Request) {
 		u.fleetSaved(w, r, assetsKind, id)
 		return
 	}
-	u.closePanel(w, r, "/assets")
-}
-
-// closePanel answers a change after which the window's object is gone from the caller's view.
-func (u *UI) closePanel(w http.ResponseWriter, r *http.Request, list string) {
-	if !isHTMX(r) {
-		http.Redirect(w, r, list, http.StatusSeeOther)
-		return
-	}
-	h := w.Header()
-	h.Set("HX-Retarget", "#panel")
-	h.Set("HX-Reswap", "innerHTML")
-	h.Set("HX-Push-Url", list)
-	h.Set("HX-Trigger", "closeDialog, listChanged, panelClosed")
-	u.render(w, r, http.StatusOK, "empty", nil)
+	u.closePanel(w, r, currentFilters(r, assetsKind.check).url("/assets"))
 }
 
 // assetsBulkForm answers GET /assets/bulk?asset_ids=…: the dialog for the assets selected in the list.
@@ -211,16 +176,12 @@ func (u *UI) assetsBulkForm(w http.ResponseWriter, r *http.Request) {
 // assetsBulk answers POST /assets/bulk: share, unshare or transfer the selected assets, all or nothing.
 func (u *UI) assetsBulk(w http.ResponseWriter, r *http.Request) {
 	a := actorOf(r)
-	if err := a.Require(steward.PermShareAssets); err != nil {
-		u.fail(w, r, err)
-		return
-	}
-	p, _, err := readForm(w, r)
-	if err != nil {
-		u.fail(w, r, err)
+	_, p, _, ok := u.posted(w, r, steward.PermShareAssets, "")
+	if !ok {
 		return
 	}
 	ids, to, ctx := p["asset_ids"], p.Get("account_id"), r.Context()
+	var err error
 	switch p.Get("action") {
 	case "share":
 		err = u.svc.ShareAssets(ctx, a, ids, to)

@@ -182,13 +182,8 @@ func (u *UI) userNew(w http.ResponseWriter, r *http.Request) {
 // userInvite creates the user and shows the invitation link once.
 func (u *UI) userInvite(w http.ResponseWriter, r *http.Request) {
 	a := actorOf(r)
-	if err := a.Require(steward.PermAdminister); err != nil {
-		u.fail(w, r, err)
-		return
-	}
-	p, _, err := readForm(w, r)
-	if err != nil {
-		u.fail(w, r, err)
+	_, p, _, ok := u.posted(w, r, steward.PermAdminister, "")
+	if !ok {
 		return
 	}
 	f := steward.UserFields{Name: p.Get("name"), Email: p.Get("email"), Role: steward.Role(p.Get("role")),
