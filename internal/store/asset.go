@@ -215,7 +215,7 @@ func (t *tx) createAsset(ctx context.Context, a *steward.Actor, x *steward.Asset
 	if err := t.moveAssetCounts(ctx, a.AccountID, nil, stateOf(x)); err != nil {
 		return err
 	}
-	if err := t.autoShareNew(ctx, a.AccountID, "", x.ID); err != nil {
+	if err := t.autoShareNew(ctx, x, ""); err != nil {
 		return err
 	}
 	return t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionCreate, objectType: steward.ObjectAsset,
@@ -289,6 +289,9 @@ func (t *tx) updateAsset(ctx context.Context, a *steward.Actor, id string, ifMat
 	if err := t.syncGroupAssets(ctx, a.AccountID, id, stateOf(cur), stateOf(&out)); err != nil {
 		return nil, err
 	}
+	if err := t.syncShares(ctx, &out); err != nil {
+		return nil, err
+	}
 	return &out, t.audit(ctx, a, a.AccountID, auditEntry{action: steward.ActionUpdate, objectType: steward.ObjectAsset,
 		objectID: id, objectName: f.Name, changes: changes})
 }
@@ -318,6 +321,9 @@ func (t *tx) setAssetArchived(ctx context.Context, a *steward.Actor, id string, 
 	if err := t.moveAssetCounts(ctx, a.AccountID, before, stateOf(cur)); err != nil {
 		return nil, err
 	}
+	if err := t.syncShares(ctx, cur); err != nil {
+		return nil, err
+	}
 	return cur, t.syncGroupAssets(ctx, a.AccountID, id, before, stateOf(cur))
 }
 
@@ -341,6 +347,10 @@ func (t *tx) deleteAsset(ctx context.Context, a *steward.Actor, id string, ifMat
 		return err
 	}
 	if err := t.leaveGroups(ctx, a.AccountID, id); err != nil {
+		return err
+	}
+	// Its shares go with it: the accounts that saw it no longer do (the delete event says so).
+	if _, err := t.exec(ctx, "DELETE FROM asset_shares WHERE account_id = ? AND asset_id = ?", a.AccountID, id); err != nil {
 		return err
 	}
 	if err := t.deleteRow(ctx, assets.table, a.AccountID, id); err != nil {

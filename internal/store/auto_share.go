@@ -22,9 +22,10 @@ func ancestors(path string) []string {
 	return ids[:len(ids)-1]
 }
 
-// autoShareNew shares asset id, new to account owner (whose path is given, or read when ""),
-// with every account above it whose auto-share covers owner.
-func (t *tx) autoShareNew(ctx context.Context, owner, path, id string) error {
+// autoShareNew shares asset x, new to its owner account (whose path is given, or read when ""),
+// with every account above it whose auto-share covers the owner.
+func (t *tx) autoShareNew(ctx context.Context, x *steward.Asset, path string) error {
+	owner := x.OwnerAccountID
 	if path == "" {
 		if err := t.row(ctx, "SELECT path FROM accounts WHERE id = ?", owner).Scan(&path); err != nil {
 			return err
@@ -49,8 +50,7 @@ func (t *tx) autoShareNew(ctx context.Context, owner, path, id string) error {
 		default:
 			continue
 		}
-		if _, err := t.exec(ctx, `INSERT INTO asset_shares (account_id, asset_id, shared_with, auto, created_at) VALUES (?, ?, ?, TRUE, ?)
-			ON CONFLICT DO NOTHING`, owner, id, up, t.now); err != nil {
+		if err := t.insertShare(ctx, x, up, true); err != nil {
 			return err
 		}
 	}
@@ -194,6 +194,10 @@ func (s *Store) UpdateSharingSettings(ctx context.Context, a *steward.Actor, in 
 	})
 }
 
+// sharedFrom is the select list of an automatic share of asset x with the first argument (the
+// second is the time), for shareCols.
+const sharedFrom = "x.account_id, x.id, ?, TRUE, ?, x.name_key, x.serial_key, x.created_at, x.updated_at, x.archived_at"
+
 // applyAutoShare makes the automatic shares with acct those of its new setting: the ones of
 // accounts it no longer covers go (manual shares stay), the assets of those it covers are shared.
 func (t *tx) applyAutoShare(ctx context.Context, acct *orgAccount, mode steward.AutoShare, sources []string) error {
@@ -203,9 +207,9 @@ func (t *tx) applyAutoShare(ctx context.Context, acct *orgAccount, mode steward.
 		return err
 	case steward.AutoShareAll:
 		lo, hi := below(acct.path)
-		_, err := t.exec(ctx, `INSERT INTO asset_shares (account_id, asset_id, shared_with, auto, created_at)
-			SELECT x.account_id, x.id, ?, TRUE, ? FROM assets x WHERE x.account_id IN (SELECT id FROM accounts WHERE path > ? AND path < ?)
-			ON CONFLICT DO NOTHING`, acct.id, t.now, lo, hi)
+		_, err := t.exec(ctx, "INSERT INTO asset_shares ("+shareCols+") SELECT "+sharedFrom+
+			" FROM assets x WHERE x.account_id IN (SELECT id FROM accounts WHERE path > ? AND path < ?) ON CONFLICT DO NOTHING",
+			acct.id, t.now, lo, hi)
 		return err
 	}
 	if _, err := t.exec(ctx, `DELETE FROM asset_shares WHERE shared_with = ? AND auto = TRUE
@@ -213,9 +217,8 @@ func (t *tx) applyAutoShare(ctx context.Context, acct *orgAccount, mode steward.
 		return err
 	}
 	for _, src := range sources {
-		if _, err := t.exec(ctx, `INSERT INTO asset_shares (account_id, asset_id, shared_with, auto, created_at)
-			SELECT x.account_id, x.id, ?, TRUE, ? FROM assets x WHERE x.account_id = ?
-			ON CONFLICT DO NOTHING`, acct.id, t.now, src); err != nil {
+		if _, err := t.exec(ctx, "INSERT INTO asset_shares ("+shareCols+") SELECT "+sharedFrom+
+			" FROM assets x WHERE x.account_id = ? ON CONFLICT DO NOTHING", acct.id, t.now, src); err != nil {
 			return err
 		}
 	}

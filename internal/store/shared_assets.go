@@ -72,9 +72,15 @@ func (t *tx) ownedOnly(ctx context.Context, a *steward.Actor, id string, err err
 	return err
 }
 
+// shareSortColumns are the asset_shares columns that copy each sort key of the assets list.
+var shareSortColumns = map[string]string{"name_key": "name_key", "serial_key": "serial_key",
+	"created_at": "asset_created_at", "updated_at": "asset_updated_at"}
+
 // sharedAssets lists the assets shared with the caller's account, by a sort key (a search
-// without one is by name), keyset-paged like every list. Its cost is the account's shares: the
-// rows are found through the viewer index and sorted.
+// without one is by name), keyset-paged like every list. The page walks the viewer's index of
+// that key on asset_shares (which copies the assets' sort keys and archive state) and reads the
+// page's assets by id: a page costs the page, however many assets are shared; a search walks
+// until the page is full.
 func (s *Store) sharedAssets(ctx context.Context, a *steward.Actor, f steward.AssetFilter) (*steward.Page[steward.Asset], error) {
 	if err := a.Require(steward.PermRead); err != nil {
 		return nil, err
@@ -112,7 +118,7 @@ func (s *Store) sharedAssets(ctx context.Context, a *steward.Actor, f steward.As
 		return page, nil
 	}
 	lq := listQuery{}
-	if err := lq.status("x", f.Status); err != nil {
+	if err := lq.status("s", f.Status); err != nil {
 		return nil, err
 	}
 	conds := append([]string{"s.shared_with = ?"}, lq.conds...)
@@ -121,7 +127,7 @@ func (s *Store) sharedAssets(ctx context.Context, a *steward.Actor, f steward.As
 		conds = append(conds, s.d.contains("x.search"))
 		args = append(args, term)
 	}
-	col := "x." + key.column
+	col := "s." + shareSortColumns[key.column]
 	dir, cmp := "ASC", ">"
 	if desc {
 		dir, cmp = "DESC", "<"
@@ -133,12 +139,12 @@ func (s *Store) sharedAssets(ctx context.Context, a *steward.Actor, f steward.As
 				return nil, err
 			}
 		}
-		conds = append(conds, "("+col+", x.id) "+cmp+" (?, ?)")
+		conds = append(conds, "("+col+", s.asset_id) "+cmp+" (?, ?)")
 		args = append(args, k, c.ID)
 	}
 	rows, err := s.reader().query(ctx, "SELECT "+assetList.cols+", "+col+
 		" FROM asset_shares s JOIN assets x ON x.account_id = s.account_id AND x.id = s.asset_id WHERE "+
-		strings.Join(conds, " AND ")+" ORDER BY "+col+" "+dir+", x.id "+dir+" LIMIT ?", append(args, limit+1)...)
+		strings.Join(conds, " AND ")+" ORDER BY "+col+" "+dir+", s.asset_id "+dir+" LIMIT ?", append(args, limit+1)...)
 	if err != nil {
 		return nil, err
 	}

@@ -309,8 +309,7 @@ func (t *tx) share(ctx context.Context, sh *sharer, x *steward.Asset, to *orgAcc
 		}
 		return err
 	}
-	if _, err := t.exec(ctx, "INSERT INTO asset_shares (account_id, asset_id, shared_with, auto, created_at) VALUES (?, ?, ?, FALSE, ?)",
-		x.OwnerAccountID, x.ID, to.id, t.now); err != nil {
+	if err := t.insertShare(ctx, x, to.id, false); err != nil {
 		return err
 	}
 	return t.auditShare(ctx, sh.a, steward.ActionShare, x, to, nil, &to.id)
@@ -387,3 +386,21 @@ func (s *Store) ShareTargets(ctx context.Context, a *steward.Actor) ([]steward.R
 		return out, rows.Err()
 	})
 }
+
+// shareCols are the columns of a share row, its asset's sort keys and archive state included.
+const shareCols = "account_id, asset_id, shared_with, auto, created_at, name_key, serial_key, asset_created_at, asset_updated_at, archived_at"
+
+// insertShare shares x (as it is stored) with account viewer; a share already there stays as it is.
+func (t *tx) insertShare(ctx context.Context, x *steward.Asset, viewer string, auto bool) error {
+	_, err := t.exec(ctx, "INSERT INTO asset_shares ("+shareCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+		x.OwnerAccountID, x.ID, viewer, auto, t.now, fold(x.Name), serialKey(x.SerialNumber), x.CreatedAt, x.UpdatedAt, null(x.ArchivedAt))
+	return err
+}
+
+// syncShares copies an asset's sort keys and archive state into its shares after a write.
+func (t *tx) syncShares(ctx context.Context, x *steward.Asset) error {
+	_, err := t.exec(ctx, "UPDATE asset_shares SET name_key = ?, serial_key = ?, asset_updated_at = ?, archived_at = ? WHERE account_id = ? AND asset_id = ?",
+		fold(x.Name), serialKey(x.SerialNumber), x.UpdatedAt, null(x.ArchivedAt), x.OwnerAccountID, x.ID)
+	return err
+}
+

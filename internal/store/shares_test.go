@@ -396,3 +396,40 @@ func TestShareTargets(t *testing.T) {
 		_ = deep
 	})
 }
+
+// The shared side's order and archive state follow the owner's changes (the share rows copy the
+// sort keys); deleting a shared asset ends its shares.
+func TestSharedListFollowsTheOwnersChanges(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *store.Store) {
+		tr := newTree(t, s)
+		a1 := mkAsset(t, s, tr.inA, "Alpha", "", "")
+		b1 := mkAsset(t, s, tr.inA, "Bravo", "", "")
+		c1 := mkAsset(t, s, tr.inA, "Charlie", "", "")
+		ok(t, s.ShareAssets(ctx, tr.inA, []string{a1.ID, b1.ID, c1.ID}, tr.b.ID))
+		names := func(f steward.AssetFilter) []string {
+			f.Ownership = steward.OwnershipShared
+			return assetNames(allAssets(t, s, tr.inB, f))
+		}
+		if got := names(steward.AssetFilter{ListParams: steward.ListParams{Limit: 1}}); !equalStrings(got, []string{"Alpha", "Bravo", "Charlie"}) {
+			t.Fatalf("by name: %v", got)
+		}
+		must(s.UpdateAsset(ctx, tr.inA, a1.ID, 0, func(f *steward.AssetFields) error { f.Name = "Zulu"; return nil }))
+		must(s.SetAssetArchived(ctx, tr.inA, b1.ID, 0, true))
+		if got := names(steward.AssetFilter{ListParams: steward.ListParams{Limit: 1}}); !equalStrings(got, []string{"Charlie", "Zulu"}) {
+			t.Errorf("after a rename and an archive: %v", got)
+		}
+		if got := names(steward.AssetFilter{ListParams: steward.ListParams{Status: steward.StatusArchived}}); !equalStrings(got, []string{"Bravo"}) {
+			t.Errorf("archived: %v", got)
+		}
+		if got := names(steward.AssetFilter{ListParams: steward.ListParams{Sort: "-updated_at", Limit: 1}}); !equalStrings(got, []string{"Zulu", "Charlie"}) {
+			t.Errorf("by last change: %v", got)
+		}
+		if got := names(steward.AssetFilter{ListParams: steward.ListParams{Q: "zul"}}); !equalStrings(got, []string{"Zulu"}) {
+			t.Errorf("search: %v", got)
+		}
+		ok(t, s.DeleteAsset(ctx, tr.inA, c1.ID, 0))
+		if got := names(steward.AssetFilter{ListParams: steward.ListParams{Status: steward.StatusAll}}); !equalStrings(got, []string{"Bravo", "Zulu"}) {
+			t.Errorf("after a delete: %v", got)
+		}
+	})
+}

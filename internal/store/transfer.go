@@ -96,12 +96,11 @@ func (t *tx) transfer(ctx context.Context, sh *sharer, x *steward.Asset, to *org
 		return nil, err
 	}
 	for _, acc := range keepWith {
-		if _, err := t.exec(ctx, "INSERT INTO asset_shares (account_id, asset_id, shared_with, auto, created_at) VALUES (?, ?, ?, FALSE, ?)",
-			to.id, x.ID, acc, t.now); err != nil {
+		if err := t.insertShare(ctx, &out, acc, false); err != nil {
 			return nil, err
 		}
 	}
-	if err := t.autoShareNew(ctx, to.id, to.path, x.ID); err != nil {
+	if err := t.autoShareNew(ctx, &out, to.path); err != nil {
 		return nil, err
 	}
 	fromName := sh.acct.name
