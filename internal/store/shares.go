@@ -403,4 +403,3 @@ func (t *tx) syncShares(ctx context.Context, x *steward.Asset) error {
 		fold(x.Name), serialKey(x.SerialNumber), x.UpdatedAt, null(x.ArchivedAt), x.OwnerAccountID, x.ID)
 	return err
 }
-
