@@ -45,25 +45,44 @@ func exportOf[FL checker, T any](kind, summary string, query []param, parse func
 		if head {
 			p.Limit = 1
 		}
+		if head {
+			_, err := list(svc, ctx, a, f)
+			return err
+		}
+		// The next page is read while this one is written: the database and the encoding
+		// overlap. The channel holds the one read under way, which ends on its own (the
+		// context cancels it when the client has gone), so nothing waits on a reader.
+		type read struct {
+			page *steward.Page[T]
+			err  error
+		}
+		next := make(chan read, 1)
+		fetch := func(f FL) {
+			go func() {
+				page, err := list(svc, ctx, a, f)
+				next <- read{page, err}
+			}()
+		}
+		fetch(f)
 		rec := make([]string, 0, len(table))
 		for {
-			page, err := list(svc, ctx, a, f)
-			if err != nil {
-				return err
+			got := <-next
+			if got.err != nil {
+				return got.err
 			}
-			if head {
-				return nil
+			if got.page.NextCursor != nil {
+				p.Cursor = *got.page.NextCursor
+				fetch(f)
 			}
-			for i := range page.Data {
-				rec = table.Record(&page.Data[i], rec)
+			for i := range got.page.Data {
+				rec = table.Record(&got.page.Data[i], rec)
 				if err := out.write(rec); err != nil {
 					return err
 				}
 			}
-			if page.NextCursor == nil {
+			if got.page.NextCursor == nil {
 				return nil
 			}
-			p.Cursor = *page.NextCursor
 		}
 	}
 	return exporter{kind: kind, summary: summary, query: query, run: run, header: table.Header()}
