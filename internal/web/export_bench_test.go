@@ -54,4 +54,6 @@ func benchExport(b *testing.B, path string) {
 func BenchmarkExportAssets(b *testing.B) { benchExport(b, "/api/v1/exports/assets.csv?status=all") }
 
 // BenchmarkExportCustomers exports every customer with its four counts.
-func BenchmarkExportCustomers(b *testing.B) { benchExport(b, "/api/v1/exports/customers.csv?status=all") }
+func BenchmarkExportCustomers(b *testing.B) {
+	benchExport(b, "/api/v1/exports/customers.csv?status=all")
+}
