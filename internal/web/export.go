@@ -3,8 +3,10 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"time"
 
 	"github.com/steward-fleet/steward/internal/steward"
@@ -59,6 +61,13 @@ func exportOf[FL checker, T any](kind, summary string, query []param, parse func
 		next := make(chan read, 1)
 		fetch := func(f FL) {
 			go func() {
+				// A panic here would escape the handler's recovery and end the process: it
+				// becomes the export's error, logged with its stack like any other.
+				defer func() {
+					if v := recover(); v != nil {
+						next <- read{err: fmt.Errorf("export %s: %v\n%s", kind, v, debug.Stack())}
+					}
+				}()
 				page, err := list(svc, ctx, a, f)
 				next <- read{page, err}
 			}()
