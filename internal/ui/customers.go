@@ -230,7 +230,7 @@ func (u *UI) customers(w http.ResponseWriter, r *http.Request) {
 	switch hxTarget(r) {
 	case "results":
 		pushListURL(w, r, v.URL)
-		u.render(w, r, http.StatusOK, "results", v)
+		u.render(w, r, http.StatusOK, "results_swap", v)
 	case "more":
 		u.render(w, r, http.StatusOK, "rows", v)
 	default:

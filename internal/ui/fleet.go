@@ -202,7 +202,7 @@ func (u *UI) fleetList(k *fleetKind) func(http.ResponseWriter, *http.Request) {
 		switch hxTarget(r) {
 		case "results":
 			pushListURL(w, r, v.URL)
-			u.render(w, r, http.StatusOK, "fleet_results", v)
+			u.render(w, r, http.StatusOK, "fleet_results_swap", v)
 		case "more":
 			u.render(w, r, http.StatusOK, "fleet_rows", v)
 		default:

@@ -83,7 +83,7 @@ func (u *UI) groups(w http.ResponseWriter, r *http.Request) {
 	switch hxTarget(r) {
 	case "results":
 		pushListURL(w, r, v.URL)
-		u.render(w, r, http.StatusOK, "group_results", v)
+		u.render(w, r, http.StatusOK, "group_results_swap", v)
 	case "more":
 		u.render(w, r, http.StatusOK, "group_rows", v)
 	default:

@@ -129,6 +129,13 @@ var isolationRoutes = map[string]isolationRoute{
 		"actor_id": "api-keys"}},
 	"exportAuditEvents": {refsFind: true, queryRefs: map[string]string{"object_id": "customers", "customer_id": "customers"}},
 
+	"exportCustomers": {},
+	"exportContacts":  {queryRefs: map[string]string{"customer_id": "customers"}},
+	"exportLocations": {queryRefs: map[string]string{"customer_id": "customers"}},
+	"exportAssets": {queryRefs: map[string]string{"owner_customer_id": "customers", "location_id": "locations",
+		"location_customer_id": "customers", "group_id": "groups"}},
+	"exportGroups": {},
+
 	"getMe":         {},
 	"getAccount":    {},
 	"updateAccount": {body: obj{"name": "Matrix Rename"}, admin: true},
@@ -360,6 +367,11 @@ func TestAPIIsolationMatrix(t *testing.T) {
 					if a.blind && rt.ID == "listAssets" {
 						if r := call(t, a.c, rt.Method, ownPath+"?status=all", nil); len(r.data(t)) != 0 {
 							t.Errorf("%s lists %d assets outside its scope", a.c.name, len(r.data(t)))
+						}
+					}
+					if a.blind && rt.ID == "exportAssets" {
+						if r := call(t, a.c, rt.Method, ownPath+"?status=all", nil); r.Status != http.StatusOK || bytes.Count(r.Raw, []byte("\n")) != 1 {
+							t.Errorf("%s exports assets outside its scope: %d %s", a.c.name, r.Status, r.Raw)
 						}
 					}
 					if !may {

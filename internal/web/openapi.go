@@ -195,6 +195,7 @@ var tagDescriptions = map[string]string{
 	"locations": "Customers' sites and the account's own places.",
 	"assets":    "Machines and devices, where they are and who owns them.",
 	"audit":     "The append-only log of changes.",
+	"exports":   "Every list as CSV with its filters, in the columns the import reads back (docs/API.md, \"Exports\").",
 	"account":   "The caller, the account and its API keys.",
 	"accounts":  "The account tree below the caller's account: sub-accounts (Admins only).",
 	"users":     "The account's users: invitations, roles, deactivation and password resets (Admins only).",

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"reflect"
+	"strings"
 
 	"github.com/steward-fleet/steward/internal/steward"
 )
@@ -67,6 +68,33 @@ func idParam(name, description string) param {
 	return param{name: name, typ: "string", description: description}
 }
 
+// The lists' own filters, besides q, status and sort (their exports take the same).
+var (
+	customerQuery = []param{{name: "type", of: reflect.TypeFor[steward.CustomerType]()}}
+	contactQuery  = []param{idParam("customer_id", "only this customer's contacts")}
+	locationQuery = []param{idParam("customer_id", "only this customer's locations"),
+		{name: "own", typ: "boolean", description: "true: only the account's own locations (no customer)"}}
+	assetQuery = []param{
+		idParam("owner_customer_id", "only assets this customer owns"),
+		idParam("location_id", "only assets at this location"),
+		idParam("location_customer_id", "only assets at this customer's locations"),
+		idParam("group_id", "only assets in this group"),
+		{name: "ownership", of: reflect.TypeFor[steward.Ownership](),
+			description: "owned (default): the account's own assets; shared: those other accounts share with it, without the owner's references"},
+	}
+)
+
+// exportRoutes are the lists' CSV exports (export.go): every role reads them.
+func (s *Server) exportRoutes() []route {
+	var rs []route
+	for _, e := range exporters {
+		rs = append(rs, route{method: http.MethodGet, path: "/api/v1/exports/" + e.kind + ".csv",
+			id: "export" + strings.ToUpper(e.kind[:1]) + e.kind[1:], tag: "exports", summary: e.summary,
+			query: e.query, contentType: "text/csv", handle: s.exportCSV(e)})
+	}
+	return rs
+}
+
 // auditQuery is the audit log's filters; paged adds limit and cursor.
 func auditQuery(paged bool) []param {
 	q := []param{
@@ -100,7 +128,7 @@ func (s *Server) routeTable() []route {
 	// The fleet's four kinds of object share their handlers (entity.go).
 	customers, contacts, locations, assets := s.customers(), s.contacts(), s.locations(), s.assets()
 	subAccounts, groups := s.subAccounts(), s.groups()
-	return []route{
+	return append([]route{
 		// Health and description: no authentication.
 		{method: get, path: "/healthz", id: "healthz", tag: "health", summary: "The process is up", public: true,
 			response: healthStatus{}, handle: s.healthz},
@@ -111,7 +139,7 @@ func (s *Server) routeTable() []route {
 
 		// Customers.
 		{method: get, path: "/api/v1/customers", id: "listCustomers", tag: "customers", summary: "List customers with their counts",
-			query:    listQuery(steward.CustomerSorts, param{name: "type", of: reflect.TypeFor[steward.CustomerType]()}),
+			query:    listQuery(steward.CustomerSorts, customerQuery...),
 			response: steward.Page[steward.Customer]{}, handle: listHandler(customerFilter, s.svc.Customers)},
 		{method: post, path: "/api/v1/customers", id: "createCustomer", tag: "customers", summary: "Create a customer",
 			body: steward.CustomerFields{}, required: []string{"name"}, response: steward.Customer{}, status: created,
@@ -134,7 +162,7 @@ func (s *Server) routeTable() []route {
 
 		// Contacts.
 		{method: get, path: "/api/v1/contacts", id: "listContacts", tag: "contacts", summary: "List contacts across customers",
-			query:    listQuery(steward.ContactSorts, idParam("customer_id", "only this customer's contacts")),
+			query:    listQuery(steward.ContactSorts, contactQuery...),
 			response: steward.Page[steward.Contact]{}, handle: listHandler(contactFilter, s.svc.Contacts)},
 		{method: get, path: "/api/v1/contacts/{id}", id: "getContact", tag: "contacts", summary: "Get a contact",
 			response: steward.Contact{}, handle: contacts.get},
@@ -149,9 +177,7 @@ func (s *Server) routeTable() []route {
 
 		// Locations.
 		{method: get, path: "/api/v1/locations", id: "listLocations", tag: "locations", summary: "List locations with their asset counts",
-			query: listQuery(steward.LocationSorts,
-				idParam("customer_id", "only this customer's locations"),
-				param{name: "own", typ: "boolean", description: "true: only the account's own locations (no customer)"}),
+			query:    listQuery(steward.LocationSorts, locationQuery...),
 			response: steward.Page[steward.Location]{}, handle: listHandler(locationFilter, s.svc.Locations)},
 		{method: post, path: "/api/v1/locations", id: "createLocation", tag: "locations", summary: "Create a location",
 			body: steward.LocationFields{}, required: []string{"name"}, response: steward.Location{}, status: created,
@@ -169,13 +195,7 @@ func (s *Server) routeTable() []route {
 
 		// Assets.
 		{method: get, path: "/api/v1/assets", id: "listAssets", tag: "assets", summary: "List assets",
-			query: listQuery(steward.AssetSorts,
-				idParam("owner_customer_id", "only assets this customer owns"),
-				idParam("location_id", "only assets at this location"),
-				idParam("location_customer_id", "only assets at this customer's locations"),
-				idParam("group_id", "only assets in this group"),
-				param{name: "ownership", of: reflect.TypeFor[steward.Ownership](),
-					description: "owned (default): the account's own assets; shared: those other accounts share with it, without the owner's references"}),
+			query:    listQuery(steward.AssetSorts, assetQuery...),
 			response: steward.Page[steward.Asset]{}, handle: listHandler(assetFilter, s.svc.Assets)},
 		{method: post, path: "/api/v1/assets", id: "createAsset", tag: "assets", summary: "Create an asset",
 			body: steward.AssetFields{}, required: []string{"name"}, response: steward.Asset{}, status: created,
@@ -334,5 +354,5 @@ func (s *Server) routeTable() []route {
 		{method: post, path: "/api/v1/users/{id}/two-factor/reset", id: "resetUserTwoFactor", tag: "users",
 			summary: "Switch a user's two-factor sign-in off (one who lost their authenticator and recovery codes); nothing happens when it is off",
 			status:  noContent, perm: administer, handle: s.resetUserTwoFactor},
-	}
+	}, s.exportRoutes()...)
 }
