@@ -186,6 +186,13 @@ func (s *Store) UpdateSharingSettings(ctx context.Context, a *steward.Actor, in 
 		if err := t.applyAutoShare(ctx, acct, in.AutoShare, sources); err != nil {
 			return nil, err
 		}
+		if t.d == postgres {
+			// One change may share a million assets: the planner learns of it now rather than
+			// at autovacuum's next pass, so the shared list keeps walking its index.
+			if _, err := t.exec(ctx, "ANALYZE asset_shares"); err != nil {
+				return nil, err
+			}
+		}
 		if err := t.audit(ctx, a, acct.id, auditEntry{action: steward.ActionUpdate, objectType: steward.ObjectAccount,
 			objectID: acct.id, objectName: acct.name, changes: changes}); err != nil {
 			return nil, err
