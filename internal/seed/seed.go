@@ -116,9 +116,17 @@ func collectLess() (restore func()) {
 }
 
 // finish recounts the customer counts of the loaded accounts, then analyzes and vacuums the
-// database; it returns how long the recount took.
+// database; it returns how long the recount took. The database is analyzed before the recount
+// too: on PostgreSQL a recount planned with the statistics of the tables before the load (a
+// second organization seeded into a loaded database) took nested loops over a million rows and
+// ran for minutes, against seconds once analyzed (docs/PERFORMANCE.md, "Seeding rental-1M").
 func finish(ctx context.Context, s *store.Store, progress func(string, ...any), accounts ...*steward.Account) (time.Duration, error) {
 	t := time.Now()
+	if err := s.Analyze(ctx); err != nil {
+		return 0, err
+	}
+	progress("analyzed the loaded rows in %s", since(t))
+	t = time.Now()
 	for _, acc := range accounts {
 		if _, err := s.Recount(ctx, acc.ID); err != nil {
 			return 0, err
