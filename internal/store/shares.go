@@ -159,19 +159,7 @@ func (t *tx) shares(ctx context.Context, x *steward.Asset) (*steward.Page[stewar
 // ShareAsset shares an asset with another account of the organization.
 func (s *Store) ShareAsset(ctx context.Context, a *steward.Actor, id, accountID string) (*steward.Page[steward.AssetShare], error) {
 	return writeAs(ctx, s, a, steward.PermShareAssets, func(t *tx) (*steward.Page[steward.AssetShare], error) {
-		sh, err := t.sharer(ctx, a)
-		if err != nil {
-			return nil, err
-		}
-		// The asset first: one the caller does not see is not found, whatever the body says.
-		x, err := sh.asset(ctx, t, id)
-		if err != nil {
-			return nil, err
-		}
-		if err := (&steward.ShareTarget{AccountID: accountID}).Normalize(); err != nil {
-			return nil, err
-		}
-		to, err := t.target(ctx, sh.acct, "account_id", accountID)
+		sh, x, to, err := t.oneShare(ctx, a, id, accountID)
 		if err != nil {
 			return nil, err
 		}
@@ -180,6 +168,28 @@ func (s *Store) ShareAsset(ctx context.Context, a *steward.Actor, id, accountID 
 		}
 		return t.shares(ctx, x)
 	})
+}
+
+// oneShare resolves a share or a transfer of one asset: the caller as a sharer, the asset (locked),
+// and the account it goes to. The asset comes first: one the caller does not see is not found,
+// whatever the body says; then the body's account_id, its form and then the account.
+func (t *tx) oneShare(ctx context.Context, a *steward.Actor, id, accountID string) (*sharer, *steward.Asset, *orgAccount, error) {
+	sh, err := t.sharer(ctx, a)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	x, err := sh.asset(ctx, t, id)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := (&steward.ShareTarget{AccountID: accountID}).Normalize(); err != nil {
+		return nil, nil, nil, err
+	}
+	to, err := t.target(ctx, sh.acct, "account_id", accountID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return sh, x, to, nil
 }
 
 // ShareAssets shares many assets with one account, all or nothing.

@@ -10,18 +10,7 @@ import (
 // TransferAsset makes another account of the organization the owner of an asset.
 func (s *Store) TransferAsset(ctx context.Context, a *steward.Actor, id, accountID string, keep bool) (*steward.Asset, error) {
 	return writeAs(ctx, s, a, steward.PermShareAssets, func(t *tx) (*steward.Asset, error) {
-		sh, err := t.sharer(ctx, a)
-		if err != nil {
-			return nil, err
-		}
-		x, err := sh.asset(ctx, t, id)
-		if err != nil {
-			return nil, err
-		}
-		if err := (&steward.TransferTarget{AccountID: accountID}).Normalize(); err != nil {
-			return nil, err
-		}
-		to, err := t.target(ctx, sh.acct, "account_id", accountID)
+		sh, x, to, err := t.oneShare(ctx, a, id, accountID)
 		if err != nil {
 			return nil, err
 		}
