@@ -111,13 +111,6 @@ type SharingSettings struct {
 	AdministrativeAccountID string `json:"administrative_account_id"`
 }
 
-// Sharing is an account's sharing settings as read back.
-type Sharing struct {
-	SharingSettings
-	// AutoSharedAssets counts the assets shared with this account by its auto-share.
-	AutoSharedAssets int64 `json:"auto_shared_assets"`
-}
-
 // Normalize checks the settings' form; the store checks that the ids name accounts below.
 func (s *SharingSettings) Normalize() error {
 	var v Violations
@@ -163,12 +156,12 @@ type SharingService interface {
 	TransferAssets(ctx context.Context, a *Actor, assetIDs []string, accountID string, keepVisibility bool) error
 	// SharingSettings reads the account's sharing settings (PermRead); UpdateSharingSettings
 	// replaces them (PermAdminister).
-	SharingSettings(ctx context.Context, a *Actor) (*Sharing, error)
+	SharingSettings(ctx context.Context, a *Actor) (*SharingSettings, error)
+	UpdateSharingSettings(ctx context.Context, a *Actor, s SharingSettings) (*SharingSettings, error)
 	// ShareTargets lists, by name, the accounts the web interface offers to share or transfer
 	// to: for the administrative account every other account of the organization; for another
 	// the accounts above it and below it (siblings' names, an external customer's for instance,
 	// are not shown to each other; the API takes any account of the organization by id). At
 	// most MaxShareTargets.
 	ShareTargets(ctx context.Context, a *Actor) ([]Ref, error)
-	UpdateSharingSettings(ctx context.Context, a *Actor, s SharingSettings) (*Sharing, error)
 }

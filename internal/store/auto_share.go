@@ -58,62 +58,53 @@ func (t *tx) autoShareNew(ctx context.Context, x *steward.Asset, path string) er
 }
 
 // SharingSettings reads the account's sharing settings.
-func (s *Store) SharingSettings(ctx context.Context, a *steward.Actor) (*steward.Sharing, error) {
-	return writeAs(ctx, s, a, steward.PermRead, func(t *tx) (*steward.Sharing, error) { return t.sharingSettings(ctx, a.AccountID) })
+func (s *Store) SharingSettings(ctx context.Context, a *steward.Actor) (*steward.SharingSettings, error) {
+	return readAs(ctx, s, a, steward.PermRead, func(t *tx) (*steward.SharingSettings, error) {
+		acct, err := t.orgAccount(ctx, a.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		return t.sharingSettings(ctx, acct)
+	})
 }
 
-func (t *tx) sharingSettings(ctx context.Context, id string) (*steward.Sharing, error) {
-	acct, err := t.orgAccount(ctx, id)
+func (t *tx) sharingSettings(ctx context.Context, acct *orgAccount) (*steward.SharingSettings, error) {
+	out := &steward.SharingSettings{AutoShare: acct.autoShare, AdministrativeAccountID: acct.adminID, AutoShareAccountIDs: []string{}}
+	rows, err := t.query(ctx, "SELECT source_id FROM auto_share_sources WHERE account_id = ? ORDER BY source_id", acct.id)
 	if err != nil {
 		return nil, err
 	}
-	out := &steward.Sharing{SharingSettings: steward.SharingSettings{AutoShareAccountIDs: []string{}}}
-	if err := t.row(ctx, "SELECT auto_share FROM accounts WHERE id = ?", id).Scan(&out.AutoShare); err != nil {
-		return nil, err
-	}
-	rows, err := t.query(ctx, "SELECT source_id FROM auto_share_sources WHERE account_id = ? ORDER BY source_id", id)
-	if err != nil {
-		return nil, err
-	}
+	defer rows.Close()
 	for rows.Next() {
 		var src string
 		if err := rows.Scan(&src); err != nil {
-			rows.Close()
 			return nil, err
 		}
 		out.AutoShareAccountIDs = append(out.AutoShareAccountIDs, src)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if out.AdministrativeAccountID, err = t.administrative(ctx, acct.rootID); err != nil {
-		return nil, err
-	}
-	err = t.row(ctx, "SELECT COUNT(*) FROM asset_shares WHERE shared_with = ? AND auto = TRUE", id).Scan(&out.AutoSharedAssets)
-	return out, err
+	return out, rows.Err()
 }
 
 // UpdateSharingSettings replaces the account's auto-share (and, from the root, the organization's
 // administrative account), and brings the automatic shares in line in the same transaction.
-func (s *Store) UpdateSharingSettings(ctx context.Context, a *steward.Actor, in steward.SharingSettings) (*steward.Sharing, error) {
+func (s *Store) UpdateSharingSettings(ctx context.Context, a *steward.Actor, in steward.SharingSettings) (*steward.SharingSettings, error) {
 	if err := a.Require(steward.PermAdminister); err != nil {
 		return nil, err
 	}
 	if err := in.Normalize(); err != nil {
 		return nil, err
 	}
-	return writeAs(ctx, s, a, steward.PermAdminister, func(t *tx) (*steward.Sharing, error) {
+	return writeAs(ctx, s, a, steward.PermAdminister, func(t *tx) (*steward.SharingSettings, error) {
+		// The account's row first: two changes of its settings take turns.
+		var version int64
+		if err := t.row(ctx, "SELECT version FROM accounts WHERE id = ?"+t.d.lock(lockWrite), a.AccountID).Scan(&version); err != nil {
+			return nil, err
+		}
 		acct, err := t.orgAccount(ctx, a.AccountID)
 		if err != nil {
 			return nil, err
 		}
-		// The account's row first: two changes of its settings take turns.
-		var version int64
-		if err := t.row(ctx, "SELECT version FROM accounts WHERE id = ?"+t.d.lock(lockWrite), acct.id).Scan(&version); err != nil {
-			return nil, err
-		}
-		cur, err := t.sharingSettings(ctx, acct.id)
+		cur, err := t.sharingSettings(ctx, acct)
 		if err != nil {
 			return nil, err
 		}
@@ -197,7 +188,8 @@ func (s *Store) UpdateSharingSettings(ctx context.Context, a *steward.Actor, in 
 			objectID: acct.id, objectName: acct.name, changes: changes}); err != nil {
 			return nil, err
 		}
-		return t.sharingSettings(ctx, acct.id)
+		acct.autoShare, acct.adminID = in.AutoShare, adminID
+		return t.sharingSettings(ctx, acct)
 	})
 }
 

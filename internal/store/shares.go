@@ -13,30 +13,21 @@ import (
 // owner account and the organization's administrative account (sharer); what a viewer sees of a
 // shared asset is in shared_assets.go.
 
-// orgAccount is what sharing needs of an account: its organization and its path in the tree.
+// orgAccount is what sharing needs of an account: its organization and its path in the tree, its
+// auto-share, and the organization's administrative account (the root's choice, or the root).
 type orgAccount struct {
-	id, name, rootID, path string
+	id, name, rootID, path, adminID string
+	autoShare                       steward.AutoShare
 }
 
 func (t *tx) orgAccount(ctx context.Context, id string) (*orgAccount, error) {
 	o := &orgAccount{id: id}
-	err := t.row(ctx, "SELECT name, root_id, path FROM accounts WHERE id = ?", id).Scan(&o.name, &o.rootID, &o.path)
+	err := t.row(ctx, `SELECT a.name, a.root_id, a.path, a.auto_share, COALESCE(r.administrative_id, r.id)
+		FROM accounts a JOIN accounts r ON r.id = a.root_id WHERE a.id = ?`, id).Scan(&o.name, &o.rootID, &o.path, &o.autoShare, &o.adminID)
 	if isNoRows(err) {
 		return nil, steward.NotFound("account")
 	}
 	return o, err
-}
-
-// administrative returns the organization's administrative account: the root's choice, or the root.
-func (t *tx) administrative(ctx context.Context, rootID string) (string, error) {
-	var admin *string
-	if err := t.row(ctx, "SELECT administrative_id FROM accounts WHERE id = ?", rootID).Scan(nullable[string]{&admin}); err != nil {
-		return "", err
-	}
-	if admin == nil {
-		return rootID, nil
-	}
-	return *admin, nil
 }
 
 // target returns the account a share or a transfer goes to, which must be another account of
@@ -65,11 +56,7 @@ func (t *tx) sharer(ctx context.Context, a *steward.Actor) (*sharer, error) {
 	if err != nil {
 		return nil, err
 	}
-	adm, err := t.administrative(ctx, acct.rootID)
-	if err != nil {
-		return nil, err
-	}
-	return &sharer{a: a, acct: acct, admin: adm == a.AccountID}, nil
+	return &sharer{a: a, acct: acct, admin: acct.adminID == a.AccountID}, nil
 }
 
 // errNotSharer is the answer to an account that sees an asset shared with it and tries to share,
@@ -77,10 +64,10 @@ func (t *tx) sharer(ctx context.Context, a *steward.Actor) (*sharer, error) {
 var errNotSharer = &steward.Error{Code: steward.EFORBIDDEN,
 	Message: "only the asset's owner account, or the organization's administrative account, may share, unshare or transfer it"}
 
-// asset returns the asset id as sh may share it, locked: one its account owns (and its fleet
-// scope shows), or, for the administrative account, any asset of the organization. An asset
-// only shared with sh's account is EFORBIDDEN; any other is ENOTFOUND.
-func (sh *sharer) asset(ctx context.Context, t *tx, id string) (*steward.Asset, error) {
+// asset returns the asset id as sh may share it, locked for a change with lockWrite: one its
+// account owns (and its fleet scope shows), or, for the administrative account, any asset of the
+// organization. An asset only shared with sh's account is EFORBIDDEN; any other is ENOTFOUND.
+func (sh *sharer) asset(ctx context.Context, t *tx, id string, lock lockMode) (*steward.Asset, error) {
 	if !steward.IsID(id) {
 		return nil, steward.NotFound(assets.noun)
 	}
@@ -107,8 +94,8 @@ func (sh *sharer) asset(ctx context.Context, t *tx, id string) (*steward.Asset, 
 			return nil, errNotSharer
 		}
 	}
-	if err != nil {
-		return nil, err
+	if err != nil || lock == noLock {
+		return x, err
 	}
 	return t.lockAsset(ctx, owner, x.ID, nil)
 }
@@ -125,12 +112,12 @@ func (t *tx) sharedWith(ctx context.Context, account, id string) (string, error)
 
 // AssetShares lists the accounts an asset is shared with, by account name.
 func (s *Store) AssetShares(ctx context.Context, a *steward.Actor, id string) (*steward.Page[steward.AssetShare], error) {
-	return writeAs(ctx, s, a, steward.PermRead, func(t *tx) (*steward.Page[steward.AssetShare], error) {
+	return readAs(ctx, s, a, steward.PermRead, func(t *tx) (*steward.Page[steward.AssetShare], error) {
 		sh, err := t.sharer(ctx, a)
 		if err != nil {
 			return nil, err
 		}
-		x, err := sh.asset(ctx, t, id)
+		x, err := sh.asset(ctx, t, id, noLock)
 		if err != nil {
 			return nil, err
 		}
@@ -178,7 +165,7 @@ func (t *tx) oneShare(ctx context.Context, a *steward.Actor, id, accountID strin
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	x, err := sh.asset(ctx, t, id)
+	x, err := sh.asset(ctx, t, id, lockWrite)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -209,7 +196,7 @@ func (s *Store) UnshareAsset(ctx context.Context, a *steward.Actor, id, accountI
 		if err != nil {
 			return err
 		}
-		x, err := sh.asset(ctx, t, id)
+		x, err := sh.asset(ctx, t, id, lockWrite)
 		if err != nil {
 			return err
 		}
@@ -257,7 +244,7 @@ func (s *Store) bulkShare(ctx context.Context, a *steward.Actor, ids []string, a
 				continue
 			}
 			seen = append(seen, id)
-			x, err := sh.asset(ctx, t, id)
+			x, err := sh.asset(ctx, t, id, lockWrite)
 			if err != nil {
 				return bulkItemError(i, err)
 			}
@@ -369,7 +356,7 @@ func (t *tx) sharedAssetsSeen(ctx context.Context, id string) (int64, error) {
 
 // ShareTargets lists the accounts the web interface offers as a share's or a transfer's target.
 func (s *Store) ShareTargets(ctx context.Context, a *steward.Actor) ([]steward.Ref, error) {
-	return writeAs(ctx, s, a, steward.PermShareAssets, func(t *tx) ([]steward.Ref, error) {
+	return readAs(ctx, s, a, steward.PermShareAssets, func(t *tx) ([]steward.Ref, error) {
 		sh, err := t.sharer(ctx, a)
 		if err != nil {
 			return nil, err

@@ -277,8 +277,11 @@ func TestAutoShareNowAndLater(t *testing.T) {
 
 		// All: every account below, at any depth, now…
 		set := must(s.UpdateSharingSettings(ctx, root, steward.SharingSettings{AutoShare: steward.AutoShareAll}))
-		if set.AutoSharedAssets != 2 { // b1 and d1; a1 was shared by hand
-			t.Errorf("auto-shared %d", set.AutoSharedAssets)
+		if set.AutoShare != steward.AutoShareAll || set.AdministrativeAccountID != tr.o.acc.ID {
+			t.Errorf("settings %+v", set)
+		}
+		if shares := must(s.AssetShares(ctx, tr.inA, a1.ID)); len(shares.Data) != 1 || shares.Data[0].Auto {
+			t.Errorf("a1's share by hand became automatic: %+v", shares.Data)
 		}
 		if got := sharedIDs(t, s, root); !equalStrings(got, sortedCopy([]string{a1.ID, b1.ID, d1.ID})) {
 			t.Fatalf("root sees %v", got)

@@ -305,6 +305,17 @@ func (s *Store) writeOnce(ctx context.Context, fn func(*tx) error) error {
 	return nil
 }
 
+// readAs is a public read method that uses the transaction-level helpers of the writes (sharing's
+// sharer, say): the actor needs perm, then fn runs on the read pool, outside any transaction.
+// fn must only read, and lock nothing.
+func readAs[T any](ctx context.Context, s *Store, a *steward.Actor, perm steward.Permission, fn func(*tx) (T, error)) (T, error) {
+	if err := a.Require(perm); err != nil {
+		var zero T
+		return zero, err
+	}
+	return fn(&tx{q: s.reader(), s: s, now: steward.Now()})
+}
+
 // writeAs is a public write method: the actor needs perm, then fn runs in one write
 // transaction (again from the start if PostgreSQL retries it) and its result is returned once
 // the transaction committed.

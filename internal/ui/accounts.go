@@ -122,7 +122,7 @@ type accountsView struct {
 // sharingView is the Accounts page's sharing settings: auto-share from the accounts below, and,
 // at the root, the organization's administrative account.
 type sharingView struct {
-	steward.Sharing
+	steward.SharingSettings
 	Modes, Below, Admins []option
 	Message              string
 	Errors               []steward.FieldError
@@ -157,7 +157,7 @@ func (u *UI) accountsView(r *http.Request, a *steward.Actor) (*accountsView, err
 	if err != nil {
 		return nil, err
 	}
-	v.Sharing = &sharingView{Sharing: *set}
+	v.Sharing = &sharingView{SharingSettings: *set}
 	for _, m := range []option{{"none", "Off", false}, {"all", "Every account below this one", false},
 		{"selected", "The accounts ticked below", false}} {
 		m.Selected = m.Value == string(set.AutoShare)

@@ -241,10 +241,10 @@ func (s *Server) routeTable() []route {
 			perm: share, handle: s.bulkTransfer},
 		{method: get, path: "/api/v1/account/sharing", id: "getSharingSettings", tag: "sharing",
 			summary:  "The account's auto-share and the organization's administrative account",
-			response: steward.Sharing{}, handle: s.getSharing},
+			response: steward.SharingSettings{}, handle: s.getSharing},
 		{method: put, path: "/api/v1/account/sharing", id: "updateSharingSettings", tag: "sharing",
 			summary: "Set the account's auto-share (and, from the root, the administrative account); the automatic shares follow at once",
-			body:    steward.SharingSettings{}, required: []string{"auto_share"}, response: steward.Sharing{},
+			body:    steward.SharingSettings{}, required: []string{"auto_share"}, response: steward.SharingSettings{},
 			perm: administer, handle: s.putSharing},
 
 		// Groups (PRODUCT.md §5): every role reads (a scoped caller its own groups only); managing

@@ -1361,16 +1361,15 @@ type ShareTarget struct {
 	AccountId string `json:"account_id"`
 }
 
-// Sharing defines model for Sharing.
-type Sharing struct {
+// SharingSettings defines model for SharingSettings.
+type SharingSettings struct {
 	AdministrativeAccountId string    `json:"administrative_account_id"`
 	AutoShare               AutoShare `json:"auto_share"`
 	AutoShareAccountIds     []string  `json:"auto_share_account_ids"`
-	AutoSharedAssets        int64     `json:"auto_shared_assets"`
 }
 
-// SharingSettings defines model for SharingSettings.
-type SharingSettings struct {
+// SharingSettingsInput defines model for SharingSettingsInput.
+type SharingSettingsInput struct {
 	AdministrativeAccountId *string   `json:"administrative_account_id,omitempty"`
 	AutoShare               AutoShare `json:"auto_share"`
 	AutoShareAccountIds     *[]string `json:"auto_share_account_ids,omitempty"`
@@ -2087,7 +2086,7 @@ type UpdateAccountJSONRequestBody = AccountFieldsPatch
 type UpdateAccountApplicationMergePatchPlusJSONRequestBody = AccountFieldsPatch
 
 // UpdateSharingSettingsJSONRequestBody defines body for UpdateSharingSettings for application/json ContentType.
-type UpdateSharingSettingsJSONRequestBody = SharingSettings
+type UpdateSharingSettingsJSONRequestBody = SharingSettingsInput
 
 // CreateAccountJSONRequestBody defines body for CreateAccount for application/json ContentType.
 type CreateAccountJSONRequestBody = SubAccountFields
@@ -11237,7 +11236,7 @@ type GetSharingSettingsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *Sharing
+	JSON200 *SharingSettings
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *Problem
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -11279,7 +11278,7 @@ type GetSharingSettingsResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetSharingSettingsResponse) GetJSON200() *Sharing {
+func (r GetSharingSettingsResponse) GetJSON200() *SharingSettings {
 	return r.JSON200
 }
 
@@ -11426,7 +11425,7 @@ type UpdateSharingSettingsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *Sharing
+	JSON200 *SharingSettings
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *Problem
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -11476,7 +11475,7 @@ type UpdateSharingSettingsResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r UpdateSharingSettingsResponse) GetJSON200() *Sharing {
+func (r UpdateSharingSettingsResponse) GetJSON200() *SharingSettings {
 	return r.JSON200
 }
 
@@ -29280,7 +29279,7 @@ func ParseGetSharingSettingsResponse(rsp *http.Response) (*GetSharingSettingsRes
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest Sharing
+		var dest SharingSettings
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -29507,7 +29506,7 @@ func ParseUpdateSharingSettingsResponse(rsp *http.Response) (*UpdateSharingSetti
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest Sharing
+		var dest SharingSettings
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
