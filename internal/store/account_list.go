@@ -16,30 +16,12 @@ func (s *Store) Accounts(ctx context.Context, a *steward.Actor, f steward.Accoun
 	if err := a.Require(steward.PermAdminister); err != nil {
 		return nil, err
 	}
-	var v steward.Violations
-	f.Check(&v)
-	if f.Limit < 0 || f.Limit > steward.MaxLimit {
-		v.Add("limit", "must be between 1 and %d", steward.MaxLimit)
-	}
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	limit := f.Limit
-	if limit == 0 {
-		limit = steward.DefaultLimit
-	}
-	_, desc := strings.CutPrefix(f.Sort, "-")
-	term, err := searchTerm(f.Q)
+	pr, err := openPage(f.Check, f.ListParams, "accounts", f.Sort, strings.TrimSpace(f.Q), f.ParentID)
 	if err != nil {
 		return nil, err
 	}
-	sig := signature("accounts", f.Sort, strings.TrimSpace(f.Q), f.ParentID)
-	var c *cursor
-	if f.Cursor != "" {
-		if c, err = decodeCursor(f.Cursor, sig); err != nil {
-			return nil, err
-		}
-	}
+	limit, term, c := pr.limit, pr.term, pr.c
+	_, desc := strings.CutPrefix(f.Sort, "-")
 	r := s.reader()
 	home, path, err := subAccount(ctx, r, a, a.AccountID, noLock)
 	if err != nil {
@@ -86,15 +68,5 @@ func (s *Store) Accounts(ctx context.Context, a *steward.Actor, f steward.Accoun
 	if err != nil {
 		return nil, err
 	}
-	page := &steward.Page[steward.Account]{Data: make([]steward.Account, 0, min(len(got), limit))}
-	for i, x := range got {
-		if i == limit {
-			last := got[limit-1]
-			next := encodeCursor(sig, last.key, last.id)
-			page.NextCursor = &next
-			break
-		}
-		page.Data = append(page.Data, x.v)
-	}
-	return page, nil
+	return closePage(got, limit, pr.sig), nil
 }

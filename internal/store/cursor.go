@@ -259,6 +259,56 @@ func list[T any](ctx context.Context, s *Store, spec listSpec, a *steward.Actor,
 	if err != nil {
 		return nil, err
 	}
+	page := closePage(got, limit, sig)
+	// A row found proves the ids it was filtered by name objects of the account (rows reference
+	// them through foreign keys), so only an empty page costs the lookups.
+	if len(page.Data) == 0 {
+		if err := s.checkRefs(ctx, a.AccountID, lq.refs); err != nil {
+			return nil, err
+		}
+	}
+	return page, nil
+}
+
+// pageRequest is a hand-written list's checked page size, folded search term, cursor signature
+// and decoded cursor (nil on the first page).
+type pageRequest struct {
+	limit     int
+	term, sig string
+	c         *cursor
+}
+
+// openPage checks the common parameters of a list that does not go through list (check adds the
+// filter's own violations, all named at once with the limit's), folds its search term and
+// decodes its cursor, bound to sigParts.
+func openPage(check func(*steward.Violations), p steward.ListParams, sigParts ...any) (*pageRequest, error) {
+	var v steward.Violations
+	check(&v)
+	if p.Limit < 0 || p.Limit > steward.MaxLimit {
+		v.Add("limit", "must be between 1 and %d", steward.MaxLimit)
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	r := &pageRequest{limit: p.Limit, sig: signature(sigParts...)}
+	if r.limit == 0 {
+		r.limit = steward.DefaultLimit
+	}
+	var err error
+	if r.term, err = searchTerm(p.Q); err != nil {
+		return nil, err
+	}
+	if p.Cursor != "" {
+		if r.c, err = decodeCursor(p.Cursor, r.sig); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// closePage makes a page of up to limit+1 collected rows: the first limit, and the cursor of
+// the last of them when there are more.
+func closePage[T any](got []listed[T], limit int, sig string) *steward.Page[T] {
 	page := &steward.Page[T]{Data: make([]T, 0, min(len(got), limit))}
 	for i, r := range got {
 		if i == limit {
@@ -269,14 +319,7 @@ func list[T any](ctx context.Context, s *Store, spec listSpec, a *steward.Actor,
 		}
 		page.Data = append(page.Data, r.v)
 	}
-	// A row found proves the ids it was filtered by name objects of the account (rows reference
-	// them through foreign keys), so only an empty page costs the lookups.
-	if len(page.Data) == 0 {
-		if err := s.checkRefs(ctx, a.AccountID, lq.refs); err != nil {
-			return nil, err
-		}
-	}
-	return page, nil
+	return page
 }
 
 // listed is one row of a page with the id and sort key its cursor would carry.

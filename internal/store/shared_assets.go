@@ -85,34 +85,16 @@ func (s *Store) sharedAssets(ctx context.Context, a *steward.Actor, f steward.As
 	if err := a.Require(steward.PermRead); err != nil {
 		return nil, err
 	}
-	var v steward.Violations
-	f.Check(&v)
-	if f.Limit < 0 || f.Limit > steward.MaxLimit {
-		v.Add("limit", "must be between 1 and %d", steward.MaxLimit)
-	}
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	limit := f.Limit
-	if limit == 0 {
-		limit = steward.DefaultLimit
-	}
-	term, err := searchTerm(f.Q)
+	pr, err := openPage(f.Check, f.ListParams, "assets/shared", f.Sort, f.Status, strings.TrimSpace(f.Q))
 	if err != nil {
 		return nil, err
 	}
+	limit, term, c := pr.limit, pr.term, pr.c
 	sortName, desc := strings.CutPrefix(f.Sort, "-")
 	if sortName == "" {
 		sortName = assetList.def
 	}
 	key := assetList.sorts[sortName]
-	sig := signature("assets/shared", f.Sort, f.Status, strings.TrimSpace(f.Q))
-	var c *cursor
-	if f.Cursor != "" {
-		if c, err = decodeCursor(f.Cursor, sig); err != nil {
-			return nil, err
-		}
-	}
 	page := &steward.Page[steward.Asset]{Data: []steward.Asset{}}
 	if scoped(a) {
 		return page, nil
@@ -152,17 +134,10 @@ func (s *Store) sharedAssets(ctx context.Context, a *steward.Actor, f steward.As
 	if err != nil {
 		return nil, err
 	}
-	for i, r := range got {
-		if i == limit {
-			next := encodeCursor(sig, got[limit-1].key, got[limit-1].id)
-			page.NextCursor = &next
-			break
-		}
-		redact(&r.v)
-		page.Data = append(page.Data, r.v)
-	}
+	page = closePage(got, limit, pr.sig)
 	xs := make([]*steward.Asset, len(page.Data))
 	for i := range page.Data {
+		redact(&page.Data[i])
 		xs[i] = &page.Data[i]
 	}
 	return page, nameOwners(ctx, s.reader(), xs)
