@@ -1,13 +1,13 @@
 package ui
 
 import (
-	"encoding/csv"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/steward-fleet/steward/internal/steward"
+	"github.com/steward-fleet/steward/internal/web"
 )
 
 // The account-wide audit log, for Admins (PRODUCT.md §6): filters by date range, object type,
@@ -198,52 +198,7 @@ func (u *UI) auditCSV(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	af.Limit, af.Cursor = 0, ""
-	cw := csv.NewWriter(w)
-	rc := http.NewResponseController(w)
-	rows := 0
-	started := false
-	begin := func() error {
-		started = true
-		h := w.Header()
-		h.Set("Content-Type", "text/csv; charset=utf-8")
-		h.Set("Content-Disposition", `attachment; filename="audit.csv"`)
-		w.WriteHeader(http.StatusOK)
-		return cw.Write(steward.AuditCSVHeader)
-	}
-	err = u.svc.EachAuditEvent(r.Context(), a, af, func(e *steward.AuditEvent) error {
-		if !started {
-			if err := begin(); err != nil {
-				return err
-			}
-		}
-		// The server's write timeout would cut a long export: each stretch of rows gets its own
-		// deadline, so a slow reader gets the whole file and a stalled one is cut off.
-		if rows%256 == 0 {
-			_ = rc.SetWriteDeadline(time.Now().Add(exportWriteTimeout))
-		}
-		rows++
-		rec, err := e.CSVRecord()
-		if err != nil {
-			return err
-		}
-		return cw.Write(rec)
-	})
-	if err == nil && !started {
-		err = begin()
-	}
-	if err != nil && !started {
-		u.fail(w, r, err)
-		return
-	}
-	cw.Flush()
-	if err == nil {
-		err = cw.Error()
-	}
-	if err != nil {
-		// Rows are out: the status cannot change; the log has it, the truncated file shows it.
-		u.log.ErrorContext(r.Context(), "ui: audit export", "request_id", requestID(w), "err", err)
-		panic(http.ErrAbortHandler)
-	}
+	u.streamed(w, r, "audit", web.AuditCSV(w, r, u.svc, a, af, exportWriteTimeout))
 }
 
 // objectURL is where an audit event's object is shown, "" when nowhere.

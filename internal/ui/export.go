@@ -19,15 +19,20 @@ func (f listFilters) ExportURL(kind string) string { return f.url("/" + kind + "
 // export streams the list kind's file.
 func (u *UI) export(kind string) func(http.ResponseWriter, *http.Request) {
 	return func(w http.ResponseWriter, r *http.Request) {
-		err := web.ExportCSV(w, r, u.svc, actorOf(r), kind+".csv", exportWriteTimeout)
-		switch {
-		case err == nil:
-		case errors.Is(err, web.ErrExportStarted):
-			// Rows are out: the status cannot change; the log has it, the truncated file shows it.
-			u.log.ErrorContext(r.Context(), "ui: export", "kind", kind, "request_id", requestID(w), "err", err)
-			panic(http.ErrAbortHandler)
-		default:
-			u.fail(w, r, err)
-		}
+		u.streamed(w, r, kind, web.ExportCSV(w, r, u.svc, actorOf(r), kind+".csv", exportWriteTimeout))
+	}
+}
+
+// streamed answers the end of a CSV download: an error before any row is an ordinary error page;
+// one after rows were sent cannot change the status, so it is logged and the connection aborted
+// (the truncated file shows it).
+func (u *UI) streamed(w http.ResponseWriter, r *http.Request, kind string, err error) {
+	switch {
+	case err == nil:
+	case errors.Is(err, web.ErrExportStarted):
+		u.log.ErrorContext(r.Context(), "ui: export", "kind", kind, "request_id", requestID(w), "err", err)
+		panic(http.ErrAbortHandler)
+	default:
+		u.fail(w, r, err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/steward-fleet/steward/internal/steward"
 )
@@ -52,16 +53,21 @@ func (s *Server) auditCSV(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := newCSVStream(w, s.opts.StreamWriteTimeout, "audit.csv", steward.AuditCSVHeader)
-	if isHead(w) {
-		err := s.svc.EachAuditEvent(r.Context(), actorOf(r), f, func(*steward.AuditEvent) error { return errHeadDone })
+	return writeAuditCSV(w, r, s.svc, actorOf(r), f, s.opts.StreamWriteTimeout)
+}
+
+// writeAuditCSV streams the audit events of f as CSV; HEAD reads one event, building no body.
+func writeAuditCSV(w http.ResponseWriter, r *http.Request, svc steward.Service, a *steward.Actor, f steward.AuditFilter, timeout time.Duration) error {
+	out := newCSVStream(w, timeout, "audit.csv", steward.AuditCSVHeader)
+	if r.Method == http.MethodHead {
+		err := svc.EachAuditEvent(r.Context(), a, f, func(*steward.AuditEvent) error { return errHeadDone })
 		if err != nil && !errors.Is(err, errHeadDone) {
 			return err
 		}
 		out.start()
 		return nil
 	}
-	err = s.svc.EachAuditEvent(r.Context(), actorOf(r), f, func(e *steward.AuditEvent) error {
+	err := svc.EachAuditEvent(r.Context(), a, f, func(e *steward.AuditEvent) error {
 		rec, err := e.CSVRecord()
 		if err != nil {
 			return err
@@ -72,4 +78,18 @@ func (s *Server) auditCSV(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return out.close()
+}
+
+// AuditCSV streams the audit events of f for a as the API's GET /api/v1/audit.csv does: the web
+// interface's download through the session, byte for byte the API's file. An error wrapping
+// ErrExportStarted came after rows were sent.
+func AuditCSV(w http.ResponseWriter, r *http.Request, svc steward.Service, a *steward.Actor, f steward.AuditFilter, timeout time.Duration) error {
+	sw := &startWriter{ResponseWriter: w}
+	if err := writeAuditCSV(sw, r, svc, a, f, timeout); err != nil {
+		if sw.started {
+			return errors.Join(ErrExportStarted, err)
+		}
+		return err
+	}
+	return nil
 }

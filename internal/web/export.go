@@ -46,8 +46,6 @@ func exportOf[FL checker, T any](kind, summary string, query []param, parse func
 		p.Limit, p.Cursor = steward.MaxLimit, ""
 		if head {
 			p.Limit = 1
-		}
-		if head {
 			_, err := list(svc, ctx, a, f)
 			return err
 		}
