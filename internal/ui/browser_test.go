@@ -509,6 +509,7 @@ func TestScreenshots(t *testing.T) {
 		{"api-keys", "/api-keys", "#keys", 1280},
 		{"asset-sharing", "/assets/" + shared + "?tab=sharing", "#asset-panel", 1280},
 		{"accounts", "/accounts", "#sharing-settings", 1280},
+		{"assets-shared", "/assets?ownership=shared", "#results", 1280},
 		{"groups", "/groups", "#results", 1280},
 		{"group-window", "/groups/" + groupID + "?tab=assets", "#group-panel", 1280},
 		{"users", "/users", "#users", 1280},
@@ -520,6 +521,10 @@ func TestScreenshots(t *testing.T) {
 		{"audit-768", "/audit", "#results", 768},
 		{"api-keys-768", "/api-keys", "#keys", 768},
 		{"groups-768", "/groups", "#results", 768},
+		{"asset-sharing-768", "/assets/" + shared + "?tab=sharing", "#asset-panel", 768},
+		{"assets-shared-768", "/assets?ownership=shared", "#results", 768},
+		{"accounts-768", "/accounts", "#sharing-settings", 768},
+		{"users-768", "/users", "#users", 768},
 	}
 	for _, sc := range []string{"light", "dark"} {
 		scheme(t, ctx, sc)

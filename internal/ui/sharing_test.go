@@ -52,6 +52,7 @@ func TestSharingAndTransfer(t *testing.T) {
 			// The bulk form: the boxes on the owned side, then the dialog.
 			list := c.get("/assets", "", 200)
 			mustContain(t, "the owned side", list, `name="asset_ids"`, `id="bulk-share"`, "Shared with this account")
+			mustContain(t, "the empty shared side", c.get("/assets?ownership=shared", "", 200), "No assets are shared with this account")
 			dialog := c.get("/assets/bulk?asset_ids="+x.ID+"&asset_ids="+y.ID, "dialog-body", 200)
 			mustContain(t, "the bulk dialog", dialog, "2 selected", `name="action"`, "Depot Nord")
 			c.post("/assets/bulk", url.Values{"asset_ids": {x.ID, y.ID}, "action": {"share"}, "account_id": {depot.ID}}, "dialog-body", 200)
