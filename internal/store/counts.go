@@ -25,10 +25,37 @@ type assetState struct {
 
 type customerDelta struct{ onLocation, owned, elsewhere int64 }
 
-func (st *assetState) contribute(sign int64, cust map[string]*customerDelta, loc map[string]int64) {
+// countKind is one of the counts an asset contributes to: the codes of group_counts.kind.
+type countKind int16
+
+const (
+	countOnLocation countKind = 1 // customers.assets_on_location_count, by location_customer_id
+	countOwned      countKind = 2 // customers.assets_owned_count, by owner_customer_id
+	countElsewhere  countKind = 3 // customers.assets_owned_elsewhere_count, by owner_customer_id
+	countLocation   countKind = 4 // locations.asset_count, by location_id
+)
+
+// counted calls fn for each count the asset adds one to (none when archived): the one
+// definition of the customer and location counts for the stored counts and the groups' counts.
+func (st *assetState) counted(fn func(k countKind, id string)) {
 	if st == nil || st.archived {
 		return
 	}
+	if st.location != nil {
+		fn(countLocation, *st.location)
+	}
+	if st.locCustomer != nil {
+		fn(countOnLocation, *st.locCustomer)
+	}
+	if st.owner != nil {
+		fn(countOwned, *st.owner)
+		if st.locCustomer == nil || *st.locCustomer != *st.owner {
+			fn(countElsewhere, *st.owner)
+		}
+	}
+}
+
+func (st *assetState) contribute(sign int64, cust map[string]*customerDelta, loc map[string]int64) {
 	get := func(id string) *customerDelta {
 		d := cust[id]
 		if d == nil {
@@ -37,19 +64,18 @@ func (st *assetState) contribute(sign int64, cust map[string]*customerDelta, loc
 		}
 		return d
 	}
-	if st.location != nil {
-		loc[*st.location] += sign
-	}
-	if st.locCustomer != nil {
-		get(*st.locCustomer).onLocation += sign
-	}
-	if st.owner != nil {
-		d := get(*st.owner)
-		d.owned += sign
-		if st.locCustomer == nil || *st.locCustomer != *st.owner {
-			d.elsewhere += sign
+	st.counted(func(k countKind, id string) {
+		switch k {
+		case countLocation:
+			loc[id] += sign
+		case countOnLocation:
+			get(id).onLocation += sign
+		case countOwned:
+			get(id).owned += sign
+		case countElsewhere:
+			get(id).elsewhere += sign
 		}
-	}
+	})
 }
 
 // moveAssetCounts applies the count changes of one asset going from before to after (either may
@@ -180,11 +206,14 @@ type Mismatches struct {
 	// GroupAssets: memberships whose copy of their asset's location, location customer, owner
 	// or archived state (what scoped counts read, migration 0007) is not the asset's.
 	GroupAssets int64
+	// GroupCounts: a group's count per customer or location (group_counts, migration 0014)
+	// against its memberships, or a membership whose counts have no row.
+	GroupCounts int64
 }
 
 // Recount recomputes every stored count and copy of an account from the data (after a bulk
-// load, or to repair): customers, locations, groups and group memberships, one statement per
-// table. It rewrites only the rows that were wrong and returns how many of each. Unlike the
+// load, or to repair): customers, locations, groups, group memberships and the groups' counts,
+// one statement per table. It rewrites only the rows that were wrong and returns how many of each. Unlike the
 // per-customer recount above, it counts in one grouped pass over each table
 // (recountedCustomersSQL, recountedLocationsSQL, recountedGroupsSQL) instead of probing the
 // indexes once per row and count: seconds instead of a minute at a million assets.
@@ -223,10 +252,15 @@ func (s *Store) Recount(ctx context.Context, accountID string) (fixed Mismatches
 				AND `+groupAssetStale, a); err != nil {
 			return err
 		}
-		return rewrite(&fixed.Groups, `UPDATE groups SET asset_count = n.assets, user_count = n.users
+		if err := rewrite(&fixed.Groups, `UPDATE groups SET asset_count = n.assets, user_count = n.users
 			FROM (`+recountedGroupsSQL+`) n
 			WHERE groups.account_id = ? AND groups.id = n.id AND (groups.asset_count <> n.assets OR groups.user_count <> n.users)`,
-			a, a, a, a)
+			a, a, a, a); err != nil {
+			return err
+		}
+		n, err := t.recountGroupCounts(ctx, a)
+		fixed.GroupCounts = n
+		return err
 	})
 	return fixed, err
 }
@@ -300,6 +334,9 @@ func (s *Store) CountMismatches(ctx context.Context, accountID string) (m Mismat
 		if err := r.row(ctx, c.query, accountID).Scan(c.n); err != nil {
 			return Mismatches{}, err
 		}
+	}
+	if err := r.row(ctx, groupCountsMismatchSQL, accountID, accountID).Scan(&m.GroupCounts); err != nil {
+		return Mismatches{}, err
 	}
 	return m, nil
 }

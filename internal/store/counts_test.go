@@ -234,7 +234,7 @@ func TestRecountFromZero(t *testing.T) {
 
 // TestRecountGroups corrupts what an asset write and a membership change keep (the group's
 // member counts, each membership's copy of its asset's location, location customer, owner and
-// archived state), as a bug or a hand edit would leave them: a scoped user's counts go wrong,
+// archived state, the group's counts per customer and location), as a bug or a hand edit would leave them: a scoped user's counts go wrong,
 // CountMismatches sees each row, Recount rewrites exactly those, and the counts agree after.
 func TestRecountGroups(t *testing.T) {
 	eachEngineRaw(t, func(t *testing.T, s *store.Store, raw *rawDB) {
@@ -267,8 +267,11 @@ func TestRecountGroups(t *testing.T) {
 		raw.exec(t, "UPDATE groups SET asset_count = 9, user_count = 0 WHERE account_id = ? AND id = ?", o.acc.ID, g.ID)
 		raw.exec(t, "UPDATE groups SET user_count = 4 WHERE account_id = ? AND id = ?", o2.acc.ID, g2.ID)
 		raw.exec(t, "UPDATE group_assets SET archived = TRUE WHERE account_id = ?", o2.acc.ID)
+		// The group's counts per customer and location: C1's two set to 0, L2's row gone.
+		raw.exec(t, "UPDATE group_counts SET n = 0 WHERE account_id = ? AND group_id = ? AND object_id = ?", o.acc.ID, g.ID, c1.ID)
+		raw.exec(t, "DELETE FROM group_counts WHERE account_id = ? AND group_id = ? AND object_id = ?", o.acc.ID, g.ID, l2.ID)
 		seen("corrupted", cnt{1, 0, 0, 0})
-		want := store.Mismatches{Groups: 1, GroupAssets: 2}
+		want := store.Mismatches{Groups: 1, GroupAssets: 2, GroupCounts: 3}
 		if m := must(s.CountMismatches(ctx, o.acc.ID)); m != want {
 			t.Errorf("CountMismatches = %+v, want %+v", m, want)
 		}

@@ -119,6 +119,11 @@ func (t *tx) changeMembers(ctx context.Context, a *steward.Actor, groupID string
 		return nil
 	}
 	var n int64
+	sign := int64(1)
+	if !add {
+		sign = -1
+	}
+	counts := groupCountDeltas{}
 	for _, id := range changed {
 		var res interface{ RowsAffected() (int64, error) }
 		if add {
@@ -135,11 +140,15 @@ func (t *tx) changeMembers(ctx context.Context, a *steward.Actor, groupID string
 			return err
 		}
 		n += got
+		if got > 0 && k.table == assets.table {
+			st := found[id].state
+			counts.add(groupID, &st, sign)
+		}
 	}
-	if !add {
-		n = -n
+	if _, err := t.exec(ctx, "UPDATE groups SET "+k.count+" = "+k.count+" + ? WHERE account_id = ? AND id = ?", sign*n, a.AccountID, groupID); err != nil {
+		return err
 	}
-	if _, err := t.exec(ctx, "UPDATE groups SET "+k.count+" = "+k.count+" + ? WHERE account_id = ? AND id = ?", n, a.AccountID, groupID); err != nil {
+	if err := t.applyGroupCounts(ctx, a.AccountID, counts); err != nil {
 		return err
 	}
 	action := steward.ActionRemoveMembers
@@ -237,33 +246,47 @@ func (t *tx) insertMember(ctx context.Context, accountID, groupID string, k memb
 		accountID, groupID, id)
 }
 
-// syncGroupAssets copies an asset's new contribution to counts into its memberships, when it
-// changed (an asset write calls it after the asset's row).
+// syncGroupAssets copies an asset's new contribution to counts into its memberships, and moves
+// its groups' counts, when it changed (an asset write calls it after the asset's row).
 func (t *tx) syncGroupAssets(ctx context.Context, accountID, assetID string, before, after *assetState) error {
-	if before != nil && after != nil && before.archived == after.archived && sameRef(before.location, after.location) &&
-		sameRef(before.locCustomer, after.locCustomer) && sameRef(before.owner, after.owner) {
-		return nil
+	if before == nil || (after != nil && before.archived == after.archived && sameRef(before.location, after.location) &&
+		sameRef(before.locCustomer, after.locCustomer) && sameRef(before.owner, after.owner)) {
+		return nil // a new asset is in no group yet
 	}
-	_, err := t.exec(ctx, `UPDATE group_assets SET location_id = ?, location_customer_id = ?, owner_customer_id = ?, archived = ?
-		WHERE account_id = ? AND asset_id = ?`, nullText(after.location), nullText(after.locCustomer), nullText(after.owner),
+	groups, err := t.strings(ctx, `UPDATE group_assets SET location_id = ?, location_customer_id = ?, owner_customer_id = ?, archived = ?
+		WHERE account_id = ? AND asset_id = ? RETURNING group_id`, nullText(after.location), nullText(after.locCustomer), nullText(after.owner),
 		after.archived, accountID, assetID)
-	return err
+	if err != nil {
+		return err
+	}
+	counts := groupCountDeltas{}
+	for _, g := range groups {
+		counts.add(g, before, -1)
+		counts.add(g, after, +1)
+	}
+	return t.applyGroupCounts(ctx, accountID, counts)
 }
 
-// leaveGroups removes a deleted asset from its groups, and their counts.
+// leaveGroups removes a deleted (or transferred) asset from its groups, their member counts
+// and their counts per customer and location.
 func (t *tx) leaveGroups(ctx context.Context, accountID, assetID string) error {
-	rows, err := t.query(ctx, "DELETE FROM group_assets WHERE account_id = ? AND asset_id = ? RETURNING group_id", accountID, assetID)
+	rows, err := t.query(ctx, `DELETE FROM group_assets WHERE account_id = ? AND asset_id = ?
+		RETURNING group_id, location_id, location_customer_id, owner_customer_id, archived`, accountID, assetID)
 	if err != nil {
 		return err
 	}
 	var left []string
+	counts := groupCountDeltas{}
 	for rows.Next() {
 		var g string
-		if err := rows.Scan(&g); err != nil {
+		var st assetState
+		if err := rows.Scan(&g, nullable[string]{&st.location}, nullable[string]{&st.locCustomer},
+			nullable[string]{&st.owner}, &st.archived); err != nil {
 			rows.Close()
 			return err
 		}
 		left = append(left, g)
+		counts.add(g, &st, -1)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -275,13 +298,40 @@ func (t *tx) leaveGroups(ctx context.Context, accountID, assetID string) error {
 			return err
 		}
 	}
-	return nil
+	return t.applyGroupCounts(ctx, accountID, counts)
 }
 
-// moveLocationGroupAssets follows a location that changed customer in the memberships of the
-// assets standing there.
+// moveLocationGroupAssets follows a location that changed customer (to the customer to) in the
+// memberships of the assets standing there and in their groups' counts: what those assets
+// contribute is read grouped by group and owner, before and after.
 func (t *tx) moveLocationGroupAssets(ctx context.Context, accountID, locationID string, to *string) error {
-	_, err := t.exec(ctx, `UPDATE group_assets SET location_customer_id = ? WHERE account_id = ? AND asset_id IN
-		(SELECT id FROM assets WHERE account_id = ? AND location_id = ?)`, nullText(to), accountID, accountID, locationID)
-	return err
+	rows, err := t.query(ctx, `SELECT ga.group_id, ga.owner_customer_id, ga.location_customer_id, COUNT(*) FROM assets x
+		JOIN group_assets ga ON ga.account_id = x.account_id AND ga.asset_id = x.id
+		WHERE x.account_id = ? AND x.location_id = ? AND ga.archived = FALSE
+		GROUP BY ga.group_id, ga.owner_customer_id, ga.location_customer_id`, accountID, locationID)
+	if err != nil {
+		return err
+	}
+	counts := groupCountDeltas{}
+	for rows.Next() {
+		var g string
+		var owner, from *string
+		var n int64
+		if err := rows.Scan(&g, nullable[string]{&owner}, nullable[string]{&from}, &n); err != nil {
+			rows.Close()
+			return err
+		}
+		loc := locationID
+		counts.add(g, &assetState{owner: owner, location: &loc, locCustomer: from}, -n)
+		counts.add(g, &assetState{owner: owner, location: &loc, locCustomer: to}, +n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if _, err := t.exec(ctx, `UPDATE group_assets SET location_customer_id = ? WHERE account_id = ? AND asset_id IN
+		(SELECT id FROM assets WHERE account_id = ? AND location_id = ?)`, nullText(to), accountID, accountID, locationID); err != nil {
+		return err
+	}
+	return t.applyGroupCounts(ctx, accountID, counts)
 }

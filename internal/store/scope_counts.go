@@ -9,18 +9,27 @@ import (
 )
 
 // Counts under a fleet scope. The stored customer and location counts are the account's; a
-// caller who sees part of the fleet gets counts of the assets it sees, computed from
-// group_assets, whose rows carry each member asset's location, location customer, owner and
-// archive state (kept by every asset write, see group_members.go):
-//   - a page (or one object) is counted by one grouped query over the page's ids, read from the
-//     (account, group, customer or location, archived, asset) indexes: its cost is the scope's
-//     member rows at those customers or locations, whatever the account holds. An asset in two of
-//     the caller's groups is counted once (DISTINCT over the asset), so overlapping groups stay
-//     exact.
-//   - sorting by a scoped count joins the account's rows to the scope's counts grouped once over
-//     the whole scope (listByScopedCount), and sorts them: its cost is the scope's members plus
-//     the account's customers (or locations).
+// caller who sees part of the fleet gets counts of the assets it sees:
+//   - a caller in one group (the common case) reads its group's counts (group_counts, kept in
+//     the transaction of every change, group_counts.go): a page's counts by primary key, and a
+//     list sorted by a scoped count by walking group_counts_sorted in the page's order, one
+//     probe of the listed table per row, as an unscoped caller walks the stored counts.
+//   - a caller in several groups, which may share assets, counts from group_assets, whose rows
+//     carry each member asset's location, location customer, owner and archive state (kept by
+//     every asset write, see group_members.go): a page (or one object) by one grouped query over
+//     the page's ids, read from the (account, group, customer or location, archived, asset)
+//     indexes, an asset once however many of the groups hold it (DISTINCT over the asset);
+//     sorting by a scoped count joins the account's rows to the scope's counts grouped once over
+//     the whole scope (listByScopedCount), and sorts them: its cost is the scope's members.
 // location_count is not asset-scoped: a scoped caller sees every location.
+
+// oneGroup returns the group of a caller scoped to exactly one group.
+func oneGroup(a *steward.Actor) (string, bool) {
+	if gs := scopeGroups(a); len(gs) == 1 {
+		return gs[0], true
+	}
+	return "", false
+}
 
 // scopeGroupCond is the condition on group_assets' group_id (alias ga) of a scoped actor's
 // groups; "1 = 0" when it sees none.
@@ -51,6 +60,7 @@ type scopedCount struct {
 	a     *steward.Actor
 	key   string // location_customer_id, owner_customer_id or location_id
 	extra string
+	kind  countKind // the same count in group_counts
 }
 
 // scopedCountOf returns the count column of tb as a's scope counts it, or nil for a column the
@@ -59,14 +69,14 @@ func scopedCountOf(a *steward.Actor, tb *table, column string) *scopedCount {
 	sc := &scopedCount{a: a}
 	switch {
 	case tb == customers.table && column == "assets_on_location_count":
-		sc.key = "location_customer_id"
+		sc.key, sc.kind = "location_customer_id", countOnLocation
 	case tb == customers.table && column == "assets_owned_count":
-		sc.key = "owner_customer_id"
+		sc.key, sc.kind = "owner_customer_id", countOwned
 	case tb == customers.table && column == "assets_owned_elsewhere_count":
-		sc.key = "owner_customer_id"
+		sc.key, sc.kind = "owner_customer_id", countElsewhere
 		sc.extra = " AND (ga.location_customer_id IS NULL OR ga.location_customer_id <> ga.owner_customer_id)"
 	case tb == locations.table && column == "asset_count":
-		sc.key = "location_id"
+		sc.key, sc.kind = "location_id", countLocation
 	default:
 		return nil
 	}
@@ -76,6 +86,10 @@ func scopedCountOf(a *steward.Actor, tb *table, column string) *scopedCount {
 // grouped is the query of every counted object's non-zero count within the scope (id, n),
 // grouped once over the scope's members, and its arguments.
 func (sc *scopedCount) grouped() (string, []any) {
+	if g, ok := oneGroup(sc.a); ok {
+		return "SELECT gc.object_id AS id, gc.n AS n FROM group_counts gc WHERE gc.account_id = ? AND gc.group_id = ? AND gc.kind = ? AND gc.n > 0",
+			[]any{sc.a.AccountID, g, int64(sc.kind)}
+	}
 	gcond, gargs := scopeGroupCond(sc.a)
 	return "SELECT ga." + sc.key + " AS id, " + countExpr(sc.a) + " AS n FROM group_assets ga WHERE ga.account_id = ? AND " + gcond +
 		" AND ga." + sc.key + " IS NOT NULL AND ga.archived = FALSE" + sc.extra + " GROUP BY ga." + sc.key, append([]any{sc.a.AccountID}, gargs...)
@@ -84,14 +98,19 @@ func (sc *scopedCount) grouped() (string, []any) {
 // zero is the condition that the object idExpr counts nothing within the scope: one probe of
 // the (account, group, key, archived) index per group.
 func (sc *scopedCount) zero(idExpr string) (string, []any) {
+	if g, ok := oneGroup(sc.a); ok {
+		return "NOT EXISTS (SELECT 1 FROM group_counts gc WHERE gc.account_id = ? AND gc.group_id = ? AND gc.kind = ? AND gc.object_id = " + idExpr +
+			" AND gc.n > 0)", []any{sc.a.AccountID, g, int64(sc.kind)}
+	}
 	gcond, gargs := scopeGroupCond(sc.a)
 	return "NOT EXISTS (SELECT 1 FROM group_assets ga WHERE ga.account_id = ? AND " + gcond + " AND ga." + sc.key + " = " + idExpr +
 		" AND ga.archived = FALSE" + sc.extra + ")", append([]any{sc.a.AccountID}, gargs...)
 }
 
 // listByScopedCount reads one page of a list sorted by a scoped count, in the order of (count,
-// id), in two parts: the rows that count something, from the counts grouped once over the scope
-// and sorted (at most one per object the scope's assets touch); and the rows that count
+// id), in two parts: the rows that count something, in the order of their counts (for one
+// group, a walk of group_counts_sorted; for several, the counts grouped once over the scope and
+// sorted, at most one per object the scope's assets touch); and the rows that count
 // nothing, all tied at 0, walked by id through the primary key with one index probe each (they
 // come first ascending, last descending). The cursor's key says which part it stopped in: 0 is
 // the zero part. Neither part reads the account's other assets, nor sorts the account's rows.
@@ -121,10 +140,10 @@ func listByScopedCount[T any](ctx context.Context, s *Store, spec listSpec, cond
 		q := "SELECT " + spec.cols + ", n.n FROM (" + g + ") n JOIN " + spec.kind + " " + a + " ON " + a + ".id = n.id WHERE " + where
 		qargs := append(append([]any{}, gargs...), args...)
 		if after {
-			q += " AND (n.n, " + a + ".id) " + cmp + " (?, ?)"
+			q += " AND (n.n, n.id) " + cmp + " (?, ?)"
 			qargs = append(qargs, k, c.ID)
 		}
-		rows, err := r.query(ctx, q+" ORDER BY n.n "+dir+", "+a+".id "+dir+" LIMIT ?", append(qargs, want-len(out))...)
+		rows, err := r.query(ctx, q+" ORDER BY n.n "+dir+", n.id "+dir+" LIMIT ?", append(qargs, want-len(out))...)
 		if err != nil {
 			return nil, err
 		}
@@ -190,6 +209,23 @@ func (s *Store) scopeCustomerCounts(ctx context.Context, a *steward.Actor, cs []
 		return nil
 	}
 	in := padIDs(ids)
+	if g, ok := oneGroup(a); ok {
+		return s.groupCounts(ctx, a.AccountID, g, []countKind{countOnLocation, countOwned, countElsewhere}, in,
+			func(id string, k countKind, n int64) {
+				for i := range cs {
+					if cs[i].ID == id {
+						switch k {
+						case countOnLocation:
+							cs[i].AssetsOnLocationCount = n
+						case countOwned:
+							cs[i].AssetsOwnedCount = n
+						case countElsewhere:
+							cs[i].AssetsOwnedElsewhereCount = n
+						}
+					}
+				}
+			})
+	}
 	gcond, gargs := scopeGroupCond(a)
 	distinct := ""
 	if len(scopeGroups(a)) > 1 {
@@ -245,6 +281,15 @@ func (s *Store) scopeLocationCounts(ctx context.Context, a *steward.Actor, ls []
 		return nil
 	}
 	in := padIDs(ids)
+	if g, ok := oneGroup(a); ok {
+		return s.groupCounts(ctx, a.AccountID, g, []countKind{countLocation}, in, func(id string, _ countKind, n int64) {
+			for i := range ls {
+				if ls[i].ID == id {
+					ls[i].AssetCount = n
+				}
+			}
+		})
+	}
 	gcond, gargs := scopeGroupCond(a)
 	args := append(append([]any{a.AccountID}, gargs...), in...)
 	rows, err := s.reader().query(ctx, "SELECT ga.location_id, "+countExpr(a)+" FROM group_assets ga WHERE ga.account_id = ? AND "+gcond+
@@ -264,6 +309,32 @@ func (s *Store) scopeLocationCounts(ctx context.Context, a *steward.Actor, ls []
 				ls[i].AssetCount = n
 			}
 		}
+	}
+	return rows.Err()
+}
+
+// groupCounts reads one group's counts of kinds for the objects ids (padded, see padIDs) by
+// primary key, and calls fn with each stored one.
+func (s *Store) groupCounts(ctx context.Context, accountID, groupID string, kinds []countKind, ids []any, fn func(id string, k countKind, n int64)) error {
+	args := make([]any, 0, 2+len(kinds)+len(ids))
+	args = append(args, accountID, groupID)
+	for _, k := range kinds {
+		args = append(args, int64(k))
+	}
+	rows, err := s.reader().query(ctx, "SELECT object_id, kind, n FROM group_counts WHERE account_id = ? AND group_id = ? AND kind IN ("+
+		placeholders(len(kinds))+") AND object_id IN ("+placeholders(len(ids))+")", append(args, ids...)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var k countKind
+		var n int64
+		if err := rows.Scan(&id, &k, &n); err != nil {
+			return err
+		}
+		fn(id, k, n)
 	}
 	return rows.Err()
 }

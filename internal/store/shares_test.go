@@ -176,6 +176,7 @@ func TestTransferIsIrreversibleForTheGiver(t *testing.T) {
 		if g := must(s.Group(ctx, tr.inA, g.ID)); g.AssetCount != 0 {
 			t.Errorf("A's group still counts %d", g.AssetCount)
 		}
+		assertNoMismatch(t, s, tr.a.ID) // the group's counts per customer and location too
 		if got := sharedIDs(t, s, tr.inA); !equalStrings(got, []string{x.ID}) {
 			t.Errorf("A sees %v", got)
 		}

@@ -221,6 +221,24 @@ func (q q) query(ctx context.Context, query string, args ...any) (*sql.Rows, err
 	return q.ex.QueryContext(ctx, query, args...)
 }
 
+// strings runs a query of one text column and returns its values.
+func (q q) strings(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := q.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // row runs a query of one row; its Scan must come before the next query on q.
 func (q q) row(ctx context.Context, query string, args ...any) *sql.Row {
 	query = q.d.rebind(query)
