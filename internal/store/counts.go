@@ -209,6 +209,8 @@ type Mismatches struct {
 	// GroupCounts: a group's count per customer or location (group_counts, migration 0014)
 	// against its memberships, or a membership whose counts have no row.
 	GroupCounts int64
+	// GroupOverlaps: how many assets two groups share (group_overlaps) against their memberships.
+	GroupOverlaps int64
 }
 
 // Recount recomputes every stored count and copy of an account from the data (after a bulk
@@ -258,8 +260,11 @@ func (s *Store) Recount(ctx context.Context, accountID string) (fixed Mismatches
 			a, a, a, a); err != nil {
 			return err
 		}
-		n, err := t.recountGroupCounts(ctx, a)
-		fixed.GroupCounts = n
+		var err error
+		if fixed.GroupCounts, err = t.recountGroupCounts(ctx, a); err != nil {
+			return err
+		}
+		fixed.GroupOverlaps, err = t.recountOverlaps(ctx, a)
 		return err
 	})
 	return fixed, err
@@ -336,6 +341,9 @@ func (s *Store) CountMismatches(ctx context.Context, accountID string) (m Mismat
 		}
 	}
 	if err := r.row(ctx, groupCountsMismatchSQL, accountID, accountID).Scan(&m.GroupCounts); err != nil {
+		return Mismatches{}, err
+	}
+	if err := r.row(ctx, overlapsMismatchSQL, accountID, accountID).Scan(&m.GroupOverlaps); err != nil {
 		return Mismatches{}, err
 	}
 	return m, nil

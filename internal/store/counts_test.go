@@ -246,6 +246,8 @@ func TestRecountGroups(t *testing.T) {
 		y := mkAsset(t, s, a, "Y", c2.ID, l2.ID)
 		g := mkGroup(t, s, a, "G")
 		ok(t, s.AddGroupAssets(ctx, a, g.ID, []string{x.ID, y.ID}))
+		h := mkGroup(t, s, a, "H") // shares X with G
+		ok(t, s.AddGroupAssets(ctx, a, h.ID, []string{x.ID}))
 		scoped := scopedUser(t, s, raw, o, steward.RoleUser, steward.FleetVisibilityGroups, g.ID)
 		// Another organization with a group of its own, corrupted too: its rows are its own.
 		g2 := mkGroup(t, s, o2.admin, "G")
@@ -270,8 +272,10 @@ func TestRecountGroups(t *testing.T) {
 		// The group's counts per customer and location: C1's two set to 0, L2's row gone.
 		raw.exec(t, "UPDATE group_counts SET n = 0 WHERE account_id = ? AND group_id = ? AND object_id = ?", o.acc.ID, g.ID, c1.ID)
 		raw.exec(t, "DELETE FROM group_counts WHERE account_id = ? AND group_id = ? AND object_id = ?", o.acc.ID, g.ID, l2.ID)
+		raw.exec(t, "UPDATE group_overlaps SET n = 5 WHERE account_id = ?", o.acc.ID)
 		seen("corrupted", cnt{1, 0, 0, 0})
-		want := store.Mismatches{Groups: 1, GroupAssets: 2, GroupCounts: 3}
+		// X's two memberships and Y's one; the counts of G; the overlap of G and H.
+		want := store.Mismatches{Groups: 1, GroupAssets: 3, GroupCounts: 3, GroupOverlaps: 1}
 		if m := must(s.CountMismatches(ctx, o.acc.ID)); m != want {
 			t.Errorf("CountMismatches = %+v, want %+v", m, want)
 		}

@@ -46,14 +46,18 @@ func (s *Store) Customers(ctx context.Context, a *steward.Actor, f steward.Custo
 		lq.where("c.type = ?", string(f.Type))
 	}
 	lq.sigExt = []any{f.Type}
+	summed, err := s.summable(ctx, a)
+	if err != nil {
+		return nil, err
+	}
 	if scoped(a) {
-		lq.countSort = func(column string) *scopedCount { return scopedCountOf(a, customers.table, column) }
+		lq.countSort = func(column string) *scopedCount { return scopedCountOf(a, customers.table, column, summed) }
 	}
 	page, err := list(ctx, s, customerList, a, f.ListParams, lq, customers.lister())
 	if err != nil {
 		return nil, err
 	}
-	return page, s.scopeCustomerCounts(ctx, a, page.Data)
+	return page, s.scopeCustomerCounts(ctx, a, summed, page.Data)
 }
 
 // Customer returns one customer.
@@ -66,7 +70,11 @@ func (s *Store) Customer(ctx context.Context, a *steward.Actor, id string) (*ste
 		return nil, err
 	}
 	one := []steward.Customer{*c}
-	if err := s.scopeCustomerCounts(ctx, a, one); err != nil {
+	summed, err := s.summable(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.scopeCustomerCounts(ctx, a, summed, one); err != nil {
 		return nil, err
 	}
 	return &one[0], nil

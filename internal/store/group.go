@@ -174,6 +174,9 @@ func (s *Store) DeleteGroup(ctx context.Context, a *steward.Actor, id string, if
 		if err := checkIfMatch(ifMatch, cur.Version); err != nil {
 			return struct{}{}, err
 		}
+		if _, err := t.exec(ctx, "DELETE FROM group_overlaps WHERE account_id = ? AND (group_a = ? OR group_b = ?)", a.AccountID, id, id); err != nil {
+			return struct{}{}, err
+		}
 		for _, member := range []string{"group_counts", "group_assets", "group_users"} {
 			if _, err := t.exec(ctx, "DELETE FROM "+member+" WHERE account_id = ? AND group_id = ?", a.AccountID, id); err != nil {
 				return struct{}{}, err

@@ -3,9 +3,12 @@ package store
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/steward-fleet/steward/internal/steward"
 )
 
 // Each group's counts per customer and per location (group_counts, migration 0014): what the
@@ -137,4 +140,139 @@ func memberAssets(cond string) string {
 func countRow(kind countKind, objectExpr string) string {
 	return fmt.Sprintf(`SELECT 1 FROM group_counts gc WHERE gc.account_id = ga.account_id AND gc.group_id = ga.group_id
 			AND gc.kind = %d AND gc.object_id = %s`, kind, objectExpr)
+}
+
+// groupPair is two groups of an account, a < b: a row of group_overlaps.
+type groupPair struct{ a, b string }
+
+// overlapDeltas are changes to an account's group_overlaps, by pair.
+type overlapDeltas map[groupPair]int64
+
+// add adds n to the assets groups g and h share.
+func (d overlapDeltas) add(g, h string, n int64) {
+	if g > h {
+		g, h = h, g
+	}
+	d[groupPair{g, h}] += n
+}
+
+// applyOverlaps writes the non-zero deltas of an account in pair order, one row per statement
+// (a change touches few pairs: the other groups of the assets it adds or removes).
+func (t *tx) applyOverlaps(ctx context.Context, accountID string, d overlapDeltas) error {
+	pairs := make([]groupPair, 0, len(d))
+	for p, n := range d {
+		if n != 0 {
+			pairs = append(pairs, p)
+		}
+	}
+	slices.SortFunc(pairs, func(x, y groupPair) int { return cmp.Or(strings.Compare(x.a, y.a), strings.Compare(x.b, y.b)) })
+	for _, p := range pairs {
+		if _, err := t.exec(ctx, `INSERT INTO group_overlaps (account_id, group_a, group_b, n) VALUES (?, ?, ?, ?)
+			ON CONFLICT (account_id, group_a, group_b) DO UPDATE SET n = group_overlaps.n + excluded.n`,
+			accountID, p.a, p.b, d[p]); err != nil {
+			return fmt.Errorf("group overlaps: %w", err)
+		}
+	}
+	return nil
+}
+
+// moveOverlaps adds sign to the overlap of group with each other group of the assets ids (after
+// they joined or left it).
+func (t *tx) moveOverlaps(ctx context.Context, accountID, group string, ids []string, sign int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := make([]any, 0, len(ids)+2)
+	args = append(args, accountID, group)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := t.query(ctx, "SELECT group_id, COUNT(*) FROM group_assets WHERE account_id = ? AND group_id <> ? AND asset_id IN ("+
+		placeholders(len(ids))+") GROUP BY group_id", args...)
+	if err != nil {
+		return err
+	}
+	d := overlapDeltas{}
+	for rows.Next() {
+		var h string
+		var n int64
+		if err := rows.Scan(&h, &n); err != nil {
+			rows.Close()
+			return err
+		}
+		d.add(group, h, sign*n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return t.applyOverlaps(ctx, accountID, d)
+}
+
+// overlapsSQL is every pair of an account's groups that share assets, with how many (the
+// account id as its argument).
+const overlapsSQL = `SELECT a.group_id AS group_a, b.group_id AS group_b, COUNT(*) AS n FROM group_assets a
+	JOIN group_assets b ON b.account_id = a.account_id AND b.asset_id = a.asset_id AND b.group_id > a.group_id
+	WHERE a.account_id = ? GROUP BY a.group_id, b.group_id`
+
+// recountOverlaps rewrites an account's group_overlaps from its memberships and returns how many
+// pairs were wrong.
+func (t *tx) recountOverlaps(ctx context.Context, accountID string) (int64, error) {
+	a := accountID
+	var wrong, stale int64
+	if err := t.row(ctx, `SELECT COUNT(*) FROM (`+overlapsSQL+`) e
+		LEFT JOIN group_overlaps o ON o.account_id = ? AND o.group_a = e.group_a AND o.group_b = e.group_b
+		WHERE o.n IS NULL OR o.n <> e.n`, a, a).Scan(&wrong); err != nil {
+		return 0, err
+	}
+	if err := t.row(ctx, `SELECT COUNT(*) FROM group_overlaps o WHERE o.account_id = ? AND o.n <> 0 AND NOT EXISTS (
+		SELECT 1 FROM (`+overlapsSQL+`) e WHERE e.group_a = o.group_a AND e.group_b = o.group_b)`, a, a).Scan(&stale); err != nil {
+		return 0, err
+	}
+	if wrong+stale == 0 {
+		return 0, nil
+	}
+	if _, err := t.exec(ctx, "DELETE FROM group_overlaps WHERE account_id = ?", a); err != nil {
+		return 0, err
+	}
+	_, err := t.exec(ctx, `INSERT INTO group_overlaps (account_id, group_a, group_b, n) SELECT ?, group_a, group_b, n FROM (`+overlapsSQL+`) e`, a, a)
+	return wrong + stale, err
+}
+
+// overlapsMismatchSQL counts an account's pairs of groups whose stored overlap differs from
+// their memberships, probing group_assets per stored row, plus the shared memberships of pairs
+// with no row (the account id as both arguments).
+const overlapsMismatchSQL = `SELECT
+	(SELECT COUNT(*) FROM group_overlaps o WHERE o.account_id = ? AND o.n <> (SELECT COUNT(*) FROM group_assets a
+		JOIN group_assets b ON b.account_id = a.account_id AND b.group_id = o.group_b AND b.asset_id = a.asset_id
+		WHERE a.account_id = o.account_id AND a.group_id = o.group_a))
+	+ (SELECT COUNT(*) FROM group_assets a JOIN group_assets b ON b.account_id = a.account_id AND b.asset_id = a.asset_id
+		AND b.group_id > a.group_id
+		WHERE a.account_id = ? AND NOT EXISTS (SELECT 1 FROM group_overlaps o WHERE o.account_id = a.account_id
+			AND o.group_a = a.group_id AND o.group_b = b.group_id))`
+
+// summable returns whether a scoped caller's counts are the sum of its groups' group_counts:
+// it has one group, or several that share no asset.
+func (s *Store) summable(ctx context.Context, a *steward.Actor) (bool, error) {
+	if !scoped(a) {
+		return false, nil
+	}
+	gs := scopeGroups(a)
+	if len(gs) <= 1 {
+		return len(gs) == 1, nil
+	}
+	args := make([]any, 0, 1+2*len(gs))
+	args = append(args, a.AccountID)
+	for range 2 {
+		for _, g := range gs {
+			args = append(args, g)
+		}
+	}
+	var one int
+	err := s.reader().row(ctx, "SELECT 1 FROM group_overlaps WHERE account_id = ? AND group_a IN ("+placeholders(len(gs))+
+		") AND group_b IN ("+placeholders(len(gs))+") AND n > 0 LIMIT 1", args...).Scan(&one)
+	if err == sql.ErrNoRows {
+		return true, nil
+	}
+	return false, err
 }

@@ -124,6 +124,7 @@ func (t *tx) changeMembers(ctx context.Context, a *steward.Actor, groupID string
 		sign = -1
 	}
 	counts := groupCountDeltas{}
+	var moved []string // the assets that joined or left
 	for _, id := range changed {
 		var res interface{ RowsAffected() (int64, error) }
 		if add {
@@ -143,12 +144,16 @@ func (t *tx) changeMembers(ctx context.Context, a *steward.Actor, groupID string
 		if got > 0 && k.table == assets.table {
 			st := found[id].state
 			counts.add(groupID, &st, sign)
+			moved = append(moved, id)
 		}
 	}
 	if _, err := t.exec(ctx, "UPDATE groups SET "+k.count+" = "+k.count+" + ? WHERE account_id = ? AND id = ?", sign*n, a.AccountID, groupID); err != nil {
 		return err
 	}
 	if err := t.applyGroupCounts(ctx, a.AccountID, counts); err != nil {
+		return err
+	}
+	if err := t.moveOverlaps(ctx, a.AccountID, groupID, moved, sign); err != nil {
 		return err
 	}
 	action := steward.ActionRemoveMembers
@@ -267,8 +272,8 @@ func (t *tx) syncGroupAssets(ctx context.Context, accountID, assetID string, bef
 	return t.applyGroupCounts(ctx, accountID, counts)
 }
 
-// leaveGroups removes a deleted (or transferred) asset from its groups, their member counts
-// and their counts per customer and location.
+// leaveGroups removes a deleted (or transferred) asset from its groups, their member counts,
+// their counts per customer and location and what they share.
 func (t *tx) leaveGroups(ctx context.Context, accountID, assetID string) error {
 	rows, err := t.query(ctx, `DELETE FROM group_assets WHERE account_id = ? AND asset_id = ?
 		RETURNING group_id, location_id, location_customer_id, owner_customer_id, archived`, accountID, assetID)
@@ -293,12 +298,19 @@ func (t *tx) leaveGroups(ctx context.Context, accountID, assetID string) error {
 		return err
 	}
 	slices.Sort(left)
-	for _, g := range left {
+	overlaps := overlapDeltas{}
+	for i, g := range left {
 		if _, err := t.exec(ctx, "UPDATE groups SET asset_count = asset_count - 1 WHERE account_id = ? AND id = ?", accountID, g); err != nil {
 			return err
 		}
+		for _, h := range left[i+1:] {
+			overlaps.add(g, h, -1)
+		}
 	}
-	return t.applyGroupCounts(ctx, accountID, counts)
+	if err := t.applyGroupCounts(ctx, accountID, counts); err != nil {
+		return err
+	}
+	return t.applyOverlaps(ctx, accountID, overlaps)
 }
 
 // moveLocationGroupAssets follows a location that changed customer (to the customer to) in the

@@ -45,14 +45,18 @@ func (s *Store) Locations(ctx context.Context, a *steward.Actor, f steward.Locat
 		lq.where("l.customer_id IS NULL")
 	}
 	lq.sigExt = []any{f.CustomerID, f.Own}
+	summed, err := s.summable(ctx, a)
+	if err != nil {
+		return nil, err
+	}
 	if scoped(a) {
-		lq.countSort = func(column string) *scopedCount { return scopedCountOf(a, locations.table, column) }
+		lq.countSort = func(column string) *scopedCount { return scopedCountOf(a, locations.table, column, summed) }
 	}
 	page, err := list(ctx, s, locationList, a, f.ListParams, lq, locations.lister())
 	if err != nil {
 		return nil, err
 	}
-	return page, s.scopeLocationCounts(ctx, a, page.Data)
+	return page, s.scopeLocationCounts(ctx, a, summed, page.Data)
 }
 
 // Location returns one location.
@@ -65,7 +69,11 @@ func (s *Store) Location(ctx context.Context, a *steward.Actor, id string) (*ste
 		return nil, err
 	}
 	one := []steward.Location{*l}
-	if err := s.scopeLocationCounts(ctx, a, one); err != nil {
+	summed, err := s.summable(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.scopeLocationCounts(ctx, a, summed, one); err != nil {
 		return nil, err
 	}
 	return &one[0], nil

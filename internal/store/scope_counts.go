@@ -10,25 +10,30 @@ import (
 
 // Counts under a fleet scope. The stored customer and location counts are the account's; a
 // caller who sees part of the fleet gets counts of the assets it sees:
-//   - a caller in one group (the common case) reads its group's counts (group_counts, kept in
-//     the transaction of every change, group_counts.go): a page's counts by primary key, and a
-//     list sorted by a scoped count by walking group_counts_sorted in the page's order, one
-//     probe of the listed table per row, as an unscoped caller walks the stored counts.
-//   - a caller in several groups, which may share assets, counts from group_assets, whose rows
-//     carry each member asset's location, location customer, owner and archive state (kept by
-//     every asset write, see group_members.go): a page (or one object) by one grouped query over
-//     the page's ids, read from the (account, group, customer or location, archived, asset)
-//     indexes, an asset once however many of the groups hold it (DISTINCT over the asset);
-//     sorting by a scoped count joins the account's rows to the scope's counts grouped once over
-//     the whole scope (listByScopedCount), and sorts them: its cost is the scope's members.
+//   - a caller in one group, or in several that share no asset (group_overlaps), adds up its
+//     groups' counts (group_counts, kept in the transaction of every change, group_counts.go):
+//     a page's counts by primary key; a list sorted by a scoped count walks
+//     group_counts_sorted in the page's order (one group), one probe of the listed table per
+//     row as an unscoped caller walks the stored counts, or sums the groups' rows of that count
+//     (several groups: a row per group and object counted, not per asset).
+//   - a caller whose groups share assets counts from group_assets, whose rows carry each member
+//     asset's location, location customer, owner and archive state (kept by every asset write,
+//     see group_members.go): a page (or one object) by one grouped query over the page's ids,
+//     read from the (account, group, customer or location, archived, asset) indexes, an asset
+//     once however many of the groups hold it (DISTINCT over the asset); sorting by a scoped
+//     count joins the account's rows to the scope's counts grouped once over the whole scope
+//     (listByScopedCount), and sorts them: its cost is the scope's members.
 // location_count is not asset-scoped: a scoped caller sees every location.
 
-// oneGroup returns the group of a caller scoped to exactly one group.
-func oneGroup(a *steward.Actor) (string, bool) {
-	if gs := scopeGroups(a); len(gs) == 1 {
-		return gs[0], true
+// countGroupCond is the condition on group_counts' group_id (alias gc) of a scoped actor's
+// groups.
+func countGroupCond(a *steward.Actor) (string, []any) {
+	gs := scopeGroups(a)
+	args := make([]any, len(gs))
+	for i, g := range gs {
+		args[i] = g
 	}
-	return "", false
+	return "gc.group_id IN (" + placeholders(len(gs)) + ")", args
 }
 
 // scopeGroupCond is the condition on group_assets' group_id (alias ga) of a scoped actor's
@@ -57,16 +62,17 @@ func countExpr(a *steward.Actor) string {
 // scopedCount is one count a scope changes: the group_assets column naming the counted object
 // and any further condition on the member row.
 type scopedCount struct {
-	a     *steward.Actor
-	key   string // location_customer_id, owner_customer_id or location_id
-	extra string
-	kind  countKind // the same count in group_counts
+	a      *steward.Actor
+	key    string // location_customer_id, owner_customer_id or location_id
+	extra  string
+	kind   countKind // the same count in group_counts
+	summed bool      // read from group_counts (see summable)
 }
 
 // scopedCountOf returns the count column of tb as a's scope counts it, or nil for a column the
-// scope does not change (location_count, dates).
-func scopedCountOf(a *steward.Actor, tb *table, column string) *scopedCount {
-	sc := &scopedCount{a: a}
+// scope does not change (location_count, dates); summed as summable answered for a.
+func scopedCountOf(a *steward.Actor, tb *table, column string, summed bool) *scopedCount {
+	sc := &scopedCount{a: a, summed: summed}
 	switch {
 	case tb == customers.table && column == "assets_on_location_count":
 		sc.key, sc.kind = "location_customer_id", countOnLocation
@@ -86,9 +92,14 @@ func scopedCountOf(a *steward.Actor, tb *table, column string) *scopedCount {
 // grouped is the query of every counted object's non-zero count within the scope (id, n),
 // grouped once over the scope's members, and its arguments.
 func (sc *scopedCount) grouped() (string, []any) {
-	if g, ok := oneGroup(sc.a); ok {
-		return "SELECT gc.object_id AS id, gc.n AS n FROM group_counts gc WHERE gc.account_id = ? AND gc.group_id = ? AND gc.kind = ? AND gc.n > 0",
-			[]any{sc.a.AccountID, g, int64(sc.kind)}
+	if sc.summed {
+		gcond, gargs := countGroupCond(sc.a)
+		args := append(append([]any{sc.a.AccountID}, gargs...), int64(sc.kind))
+		if len(gargs) == 1 {
+			return "SELECT gc.object_id AS id, gc.n AS n FROM group_counts gc WHERE gc.account_id = ? AND " + gcond + " AND gc.kind = ? AND gc.n > 0", args
+		}
+		return "SELECT gc.object_id AS id, SUM(gc.n) AS n FROM group_counts gc WHERE gc.account_id = ? AND " + gcond +
+			" AND gc.kind = ? AND gc.n > 0 GROUP BY gc.object_id", args
 	}
 	gcond, gargs := scopeGroupCond(sc.a)
 	return "SELECT ga." + sc.key + " AS id, " + countExpr(sc.a) + " AS n FROM group_assets ga WHERE ga.account_id = ? AND " + gcond +
@@ -98,9 +109,10 @@ func (sc *scopedCount) grouped() (string, []any) {
 // zero is the condition that the object idExpr counts nothing within the scope: one probe of
 // the (account, group, key, archived) index per group.
 func (sc *scopedCount) zero(idExpr string) (string, []any) {
-	if g, ok := oneGroup(sc.a); ok {
-		return "NOT EXISTS (SELECT 1 FROM group_counts gc WHERE gc.account_id = ? AND gc.group_id = ? AND gc.kind = ? AND gc.object_id = " + idExpr +
-			" AND gc.n > 0)", []any{sc.a.AccountID, g, int64(sc.kind)}
+	if sc.summed {
+		gcond, gargs := countGroupCond(sc.a)
+		return "NOT EXISTS (SELECT 1 FROM group_counts gc WHERE gc.account_id = ? AND " + gcond + " AND gc.kind = ? AND gc.object_id = " + idExpr +
+			" AND gc.n > 0)", append(append([]any{sc.a.AccountID}, gargs...), int64(sc.kind))
 	}
 	gcond, gargs := scopeGroupCond(sc.a)
 	return "NOT EXISTS (SELECT 1 FROM group_assets ga WHERE ga.account_id = ? AND " + gcond + " AND ga." + sc.key + " = " + idExpr +
@@ -190,8 +202,9 @@ func padIDs(ids []string) []any {
 	return out
 }
 
-// scopeCustomerCounts replaces the asset counts of cs with those of a's scope.
-func (s *Store) scopeCustomerCounts(ctx context.Context, a *steward.Actor, cs []steward.Customer) error {
+// scopeCustomerCounts replaces the asset counts of cs with those of a's scope (summed as
+// summable answered for a).
+func (s *Store) scopeCustomerCounts(ctx context.Context, a *steward.Actor, summed bool, cs []steward.Customer) error {
 	if !scoped(a) || len(cs) == 0 {
 		return nil
 	}
@@ -209,8 +222,8 @@ func (s *Store) scopeCustomerCounts(ctx context.Context, a *steward.Actor, cs []
 		return nil
 	}
 	in := padIDs(ids)
-	if g, ok := oneGroup(a); ok {
-		return s.groupCounts(ctx, a.AccountID, g, []countKind{countOnLocation, countOwned, countElsewhere}, in,
+	if summed {
+		return s.groupCounts(ctx, a, []countKind{countOnLocation, countOwned, countElsewhere}, in,
 			func(id string, k countKind, n int64) {
 				for i := range cs {
 					if cs[i].ID == id {
@@ -263,8 +276,9 @@ func (s *Store) scopeCustomerCounts(ctx context.Context, a *steward.Actor, cs []
 	return rows.Err()
 }
 
-// scopeLocationCounts replaces the asset counts of ls with those of a's scope.
-func (s *Store) scopeLocationCounts(ctx context.Context, a *steward.Actor, ls []steward.Location) error {
+// scopeLocationCounts replaces the asset counts of ls with those of a's scope (summed as
+// summable answered for a).
+func (s *Store) scopeLocationCounts(ctx context.Context, a *steward.Actor, summed bool, ls []steward.Location) error {
 	if !scoped(a) || len(ls) == 0 {
 		return nil
 	}
@@ -281,8 +295,8 @@ func (s *Store) scopeLocationCounts(ctx context.Context, a *steward.Actor, ls []
 		return nil
 	}
 	in := padIDs(ids)
-	if g, ok := oneGroup(a); ok {
-		return s.groupCounts(ctx, a.AccountID, g, []countKind{countLocation}, in, func(id string, _ countKind, n int64) {
+	if summed {
+		return s.groupCounts(ctx, a, []countKind{countLocation}, in, func(id string, _ countKind, n int64) {
 			for i := range ls {
 				if ls[i].ID == id {
 					ls[i].AssetCount = n
@@ -313,16 +327,18 @@ func (s *Store) scopeLocationCounts(ctx context.Context, a *steward.Actor, ls []
 	return rows.Err()
 }
 
-// groupCounts reads one group's counts of kinds for the objects ids (padded, see padIDs) by
-// primary key, and calls fn with each stored one.
-func (s *Store) groupCounts(ctx context.Context, accountID, groupID string, kinds []countKind, ids []any, fn func(id string, k countKind, n int64)) error {
-	args := make([]any, 0, 2+len(kinds)+len(ids))
-	args = append(args, accountID, groupID)
+// groupCounts reads the sums of a's groups' counts of kinds for the objects ids (padded, see
+// padIDs) by primary key, and calls fn with each stored one.
+func (s *Store) groupCounts(ctx context.Context, a *steward.Actor, kinds []countKind, ids []any, fn func(id string, k countKind, n int64)) error {
+	gcond, gargs := countGroupCond(a)
+	args := make([]any, 0, 1+len(gargs)+len(kinds)+len(ids))
+	args = append(append(args, a.AccountID), gargs...)
 	for _, k := range kinds {
 		args = append(args, int64(k))
 	}
-	rows, err := s.reader().query(ctx, "SELECT object_id, kind, n FROM group_counts WHERE account_id = ? AND group_id = ? AND kind IN ("+
-		placeholders(len(kinds))+") AND object_id IN ("+placeholders(len(ids))+")", append(args, ids...)...)
+	rows, err := s.reader().query(ctx, "SELECT gc.object_id, gc.kind, SUM(gc.n) FROM group_counts gc WHERE gc.account_id = ? AND "+gcond+
+		" AND gc.kind IN ("+placeholders(len(kinds))+") AND gc.object_id IN ("+placeholders(len(ids))+") GROUP BY gc.object_id, gc.kind",
+		append(args, ids...)...)
 	if err != nil {
 		return err
 	}

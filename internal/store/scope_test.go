@@ -123,9 +123,10 @@ func TestScopedAssetReads(t *testing.T) {
 	})
 }
 
-// TestScopedCountsMatchBruteForce builds a random fleet with overlapping groups, moves, archives
-// and deletes assets at random, and compares the counts scoped users see, in every sort and on
-// every page, with a recount from the assets and memberships.
+// TestScopedCountsMatchBruteForce builds a random fleet with overlapping groups and two that
+// start apart, moves, archives and deletes assets and changes memberships at random, and
+// compares the counts scoped users see (one group, overlapping groups, groups apart, none), in
+// every sort and on every page, with a recount from the assets and memberships.
 func TestScopedCountsMatchBruteForce(t *testing.T) {
 	eachEngineRaw(t, func(t *testing.T, s *store.Store, raw *rawDB) {
 		rng := rand.New(rand.NewPCG(12, 34))
@@ -168,10 +169,24 @@ func TestScopedCountsMatchBruteForce(t *testing.T) {
 			}
 			ok(t, s.AddGroupAssets(ctx, o.admin, g.ID, ids))
 		}
+		// Two groups that share no asset at first (their counts add up), until the random
+		// changes below make them overlap (each asset then counts once), or apart again.
+		for i := range 2 {
+			g := mkGroup(t, s, o.admin, fmt.Sprint("Half ", i))
+			gs = append(gs, g)
+			var ids []string
+			for j, x := range xs {
+				if j%2 == i && rng.IntN(2) == 0 {
+					ids = append(ids, x.ID)
+				}
+			}
+			ok(t, s.AddGroupAssets(ctx, o.admin, g.ID, ids))
+		}
 		users := []*steward.Actor{
 			scopedUser(t, s, raw, o, steward.RoleUser, steward.FleetVisibilityGroups, gs[0].ID),
 			scopedUser(t, s, raw, o, steward.RoleUser, steward.FleetVisibilityGroups, gs[0].ID, gs[1].ID, gs[2].ID),
 			scopedUser(t, s, raw, o, steward.RoleUser, steward.FleetVisibilityNone),
+			scopedUser(t, s, raw, o, steward.RoleUser, steward.FleetVisibilityGroups, gs[3].ID, gs[4].ID),
 		}
 		check := func(round int) {
 			t.Helper()

@@ -30,3 +30,22 @@ SELECT account_id, group_id, kind, object_id, COUNT(*) FROM (
     SELECT account_id, group_id, 4, location_id FROM group_assets
         WHERE location_id IS NOT NULL AND archived = FALSE
 ) m GROUP BY account_id, group_id, kind, object_id;
+
+-- How many assets each pair of an account's groups share (group_a < group_b; a row may hold 0),
+-- kept with the memberships: a caller in several groups that share no asset adds up their
+-- group_counts; one whose groups overlap counts from group_assets, each asset once.
+CREATE TABLE group_overlaps (
+    account_id TEXT {{C}} NOT NULL,
+    group_a    TEXT {{C}} NOT NULL,
+    group_b    TEXT {{C}} NOT NULL,
+    n          BIGINT NOT NULL,
+    PRIMARY KEY (account_id, group_a, group_b),
+    FOREIGN KEY (account_id, group_a) REFERENCES groups (account_id, id),
+    FOREIGN KEY (account_id, group_b) REFERENCES groups (account_id, id)
+);
+CREATE INDEX group_overlaps_b ON group_overlaps (account_id, group_b);
+
+INSERT INTO group_overlaps (account_id, group_a, group_b, n)
+SELECT a.account_id, a.group_id, b.group_id, COUNT(*) FROM group_assets a
+    JOIN group_assets b ON b.account_id = a.account_id AND b.asset_id = a.asset_id AND b.group_id > a.group_id
+    GROUP BY a.account_id, a.group_id, b.group_id;
