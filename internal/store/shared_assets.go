@@ -79,8 +79,8 @@ var shareSortColumns = map[string]string{"name_key": "name_key", "serial_key": "
 // sharedAssets lists the assets shared with the caller's account, by a sort key (a search
 // without one is by name), keyset-paged like every list. The page walks the viewer's index of
 // that key on asset_shares (which copies the assets' sort keys and archive state) and reads the
-// page's assets by id: a page costs the page, however many assets are shared; a search walks
-// until the page is full.
+// page's assets by id: a page costs the page, however many assets are shared. A search is
+// bounded as the owned list's is (sharedPage.search).
 func (s *Store) sharedAssets(ctx context.Context, a *steward.Actor, f steward.AssetFilter) (*steward.Page[steward.Asset], error) {
 	if err := a.Require(steward.PermRead); err != nil {
 		return nil, err
@@ -105,10 +105,6 @@ func (s *Store) sharedAssets(ctx context.Context, a *steward.Actor, f steward.As
 	}
 	conds := append([]string{"s.shared_with = ?"}, lq.conds...)
 	args := []any{a.AccountID}
-	if term != "" {
-		conds = append(conds, s.d.contains("x.search"))
-		args = append(args, term)
-	}
 	col := "s." + shareSortColumns[key.column]
 	dir, cmp := "ASC", ">"
 	if desc {
@@ -124,13 +120,14 @@ func (s *Store) sharedAssets(ctx context.Context, a *steward.Actor, f steward.As
 		conds = append(conds, "("+col+", s.asset_id) "+cmp+" (?, ?)")
 		args = append(args, k, c.ID)
 	}
-	rows, err := s.reader().query(ctx, "SELECT "+assetList.cols+", "+col+
-		" FROM asset_shares s JOIN assets x ON x.account_id = s.account_id AND x.id = s.asset_id WHERE "+
-		strings.Join(conds, " AND ")+" ORDER BY "+col+" "+dir+", s.asset_id "+dir+" LIMIT ?", append(args, limit+1)...)
-	if err != nil {
-		return nil, err
+	sp := sharedPage{s: s, viewer: a.AccountID, where: strings.Join(conds, " AND "), args: args,
+		col: col, order: col + " " + dir + ", s.asset_id " + dir, desc: desc, want: limit + 1}
+	var got []listed[steward.Asset]
+	if term == "" {
+		got, err = sp.query(ctx, "", nil)
+	} else {
+		got, err = sp.search(ctx, term)
 	}
-	got, err := collect(rows, assets.lister(), nil, nil, limit+1)
 	if err != nil {
 		return nil, err
 	}
