@@ -52,6 +52,16 @@ func nameOwners(ctx context.Context, r q, xs []*steward.Asset) error {
 	return nil
 }
 
+// sharedWith returns the owner of asset id when it is shared with account, or "".
+func (t *tx) sharedWith(ctx context.Context, account, id string) (string, error) {
+	var owner string
+	err := t.row(ctx, "SELECT account_id FROM asset_shares WHERE shared_with = ? AND asset_id = ?", account, id).Scan(&owner)
+	if isNoRows(err) {
+		return "", nil
+	}
+	return owner, err
+}
+
 // errSharedReadOnly answers a change of an asset another account shares with the caller's.
 var errSharedReadOnly = &steward.Error{Code: steward.EFORBIDDEN,
 	Message: "the asset is shared with this account by its owner account, which alone changes it"}

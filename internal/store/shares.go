@@ -100,16 +100,6 @@ func (sh *sharer) asset(ctx context.Context, t *tx, id string, lock lockMode) (*
 	return t.lockAsset(ctx, owner, x.ID, nil)
 }
 
-// sharedWith returns the owner of asset id when it is shared with account, or "".
-func (t *tx) sharedWith(ctx context.Context, account, id string) (string, error) {
-	var owner string
-	err := t.row(ctx, "SELECT account_id FROM asset_shares WHERE shared_with = ? AND asset_id = ?", account, id).Scan(&owner)
-	if isNoRows(err) {
-		return "", nil
-	}
-	return owner, err
-}
-
 // AssetShares lists the accounts an asset is shared with, by account name.
 func (s *Store) AssetShares(ctx context.Context, a *steward.Actor, id string) (*steward.Page[steward.AssetShare], error) {
 	return readAs(ctx, s, a, steward.PermRead, func(t *tx) (*steward.Page[steward.AssetShare], error) {
