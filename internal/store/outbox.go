@@ -1,0 +1,213 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/steward-fleet/steward/internal/steward"
+)
+
+// The webhook outbox. Every change writes its audit row through (*tx).audit, which calls outbox:
+// when an endpoint of the account subscribes to the change's event type, the event (its body as
+// it will be sent) and one pending delivery per subscribed endpoint are written in the same
+// transaction, so an event exists exactly when its change committed. An account without
+// endpoints pays one indexed read of webhooks per change; bulk loading (Store.Bulk) writes no
+// events. The dispatcher (internal/jobs) claims due deliveries with ClaimDeliveries and records
+// each attempt with FinishDelivery.
+
+// subscriber is one endpoint of an account as the outbox matches it.
+type subscriber struct {
+	id     string
+	events []steward.WebhookEventType
+}
+
+// eventBody is an event as delivered (API.md, "Webhooks").
+type eventBody struct {
+	ID         string                   `json:"id"`
+	Type       steward.WebhookEventType `json:"type"`
+	Timestamp  steward.Timestamp        `json:"timestamp"`
+	AccountID  string                   `json:"account_id"`
+	ObjectType string                   `json:"object_type"`
+	ObjectID   string                   `json:"object_id"`
+	Data       eventData                `json:"data"`
+	Changes    []steward.Change         `json:"changes"`
+}
+
+// eventData is the event's who and what, as its audit event records them.
+type eventData struct {
+	Name       string             `json:"name"`
+	CustomerID *string            `json:"customer_id"`
+	Action     string             `json:"action"`
+	Actor      steward.AuditActor `json:"actor"`
+	Source     steward.Source     `json:"source"`
+	RequestID  string             `json:"request_id"`
+}
+
+// subscribers returns the account's endpoints, read once per transaction.
+func (t *tx) subscribers(ctx context.Context, accountID string) ([]subscriber, error) {
+	if subs, ok := t.hooks[accountID]; ok {
+		return subs, nil
+	}
+	rows, err := t.query(ctx, "SELECT id, events FROM webhooks WHERE account_id = ?", accountID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var subs []subscriber
+	for rows.Next() {
+		var s subscriber
+		var events string
+		if err := rows.Scan(&s.id, &events); err != nil {
+			return nil, err
+		}
+		s.events = parseEvents(events)
+		subs = append(subs, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if t.hooks == nil {
+		t.hooks = map[string][]subscriber{}
+	}
+	t.hooks[accountID] = subs
+	return subs, nil
+}
+
+// outbox writes the event of audit event e (whose changes are labelled) and its deliveries, when
+// an endpoint of e's account subscribes to its type. The event's id is the audit event's.
+func (t *tx) outbox(ctx context.Context, e *steward.AuditEvent, changes []steward.Change) error {
+	typ, ok := steward.EventTypeOf(e.ObjectType, e.Action, changes)
+	if !ok {
+		return nil
+	}
+	subs, err := t.subscribers(ctx, e.AccountID)
+	if err != nil || len(subs) == 0 {
+		return err
+	}
+	var to []string
+	for _, s := range subs {
+		if slices.Contains(s.events, typ) {
+			to = append(to, s.id)
+		}
+	}
+	if len(to) == 0 {
+		return nil
+	}
+	body, err := json.Marshal(eventBody{ID: e.ID, Type: typ, Timestamp: e.At, AccountID: e.AccountID, ObjectType: e.ObjectType,
+		ObjectID: e.ObjectID, Changes: changes, Data: eventData{Name: e.ObjectName, CustomerID: e.CustomerID, Action: e.Action,
+			Actor: e.Actor, Source: e.Source, RequestID: e.RequestID}})
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	if _, err := t.exec(ctx, "INSERT INTO webhook_events (account_id, id, type, at, payload) VALUES (?, ?, ?, ?, ?)",
+		e.AccountID, e.ID, string(typ), e.At, string(body)); err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	for _, id := range to {
+		if err := t.insertDelivery(ctx, e.AccountID, &steward.WebhookDelivery{ID: newID(), WebhookID: id, EventID: e.ID,
+			EventType: typ}); err != nil {
+			return fmt.Errorf("outbox: %w", err)
+		}
+	}
+	return nil
+}
+
+// WebhookWake receives a value after a transaction queued deliveries, so a dispatcher of this
+// process starts on them at once instead of at its next poll.
+func (s *Store) WebhookWake() <-chan struct{} { return s.wake }
+
+// skipLocked is the claim's lock: rows another transaction claims are passed over on
+// PostgreSQL; SQLite's one writer claims alone.
+func (d dialect) skipLocked() string {
+	if d == postgres {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
+// ClaimDeliveries claims up to n deliveries due now, oldest due first: each counts an attempt
+// and is due again only when lease ends (should this process die before recording it, another
+// dispatcher retries it then). Rows another transaction is claiming are skipped, so two
+// dispatchers on one PostgreSQL never claim the same delivery.
+func (s *Store) ClaimDeliveries(ctx context.Context, n int, lease time.Duration) ([]steward.OutboxDelivery, error) {
+	var out []steward.OutboxDelivery
+	err := s.write(ctx, func(t *tx) error {
+		out = out[:0]
+		rows, err := t.query(ctx, "SELECT account_id, id, webhook_id, event_id, attempts FROM webhook_deliveries "+
+			"WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?"+t.d.skipLocked(), t.now, n)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var d steward.OutboxDelivery
+			if err := rows.Scan(&d.AccountID, &d.ID, &d.WebhookID, &d.EventID, &d.Attempt); err != nil {
+				rows.Close()
+				return err
+			}
+			d.Attempt++
+			out = append(out, d)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		until := steward.TimestampOf(t.now.Add(lease))
+		for i := range out {
+			d := &out[i]
+			if _, err := t.exec(ctx, "UPDATE webhook_deliveries SET attempts = ?, next_attempt_at = ? WHERE account_id = ? AND id = ?",
+				d.Attempt, until, d.AccountID, d.ID); err != nil {
+				return err
+			}
+			var payload string
+			var prev *string
+			var prevUntil *steward.Timestamp
+			var secret string
+			if err := t.row(ctx, "SELECT e.payload, w.url, w.secret, w.previous_secret, w.previous_secret_until "+
+				"FROM webhook_events e, webhooks w WHERE e.account_id = ? AND e.id = ? AND w.account_id = ? AND w.id = ?",
+				d.AccountID, d.EventID, d.AccountID, d.WebhookID).Scan(&payload, &d.URL, &secret,
+				nullable[string]{&prev}, nullable[steward.Timestamp]{&prevUntil}); err != nil {
+				return fmt.Errorf("claim delivery %s: %w", d.ID, err)
+			}
+			d.Payload, d.Secrets = []byte(payload), []string{secret}
+			if prev != nil && prevUntil != nil && prevUntil.After(t.now.Time) {
+				d.Secrets = append(d.Secrets, *prev)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// FinishDelivery records the attempt of a claimed delivery: succeeded; pending again after
+// schedule[d.Attempt] when it failed and the schedule goes on; failed otherwise. An attempt
+// whose claim another dispatcher has taken over since (its lease ended) records nothing.
+func (s *Store) FinishDelivery(ctx context.Context, d steward.OutboxDelivery, r steward.DeliveryResult, schedule []time.Duration) error {
+	status, next := steward.DeliverySucceeded, (*steward.Timestamp)(nil)
+	if r.Err != "" {
+		status = steward.DeliveryFailed
+		if d.Attempt < len(schedule) {
+			status = steward.DeliveryPending
+			at := steward.TimestampOf(r.At.Add(schedule[d.Attempt]))
+			next = &at
+		}
+	}
+	var code *int64
+	if r.ResponseCode != 0 {
+		c := int64(r.ResponseCode)
+		code = &c
+	}
+	errText := r.Err
+	if len(errText) > 500 {
+		errText = strings.ToValidUTF8(errText[:500], "")
+	}
+	return s.write(ctx, func(t *tx) error {
+		_, err := t.exec(ctx, "UPDATE webhook_deliveries SET status = ?, next_attempt_at = ?, last_attempt_at = ?, response_code = ?, "+
+			"duration_ms = ?, error = ? WHERE account_id = ? AND id = ? AND attempts = ? AND status = 'pending'",
+			string(status), null(next), r.At, null(code), r.Duration.Milliseconds(), errText, d.AccountID, d.ID, d.Attempt)
+		return err
+	})
+}
