@@ -298,7 +298,7 @@ type WebhookDelivery struct {
 	// Error says why the last attempt failed, when it did.
 	Error string `json:"error"`
 	// RedeliveryOf is the delivery a manual redelivery repeats.
-	RedeliveryOf *string  `json:"redelivery_of"`
+	RedeliveryOf *string   `json:"redelivery_of"`
 	CreatedAt    Timestamp `json:"created_at"`
 }
 
