@@ -52,6 +52,18 @@ func (t *tx) subscribers(ctx context.Context, accountID string) ([]subscriber, e
 	if subs, ok := t.hooks[accountID]; ok {
 		return subs, nil
 	}
+	if t.hooks == nil {
+		t.hooks = map[string][]subscriber{}
+	}
+	// Most accounts have no endpoint: a one-row read (a prepared statement on SQLite, where a
+	// transaction's multi-row queries are not) answers them.
+	var one int
+	if err := t.row(ctx, "SELECT 1 FROM webhooks WHERE account_id = ? LIMIT 1", accountID).Scan(&one); isNoRows(err) {
+		t.hooks[accountID] = nil
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
 	rows, err := t.query(ctx, "SELECT id, events FROM webhooks WHERE account_id = ?", accountID)
 	if err != nil {
 		return nil, err
@@ -69,9 +81,6 @@ func (t *tx) subscribers(ctx context.Context, accountID string) ([]subscriber, e
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
-	}
-	if t.hooks == nil {
-		t.hooks = map[string][]subscriber{}
 	}
 	t.hooks[accountID] = subs
 	return subs, nil
