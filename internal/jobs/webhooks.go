@@ -145,24 +145,26 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	}
 }
 
-// deliverAll sends the claimed deliveries, Workers at a time, and records each.
+// deliverAll sends the claimed deliveries, Workers at a time, and records them together (one
+// commit for the batch).
 func (d *Dispatcher) deliverAll(ctx context.Context, client *http.Client, claimed []steward.OutboxDelivery) {
+	done := make([]steward.FinishedDelivery, len(claimed))
 	sem := make(chan struct{}, d.Workers)
 	var wg sync.WaitGroup
-	for _, od := range claimed {
+	for i, od := range claimed {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			r := Send(ctx, client, od)
-			if ctx.Err() != nil {
-				return
-			}
-			if err := d.Outbox.FinishDelivery(ctx, od, r, d.Schedule); err != nil && ctx.Err() == nil {
-				d.Log.Warn("webhooks: recording a delivery", "delivery", od.ID, "err", err)
-			}
+			done[i] = steward.FinishedDelivery{OutboxDelivery: od, Result: Send(ctx, client, od)}
 		})
 	}
 	wg.Wait()
+	if ctx.Err() != nil {
+		return
+	}
+	if err := d.Outbox.FinishDeliveries(ctx, done, d.Schedule); err != nil && ctx.Err() == nil {
+		d.Log.Warn("webhooks: recording deliveries", "count", len(done), "err", err)
+	}
 }
 
 // Send makes one attempt of a delivery: a POST of its body with the Standard Webhooks headers.

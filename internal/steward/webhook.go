@@ -356,13 +356,19 @@ type DeliveryResult struct {
 	Err          string // "" when it succeeded (a 2xx)
 }
 
+// FinishedDelivery is one attempt made: the claimed delivery and how it went.
+type FinishedDelivery struct {
+	OutboxDelivery
+	Result DeliveryResult
+}
+
 // WebhookOutbox is what the dispatcher asks of the store: it works across accounts, as the
 // system.
 type WebhookOutbox interface {
 	// ClaimDeliveries claims up to n pending deliveries due now, each for lease (no other
 	// dispatcher takes them until it ends); several processes never claim one twice.
 	ClaimDeliveries(ctx context.Context, n int, lease time.Duration) ([]OutboxDelivery, error)
-	// FinishDelivery records an attempt of a claimed delivery: succeeded, retried after
-	// schedule[attempt], or failed when the schedule is done.
-	FinishDelivery(ctx context.Context, d OutboxDelivery, r DeliveryResult, schedule []time.Duration) error
+	// FinishDeliveries records attempts of claimed deliveries, in one transaction: each
+	// succeeded, retried after schedule[attempt], or failed when the schedule is done.
+	FinishDeliveries(ctx context.Context, done []FinishedDelivery, schedule []time.Duration) error
 }

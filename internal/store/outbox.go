@@ -140,14 +140,18 @@ func (d dialect) skipLocked() string {
 
 // ClaimDeliveries claims up to n deliveries due now, oldest due first: each counts an attempt
 // and is due again only when lease ends (should this process die before recording it, another
-// dispatcher retries it then). Rows another transaction is claiming are skipped, so two
-// dispatchers on one PostgreSQL never claim the same delivery.
+// dispatcher retries it then). One UPDATE claims them; rows another transaction is claiming are
+// skipped (FOR UPDATE SKIP LOCKED), so two dispatchers on one PostgreSQL never claim the same
+// delivery.
 func (s *Store) ClaimDeliveries(ctx context.Context, n int, lease time.Duration) ([]steward.OutboxDelivery, error) {
 	var out []steward.OutboxDelivery
 	err := s.write(ctx, func(t *tx) error {
 		out = out[:0]
-		rows, err := t.query(ctx, "SELECT account_id, id, webhook_id, event_id, attempts FROM webhook_deliveries "+
-			"WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?"+t.d.skipLocked(), t.now, n)
+		until := steward.TimestampOf(t.now.Add(lease))
+		rows, err := t.query(ctx, "UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = ? "+
+			"WHERE (account_id, id) IN (SELECT account_id, id FROM webhook_deliveries "+
+			"WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?"+t.d.skipLocked()+") "+
+			"RETURNING account_id, id, webhook_id, event_id, attempts", until, t.now, n)
 		if err != nil {
 			return err
 		}
@@ -157,20 +161,14 @@ func (s *Store) ClaimDeliveries(ctx context.Context, n int, lease time.Duration)
 				rows.Close()
 				return err
 			}
-			d.Attempt++
 			out = append(out, d)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		until := steward.TimestampOf(t.now.Add(lease))
 		for i := range out {
 			d := &out[i]
-			if _, err := t.exec(ctx, "UPDATE webhook_deliveries SET attempts = ?, next_attempt_at = ? WHERE account_id = ? AND id = ?",
-				d.Attempt, until, d.AccountID, d.ID); err != nil {
-				return err
-			}
 			var payload string
 			var prev *string
 			var prevUntil *steward.Timestamp
@@ -191,32 +189,41 @@ func (s *Store) ClaimDeliveries(ctx context.Context, n int, lease time.Duration)
 	return out, err
 }
 
-// FinishDelivery records the attempt of a claimed delivery: succeeded; pending again after
-// schedule[d.Attempt] when it failed and the schedule goes on; failed otherwise. An attempt
-// whose claim another dispatcher has taken over since (its lease ended) records nothing.
-func (s *Store) FinishDelivery(ctx context.Context, d steward.OutboxDelivery, r steward.DeliveryResult, schedule []time.Duration) error {
-	status, next := steward.DeliverySucceeded, (*steward.Timestamp)(nil)
-	if r.Err != "" {
-		status = steward.DeliveryFailed
-		if d.Attempt < len(schedule) {
-			status = steward.DeliveryPending
-			at := steward.TimestampOf(r.At.Add(schedule[d.Attempt]))
-			next = &at
-		}
-	}
-	var code *int64
-	if r.ResponseCode != 0 {
-		c := int64(r.ResponseCode)
-		code = &c
-	}
-	errText := r.Err
-	if len(errText) > 500 {
-		errText = strings.ToValidUTF8(errText[:500], "")
+// FinishDeliveries records the attempts of claimed deliveries in one transaction: each
+// succeeded; pending again after schedule[attempt] when it failed and the schedule goes on;
+// failed otherwise. An attempt whose claim another dispatcher has taken over since (its lease
+// ended) records nothing.
+func (s *Store) FinishDeliveries(ctx context.Context, done []steward.FinishedDelivery, schedule []time.Duration) error {
+	if len(done) == 0 {
+		return nil
 	}
 	return s.write(ctx, func(t *tx) error {
-		_, err := t.exec(ctx, "UPDATE webhook_deliveries SET status = ?, next_attempt_at = ?, last_attempt_at = ?, response_code = ?, "+
-			"duration_ms = ?, error = ? WHERE account_id = ? AND id = ? AND attempts = ? AND status = 'pending'",
-			string(status), null(next), r.At, null(code), r.Duration.Milliseconds(), errText, d.AccountID, d.ID, d.Attempt)
-		return err
+		for _, f := range done {
+			r := f.Result
+			status, next := steward.DeliverySucceeded, (*steward.Timestamp)(nil)
+			if r.Err != "" {
+				status = steward.DeliveryFailed
+				if f.Attempt < len(schedule) {
+					status = steward.DeliveryPending
+					at := steward.TimestampOf(r.At.Add(schedule[f.Attempt]))
+					next = &at
+				}
+			}
+			var code *int64
+			if r.ResponseCode != 0 {
+				c := int64(r.ResponseCode)
+				code = &c
+			}
+			errText := r.Err
+			if len(errText) > 500 {
+				errText = strings.ToValidUTF8(errText[:500], "")
+			}
+			if _, err := t.exec(ctx, "UPDATE webhook_deliveries SET status = ?, next_attempt_at = ?, last_attempt_at = ?, "+
+				"response_code = ?, duration_ms = ?, error = ? WHERE account_id = ? AND id = ? AND attempts = ? AND status = 'pending'",
+				string(status), null(next), r.At, null(code), r.Duration.Milliseconds(), errText, f.AccountID, f.ID, f.Attempt); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }

@@ -186,8 +186,8 @@ func TestWebhookDeliveryLifecycle(t *testing.T) {
 				t.Fatalf("claimed twice: %+v", again)
 			}
 			now := steward.Now()
-			ok(t, s.FinishDelivery(ctx, got[0], steward.DeliveryResult{At: now, ResponseCode: 500, Duration: 12 * time.Millisecond,
-				Err: "HTTP 500"}, schedule))
+			ok(t, s.FinishDeliveries(ctx, []steward.FinishedDelivery{{OutboxDelivery: got[0], Result: steward.DeliveryResult{At: now, ResponseCode: 500, Duration: 12 * time.Millisecond,
+				Err: "HTTP 500"}}}, schedule))
 			d := deliveries(t, s, o.admin, h.ID)[0]
 			if d.Status != steward.DeliveryPending || d.Attempts != 1 || d.ResponseCode == nil || *d.ResponseCode != 500 ||
 				d.NextAttemptAt == nil || d.NextAttemptAt.Sub(now.Time) != time.Hour || *d.DurationMS != 12 {
@@ -202,7 +202,7 @@ func TestWebhookDeliveryLifecycle(t *testing.T) {
 			if len(got) != 1 || got[0].Attempt != 2 {
 				t.Fatalf("second claim %+v", got)
 			}
-			ok(t, s.FinishDelivery(ctx, got[0], steward.DeliveryResult{At: steward.Now(), Err: "connection refused"}, schedule))
+			ok(t, s.FinishDeliveries(ctx, []steward.FinishedDelivery{{OutboxDelivery: got[0], Result: steward.DeliveryResult{At: steward.Now(), Err: "connection refused"}}}, schedule))
 			d = deliveries(t, s, o.admin, h.ID)[0]
 			if d.Status != steward.DeliveryFailed || d.Attempts != 2 || d.ResponseCode != nil || d.NextAttemptAt != nil {
 				t.Fatalf("after the last failure: %+v", d)
@@ -221,7 +221,7 @@ func TestWebhookDeliveryLifecycle(t *testing.T) {
 			if len(got) != 1 || got[0].ID != rd.ID || !slices.Equal(got[0].Secrets, []string{rot.Secret, h.Secret}) {
 				t.Fatalf("claimed redelivery %+v", got)
 			}
-			ok(t, s.FinishDelivery(ctx, got[0], steward.DeliveryResult{At: steward.Now(), ResponseCode: 204}, schedule))
+			ok(t, s.FinishDeliveries(ctx, []steward.FinishedDelivery{{OutboxDelivery: got[0], Result: steward.DeliveryResult{At: steward.Now(), ResponseCode: 204}}}, schedule))
 			all := deliveries(t, s, o.admin, h.ID)
 			if all[0].Status != steward.DeliverySucceeded || all[1].Status != steward.DeliveryFailed {
 				t.Errorf("log %+v", all)
@@ -289,8 +289,8 @@ func TestWebhookClaimOnce(t *testing.T) {
 								mu.Lock()
 								seen[d.ID]++
 								mu.Unlock()
-								if err := h.FinishDelivery(ctx, d, steward.DeliveryResult{At: steward.Now(), ResponseCode: 200},
-									steward.WebhookRetrySchedule); err != nil {
+								if err := h.FinishDeliveries(ctx, []steward.FinishedDelivery{{OutboxDelivery: d,
+									Result: steward.DeliveryResult{At: steward.Now(), ResponseCode: 200}}}, steward.WebhookRetrySchedule); err != nil {
 									t.Error(err)
 								}
 							}
