@@ -142,7 +142,7 @@ func (d dialect) skipLocked() string {
 // and is due again only when lease ends (should this process die before recording it, another
 // dispatcher retries it then). One UPDATE claims them; rows another transaction is claiming are
 // skipped (FOR UPDATE SKIP LOCKED), so two dispatchers on one PostgreSQL never claim the same
-// delivery.
+// delivery. One more query reads their bodies, URLs and secrets.
 func (s *Store) ClaimDeliveries(ctx context.Context, n int, lease time.Duration) ([]steward.OutboxDelivery, error) {
 	var out []steward.OutboxDelivery
 	err := s.write(ctx, func(t *tx) error {
@@ -151,45 +151,58 @@ func (s *Store) ClaimDeliveries(ctx context.Context, n int, lease time.Duration)
 		rows, err := t.query(ctx, "UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = ? "+
 			"WHERE (account_id, id) IN (SELECT account_id, id FROM webhook_deliveries "+
 			"WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?"+t.d.skipLocked()+") "+
-			"RETURNING account_id, id, webhook_id, event_id, attempts", until, t.now, n)
+			"RETURNING account_id, id", until, t.now, n)
 		if err != nil {
 			return err
 		}
+		var keys []any
 		for rows.Next() {
-			var d steward.OutboxDelivery
-			if err := rows.Scan(&d.AccountID, &d.ID, &d.WebhookID, &d.EventID, &d.Attempt); err != nil {
+			var acc, id string
+			if err := rows.Scan(&acc, &id); err != nil {
 				rows.Close()
 				return err
 			}
-			out = append(out, d)
+			keys = append(keys, acc, id)
 		}
 		rows.Close()
-		if err := rows.Err(); err != nil {
+		if err := rows.Err(); err != nil || len(keys) == 0 {
 			return err
 		}
-		for i := range out {
-			d := &out[i]
-			var payload string
+		rows, err = t.query(ctx, "WITH c (account_id, id) AS (VALUES "+repeatJoin("(?, ?)", len(keys)/2)+") "+
+			"SELECT d.account_id, d.id, d.webhook_id, d.event_id, d.attempts, e.payload, w.url, w.secret, w.previous_secret, "+
+			"w.previous_secret_until FROM c JOIN webhook_deliveries d ON d.account_id = c.account_id AND d.id = c.id "+
+			"JOIN webhook_events e ON e.account_id = d.account_id AND e.id = d.event_id "+
+			"JOIN webhooks w ON w.account_id = d.account_id AND w.id = d.webhook_id ORDER BY d.next_attempt_at, d.id", keys...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var d steward.OutboxDelivery
+			var payload, secret string
 			var prev *string
 			var prevUntil *steward.Timestamp
-			var secret string
-			if err := t.row(ctx, "SELECT e.payload, w.url, w.secret, w.previous_secret, w.previous_secret_until "+
-				"FROM webhook_events e, webhooks w WHERE e.account_id = ? AND e.id = ? AND w.account_id = ? AND w.id = ?",
-				d.AccountID, d.EventID, d.AccountID, d.WebhookID).Scan(&payload, &d.URL, &secret,
+			if err := rows.Scan(&d.AccountID, &d.ID, &d.WebhookID, &d.EventID, &d.Attempt, &payload, &d.URL, &secret,
 				nullable[string]{&prev}, nullable[steward.Timestamp]{&prevUntil}); err != nil {
-				return fmt.Errorf("claim delivery %s: %w", d.ID, err)
+				return err
 			}
 			d.Payload, d.Secrets = []byte(payload), []string{secret}
 			if prev != nil && prevUntil != nil && prevUntil.After(t.now.Time) {
 				d.Secrets = append(d.Secrets, *prev)
 			}
+			out = append(out, d)
 		}
-		return nil
+		return rows.Err()
 	})
 	return out, err
 }
 
-// FinishDeliveries records the attempts of claimed deliveries in one transaction: each
+// repeatJoin is n copies of s, comma-separated.
+func repeatJoin(s string, n int) string {
+	return strings.TrimSuffix(strings.Repeat(s+", ", n), ", ")
+}
+
+// FinishDeliveries records the attempts of claimed deliveries in one statement: each
 // succeeded; pending again after schedule[attempt] when it failed and the schedule goes on;
 // failed otherwise. An attempt whose claim another dispatcher has taken over since (its lease
 // ended) records nothing.
@@ -197,33 +210,36 @@ func (s *Store) FinishDeliveries(ctx context.Context, done []steward.FinishedDel
 	if len(done) == 0 {
 		return nil
 	}
-	return s.write(ctx, func(t *tx) error {
-		for _, f := range done {
-			r := f.Result
-			status, next := steward.DeliverySucceeded, (*steward.Timestamp)(nil)
-			if r.Err != "" {
-				status = steward.DeliveryFailed
-				if f.Attempt < len(schedule) {
-					status = steward.DeliveryPending
-					at := steward.TimestampOf(r.At.Add(schedule[f.Attempt]))
-					next = &at
-				}
-			}
-			var code *int64
-			if r.ResponseCode != 0 {
-				c := int64(r.ResponseCode)
-				code = &c
-			}
-			errText := r.Err
-			if len(errText) > 500 {
-				errText = strings.ToValidUTF8(errText[:500], "")
-			}
-			if _, err := t.exec(ctx, "UPDATE webhook_deliveries SET status = ?, next_attempt_at = ?, last_attempt_at = ?, "+
-				"response_code = ?, duration_ms = ?, error = ? WHERE account_id = ? AND id = ? AND attempts = ? AND status = 'pending'",
-				string(status), null(next), r.At, null(code), r.Duration.Milliseconds(), errText, f.AccountID, f.ID, f.Attempt); err != nil {
-				return err
+	args := make([]any, 0, 9*len(done))
+	for _, f := range done {
+		r := f.Result
+		status, next := steward.DeliverySucceeded, (*steward.Timestamp)(nil)
+		if r.Err != "" {
+			status = steward.DeliveryFailed
+			if f.Attempt < len(schedule) {
+				status = steward.DeliveryPending
+				at := steward.TimestampOf(r.At.Add(schedule[f.Attempt]))
+				next = &at
 			}
 		}
-		return nil
+		var code *int64
+		if r.ResponseCode != 0 {
+			c := int64(r.ResponseCode)
+			code = &c
+		}
+		errText := r.Err
+		if len(errText) > 500 {
+			errText = strings.ToValidUTF8(errText[:500], "")
+		}
+		args = append(args, f.AccountID, f.ID, f.Attempt, string(status), null(next), r.At, null(code), r.Duration.Milliseconds(), errText)
+	}
+	row := "(?, ?, CAST(? AS INTEGER), ?, CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS INTEGER), CAST(? AS BIGINT), ?)"
+	return s.write(ctx, func(t *tx) error {
+		_, err := t.exec(ctx, "WITH v (account_id, id, attempts, status, next_at, at, code, dur, err) AS (VALUES "+
+			repeatJoin(row, len(done))+") UPDATE webhook_deliveries SET status = v.status, next_attempt_at = v.next_at, "+
+			"last_attempt_at = v.at, response_code = v.code, duration_ms = v.dur, error = v.err FROM v "+
+			"WHERE webhook_deliveries.account_id = v.account_id AND webhook_deliveries.id = v.id "+
+			"AND webhook_deliveries.attempts = v.attempts AND webhook_deliveries.status = 'pending'", args...)
+		return err
 	})
 }
