@@ -96,6 +96,11 @@ func TestWebhookBurst(t *testing.T) {
 		for _, d := range to.fins {
 			sf += d
 		}
+		var series []string
+		for i := 0; i < len(to.claims); i += max(1, len(to.claims)/12) {
+			series = append(series, fmt.Sprintf("%v@%v", to.claims[i].Round(time.Millisecond), to.at[i].Sub(start).Round(100*time.Millisecond)))
+		}
+		t.Logf("%s: claim durations over time: %v", engine, series)
 		t.Logf("%s: %d claims took %v in all (%d deliveries claimed), %d batches recorded in %v", engine, len(to.claims), sc.Round(time.Millisecond),
 			to.claimed, len(to.fins), sf.Round(time.Millisecond))
 		to.mu.Unlock()
@@ -119,6 +124,7 @@ type timedOutbox struct {
 	steward.WebhookOutbox
 	mu           sync.Mutex
 	claims, fins []time.Duration
+	at           []time.Time
 	claimed      int
 }
 
@@ -127,6 +133,7 @@ func (o *timedOutbox) ClaimDeliveries(ctx context.Context, n int, lease time.Dur
 	d, err := o.WebhookOutbox.ClaimDeliveries(ctx, n, lease)
 	o.mu.Lock()
 	o.claims = append(o.claims, time.Since(t0))
+	o.at = append(o.at, t0)
 	o.claimed += len(d)
 	o.mu.Unlock()
 	return d, err

@@ -118,7 +118,9 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	d.defaults()
 	client := Client(d.Timeout, d.AllowPrivate)
 	defer client.CloseIdleConnections()
-	lease := d.Timeout + 30*time.Second
+	// A claim lasts until its whole batch may have ended: Workers attempts at a time, each at
+	// most Timeout, and a margin for recording them.
+	lease := d.Timeout*time.Duration((d.Batch+d.Workers-1)/d.Workers) + 30*time.Second
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {

@@ -138,6 +138,19 @@ func (d dialect) skipLocked() string {
 	return ""
 }
 
+// queuePlan is what a claim sets first on PostgreSQL: walk the due index in order. Each claim
+// and each recorded attempt leaves a dead entry in that index until vacuum; an index scan marks
+// them dead as it passes and skips them next time, while a bitmap scan (which the planner picks
+// for a young table, or when its statistics lag behind a burst) visits every one on every claim,
+// so a burst's claims grew with all the deliveries made before them (docs/PERFORMANCE.md,
+// "Webhook delivery").
+func (d dialect) queuePlan() []string {
+	if d == postgres {
+		return []string{"SET LOCAL enable_bitmapscan = off", "SET LOCAL enable_seqscan = off"}
+	}
+	return nil
+}
+
 // ClaimDeliveries claims up to n deliveries due now, oldest due first: each counts an attempt
 // and is due again only when lease ends (should this process die before recording it, another
 // dispatcher retries it then). One UPDATE claims them; rows another transaction is claiming are
@@ -147,6 +160,11 @@ func (s *Store) ClaimDeliveries(ctx context.Context, n int, lease time.Duration)
 	var out []steward.OutboxDelivery
 	err := s.write(ctx, func(t *tx) error {
 		out = out[:0]
+		for _, q := range t.d.queuePlan() {
+			if _, err := t.exec(ctx, q); err != nil {
+				return err
+			}
+		}
 		until := steward.TimestampOf(t.now.Add(lease))
 		rows, err := t.query(ctx, "UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = ? "+
 			"WHERE (account_id, id) IN (SELECT account_id, id FROM webhook_deliveries "+
