@@ -310,3 +310,25 @@ func TestWebhookClaimOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestWebhooksGoWithTheirAccount: a deleted sub-account's endpoints, events and deliveries go
+// with it.
+func TestWebhooksGoWithTheirAccount(t *testing.T) {
+	eachEngineRaw(t, func(t *testing.T, s *store.Store, raw *rawDB) {
+		o := newOrg(t, s)
+		sub := must(s.CreateSubAccount(ctx, o.admin, steward.SubAccountFields{Name: "Hooked depot", Email: "depot@example.com", Country: "DE"}))
+		in := steward.SystemActor(sub.ID)
+		must(s.CreateWebhook(ctx, in, publicHook("customer.created", "customer.deleted")))
+		c := mkCustomer(t, s, in, "Short-lived")
+		ok(t, s.DeleteCustomer(ctx, in, c.ID, 0))
+		if n := raw.int(t, "SELECT COUNT(*) FROM webhook_deliveries WHERE account_id = ?", sub.ID); n != 2 {
+			t.Fatalf("%d deliveries before the delete, want 2", n)
+		}
+		ok(t, s.DeleteSubAccount(ctx, o.admin, sub.ID, 0))
+		for _, table := range []string{"webhooks", "webhook_events", "webhook_deliveries"} {
+			if n := raw.int(t, "SELECT COUNT(*) FROM "+table+" WHERE account_id = ?", sub.ID); n != 0 {
+				t.Errorf("%s keeps %d rows of the deleted account", table, n)
+			}
+		}
+	})
+}
