@@ -21,6 +21,8 @@ type dbConfig struct {
 	dsn string
 	// sqliteSynchronous is STEWARD_SQLITE_SYNCHRONOUS: FULL (default) or NORMAL.
 	sqliteSynchronous string
+	// webhookAllowPrivate is serve's --webhook-allow-private.
+	webhookAllowPrivate bool
 }
 
 // dbFlag adds --db, which every command that opens the database takes, and reads the store's
@@ -43,7 +45,7 @@ func (c *dbConfig) validate() error {
 
 // storeOptions are the store.Options of the configuration.
 func (c *dbConfig) storeOptions() store.Options {
-	return store.Options{SQLiteSynchronous: c.sqliteSynchronous}
+	return store.Options{SQLiteSynchronous: c.sqliteSynchronous, WebhookAllowPrivate: c.webhookAllowPrivate}
 }
 
 // serveConfig is the whole configuration of `steward serve`: every flag, each also read from
@@ -93,6 +95,8 @@ func (e *env) serveFlags(fs *flag.FlagSet) *serveConfig {
 		"how long a web session lasts without a request (`DURATION`, like 2h)")
 	fs.BoolVar(&c.secureCookies, "secure-cookies", false,
 		"mark the web session cookie Secure with a __Host- name: set it when browsers reach Steward over HTTPS (through a TLS proxy)")
+	fs.BoolVar(&c.db.webhookAllowPrivate, "webhook-allow-private", false,
+		"let webhook endpoints point to loopback, private and link-local addresses (an installation delivering to its own network)")
 	fs.StringVar(&c.publicURL, "public-url", "",
 		"the `URL` browsers reach Steward at (https://steward.example.com), the base of invitation and password reset links (default: the request's scheme and Host)")
 	return c

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/steward-fleet/steward/internal/jobs"
 	"github.com/steward-fleet/steward/internal/seed"
 	"github.com/steward-fleet/steward/internal/steward"
 	"github.com/steward-fleet/steward/internal/store"
@@ -96,6 +97,8 @@ func (e *env) runServer(ctx context.Context, cfg *serveConfig) error {
 	}()
 	pruneIdempotencyKeys(loopCtx, s, logger) // the first pass logs before the banner, not over it
 	loops.Go(func() { pruneLoop(loopCtx, s, logger, pruneInterval) })
+	dispatcher := &jobs.Dispatcher{Outbox: s, Wake: s.WebhookWake(), AllowPrivate: cfg.db.webhookAllowPrivate, Log: logger}
+	loops.Go(func() { dispatcher.Run(loopCtx) })
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

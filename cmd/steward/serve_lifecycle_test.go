@@ -9,6 +9,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -54,6 +55,35 @@ func testServeLeavesNoGoroutine(t *testing.T, newDB func() string) {
 			t.Fatalf("serve: %v", err)
 		}
 		http.DefaultClient.CloseIdleConnections()
+		expectNoNewGoroutines(t, before)
+	})
+
+	t.Run("delivering webhooks", func(t *testing.T) {
+		db := newDB()
+		mustSteward(t, fakeEnv{}, "init", "--db", db, "--org", "Lifecycle", "--email", "l@example.com", "--password", "long enough")
+		key := createKey(t, db, "l@example.com", "lifecycle")
+		got := make(chan string, 10)
+		rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			got <- r.Header.Get("webhook-id")
+		}))
+		defer rcv.Close()
+		before := goroutines()
+		srv := serve(t, fakeEnv{}, "--db", db, "--webhook-allow-private")
+		srv.call(t, key, "POST", "/api/v1/webhooks", map[string]any{"url": rcv.URL, "events": []string{"customer.created"}}).must(t, 201)
+		srv.call(t, key, "POST", "/api/v1/customers", map[string]any{"name": "Hooked"}).must(t, 201)
+		select {
+		case id := <-got:
+			if id == "" {
+				t.Error("a delivery without webhook-id")
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("serve delivered no webhook")
+		}
+		if err := srv.stop(t); err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+		http.DefaultClient.CloseIdleConnections()
+		rcv.Close()
 		expectNoNewGoroutines(t, before)
 	})
 

@@ -36,6 +36,8 @@ const (
 	ActionShare    = "share"
 	ActionUnshare  = "unshare"
 	ActionTransfer = "transfer"
+	// A webhook endpoint's secret replaced (never the secret).
+	ActionRotateSecret = "rotate_secret"
 )
 
 // Object types named in the audit log and in webhooks.
@@ -48,6 +50,7 @@ const (
 	ObjectLocation = "location"
 	ObjectAsset    = "asset"
 	ObjectGroup    = "group"
+	ObjectWebhook  = "webhook"
 )
 
 // AuditObjectType is an object type as the audit log names it (the object_type filter).
@@ -55,7 +58,7 @@ type AuditObjectType string
 
 // Values lists the object types the audit log names, in the order errors list them.
 func (AuditObjectType) Values() []AuditObjectType {
-	return []AuditObjectType{ObjectCustomer, ObjectContact, ObjectLocation, ObjectAsset, ObjectGroup, ObjectAccount, ObjectUser, ObjectAPIKey}
+	return []AuditObjectType{ObjectCustomer, ObjectContact, ObjectLocation, ObjectAsset, ObjectGroup, ObjectAccount, ObjectUser, ObjectAPIKey, ObjectWebhook}
 }
 
 // AuditAction is an action as the audit log names it (the action filter).
@@ -66,7 +69,7 @@ func (AuditAction) Values() []AuditAction {
 	return []AuditAction{ActionCreate, ActionUpdate, ActionArchive, ActionUnarchive, ActionDelete, ActionRevoke,
 		ActionDeactivate, ActionReactivate, ActionSwitchAccount, ActionAddMembers, ActionRemoveMembers,
 		ActionInvite, ActionPasswordReset, ActionSetPassword,
-		ActionTwoFactorEnable, ActionTwoFactorDisable, ActionRecoveryCodeUsed, ActionShare, ActionUnshare, ActionTransfer}
+		ActionTwoFactorEnable, ActionTwoFactorDisable, ActionRecoveryCodeUsed, ActionShare, ActionUnshare, ActionTransfer, ActionRotateSecret}
 }
 
 // ObjectTypes lists AuditObjectType's values as the strings events carry.

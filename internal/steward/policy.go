@@ -14,7 +14,7 @@ const (
 	PermRead          Permission = iota // read anything in the account (and export it)
 	PermWriteFleet                      // create/change customers, contacts, locations, assets
 	PermMoveAsset                       // change an asset's location only
-	PermAdminister                      // API keys, users, accounts, settings
+	PermAdminister                      // API keys, users, accounts, settings, webhooks
 	PermReadAuditFull                   // the account-wide audit log
 	PermReadAccess                      // users, API keys and the account itself, and their audit events
 	PermManageGroups                    // create, change and archive groups and their members
@@ -132,9 +132,10 @@ func (a *Actor) MayReadAudit(f AuditFilter) error {
 	return nil
 }
 
-// accessObjectTypes are the objects of access control: users, API keys and the account itself.
+// accessObjectTypes are the objects of access control: users, API keys, the account itself and
+// its webhook endpoints.
 // Their events show emails, key prefixes and roles, so only those who may read them see them.
-var accessObjectTypes = []string{ObjectAccount, ObjectUser, ObjectAPIKey}
+var accessObjectTypes = []string{ObjectAccount, ObjectUser, ObjectAPIKey, ObjectWebhook}
 
 // AuditObjectTypes returns the object types whose audit events a may read: the fleet's objects
 // for every reader, and users, API keys and the account for those with PermReadAccess.

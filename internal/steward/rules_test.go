@@ -9,7 +9,7 @@ import (
 )
 
 func TestAuditObjectTypesFollowThePolicy(t *testing.T) {
-	access := []string{ObjectAccount, ObjectUser, ObjectAPIKey}
+	access := []string{ObjectAccount, ObjectUser, ObjectAPIKey, ObjectWebhook}
 	for _, role := range []Role{RoleAdmin, RoleFleetAdmin, RoleUser, RoleTechnician} {
 		a := &Actor{Role: role}
 		got := a.AuditObjectTypes()

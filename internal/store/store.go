@@ -31,6 +31,9 @@ type Options struct {
 	SQLiteCacheMiB int
 	// ReadConns bounds the read pool (default 4 on SQLite, 16 on PostgreSQL).
 	ReadConns int
+	// WebhookAllowPrivate lets webhook endpoints point to loopback, private and link-local
+	// addresses (serve --webhook-allow-private).
+	WebhookAllowPrivate bool
 }
 
 // Store is the SQL implementation of steward.Service.
@@ -47,6 +50,10 @@ type Store struct {
 	// sessionClean is when a session commit last deleted the expired sessions of this database
 	// (Unix microseconds); see sessionStore.CommitCtx.
 	sessionClean *atomic.Int64
+	// webhookAllowPrivate is Options.WebhookAllowPrivate.
+	webhookAllowPrivate bool
+	// wake signals that a transaction queued webhook deliveries (WebhookWake).
+	wake chan struct{}
 }
 
 var _ steward.Service = (*Store)(nil)
@@ -68,6 +75,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.webhookAllowPrivate, s.wake = opt.WebhookAllowPrivate, make(chan struct{}, 1)
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open %s: %w", s.desc, err)
@@ -272,6 +280,10 @@ type tx struct {
 	recount map[string]map[string]bool
 	// claim is the Idempotency-Key claimed and not yet recorded (see claimIdempotency).
 	claim *steward.Idempotency
+	// hooks are the accounts' webhook endpoints the outbox read (outbox.go); queued says the
+	// transaction queued deliveries, so its commit wakes the dispatcher.
+	hooks  map[string][]subscriber
+	queued bool
 }
 
 // write runs fn in one write transaction and commits it, or rolls back on any error. A
@@ -319,6 +331,12 @@ func (s *Store) writeOnce(ctx context.Context, fn func(*tx) error) error {
 	}
 	if err := t.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", s.d.normalize(err))
+	}
+	if w.queued {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
 	}
 	return nil
 }

@@ -96,9 +96,19 @@ func TestBrowserAccessibility(t *testing.T) {
 		Role: steward.RoleUser, FleetVisibility: steward.FleetVisibilityGroups, GroupIDs: []string{g.ID}}); err != nil {
 		t.Fatal(err)
 	}
+	hook, err := st.s.CreateWebhook(bg, st.admin, steward.WebhookFields{URL: "https://203.0.113.30/hooks",
+		Events: []steward.WebhookEventType{"customer.created"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.s.CreateCustomer(bg, st.admin, steward.CustomerFields{Name: "Delivered Co"}); err != nil {
+		t.Fatal(err)
+	}
 	signIn(t, ctx, st, st.password)
 	do(t, ctx, "signed in", chromedp.WaitVisible(chromedp.CSS("#add-customer")))
 	pages := []struct{ url, wait, dialog string }{
+		{"/webhooks", "#webhooks", "#add-webhook"},
+		{"/webhooks/" + hook.ID, "#deliveries", ""},
 		{"/customers?status=all", "#results", "#add-customer"},
 		{"/customers/" + cu.ID + "?tab=contacts", "#customer-panel", "#add-contact"},
 		{"/customers/" + cu.ID + "?tab=audit", "#customer-panel", "#edit-customer"},

@@ -463,7 +463,7 @@ func (u *UI) dialog(w http.ResponseWriter, r *http.Request, status int, v *formV
 	}
 	nav := map[string]string{"customer": "customers", "contact": "customers", "location": "locations",
 		"asset": "assets", "share": "assets", "apikey": "api-keys", "user": "users", "group": "groups", "group_asset": "groups",
-		"group_user": "groups"}[v.Kind]
+		"group_user": "groups", "webhook": "webhooks"}[v.Kind]
 	u.page(w, r, status, "form", v.Title, nav, v)
 }
 

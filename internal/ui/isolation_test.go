@@ -98,26 +98,33 @@ var uiRoutes = map[string]uiRoute{
 	"POST /groups/{id}/assets":        {form: url.Values{}, formRefs: map[string]string{"asset_ids": "assets"}},
 	"POST /groups/{id}/assets/remove": {form: url.Values{}, formRefs: map[string]string{"asset_ids": "assets"}},
 	// Choosing a user to add lists the account's users: Admins only.
-	"GET /groups/{id}/users/new":     {editor: true, admin: true},
-	"POST /groups/{id}/users":        {form: url.Values{}, formRefs: map[string]string{"user_ids": "users"}},
-	"POST /groups/{id}/users/remove": {form: url.Values{}, formRefs: map[string]string{"user_ids": "users"}},
-	"GET /audit":                     {admin: true},
-	"GET /audit.csv":                 {admin: true},
-	"GET /customers.csv":             {},
-	"GET /locations.csv":             {queryRefs: map[string]string{"customer_id": "customers"}},
-	"GET /assets.csv":                {queryRefs: map[string]string{"owner_customer_id": "customers", "location_id": "locations"}},
-	"GET /groups.csv":                {},
-	"GET /api-keys":                  {admin: true},
-	"GET /api-keys/new":              {editor: true, admin: true},
-	"POST /api-keys":                 {form: url.Values{"name": {"Matrix key"}}, admin: true},
-	"POST /api-keys/{id}/revoke":     {admin: true},
-	"POST /account/switch":           {form: url.Values{}, formRefs: map[string]string{"account_id": "accounts"}, refStatus: http.StatusNotFound, admin: true},
-	"GET /accounts":                  {admin: true},
-	"GET /accounts/new":              {admin: true, editor: true},
-	"POST /accounts":                 {form: url.Values{"name": {"Matrix Depot"}, "email": {"m@example.com"}, "country": {"DE"}}, admin: true},
-	"POST /accounts/{id}/delete":     {admin: true},
-	"GET /users":                     {admin: true},
-	"GET /users/new":                 {admin: true, editor: true},
+	"GET /groups/{id}/users/new":        {editor: true, admin: true},
+	"POST /groups/{id}/users":           {form: url.Values{}, formRefs: map[string]string{"user_ids": "users"}},
+	"POST /groups/{id}/users/remove":    {form: url.Values{}, formRefs: map[string]string{"user_ids": "users"}},
+	"GET /audit":                        {admin: true},
+	"GET /audit.csv":                    {admin: true},
+	"GET /customers.csv":                {},
+	"GET /locations.csv":                {queryRefs: map[string]string{"customer_id": "customers"}},
+	"GET /assets.csv":                   {queryRefs: map[string]string{"owner_customer_id": "customers", "location_id": "locations"}},
+	"GET /groups.csv":                   {},
+	"GET /api-keys":                     {admin: true},
+	"GET /api-keys/new":                 {editor: true, admin: true},
+	"POST /api-keys":                    {form: url.Values{"name": {"Matrix key"}}, admin: true},
+	"POST /api-keys/{id}/revoke":        {admin: true},
+	"GET /webhooks":                     {admin: true},
+	"GET /webhooks/new":                 {editor: true, admin: true},
+	"POST /webhooks":                    {form: url.Values{"url": {"https://203.0.113.10/matrix"}, "events": {"customer.created"}}, admin: true},
+	"GET /webhooks/{id}":                {admin: true},
+	"POST /webhooks/{id}/rotate-secret": {admin: true},
+	"POST /webhooks/{id}/delete":        {admin: true},
+	"POST /webhooks/{id}/deliveries/{delivery_id}/redeliver": {admin: true},
+	"POST /account/switch":       {form: url.Values{}, formRefs: map[string]string{"account_id": "accounts"}, refStatus: http.StatusNotFound, admin: true},
+	"GET /accounts":              {admin: true},
+	"GET /accounts/new":          {admin: true, editor: true},
+	"POST /accounts":             {form: url.Values{"name": {"Matrix Depot"}, "email": {"m@example.com"}, "country": {"DE"}}, admin: true},
+	"POST /accounts/{id}/delete": {admin: true},
+	"GET /users":                 {admin: true},
+	"GET /users/new":             {admin: true, editor: true},
 	"POST /users": {form: url.Values{"name": {"Matrix Person"}, "email": {"matrix@example.com"}, "role": {"user"},
 		"fleet_visibility": {"all"}}, admin: true},
 	"GET /users/{id}/edit": {admin: true, editor: true},
@@ -163,9 +170,19 @@ type uiWorld map[string]string
 func buildUIWorld(t *testing.T, st *site, a *steward.Actor, label string) uiWorld {
 	t.Helper()
 	ctx := context.Background()
+	// A webhook endpoint first, so the customer's creation queues a delivery to it.
+	hook, err := st.s.CreateWebhook(ctx, a, steward.WebhookFields{URL: "https://203.0.113.10/" + strings.ToLower(label),
+		Events: []steward.WebhookEventType{"customer.created"}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	cu, err := st.s.CreateCustomer(ctx, a, steward.CustomerFields{Name: label + " Customer"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	deliveries, err := st.s.WebhookDeliveries(ctx, a, hook.ID, steward.DeliveryFilter{})
+	if err != nil || len(deliveries.Data) != 1 {
+		t.Fatalf("the world's delivery: %v %v", deliveries, err)
 	}
 	ct, err := st.s.CreateContact(ctx, a, cu.ID, steward.ContactFields{Name: label + " Contact"})
 	if err != nil {
@@ -204,7 +221,8 @@ func buildUIWorld(t *testing.T, st *site, a *steward.Actor, label string) uiWorl
 		t.Fatal(err)
 	}
 	return uiWorld{"customers": cu.ID, "contacts": ct.ID, "locations": loc.ID, "assets": as.ID, "api-keys": k.ID,
-		"accounts": sub.ID, "users": person.ID, "groups": g.ID, "kind": "customers", "shares": sub.ID}
+		"accounts": sub.ID, "users": person.ID, "groups": g.ID, "kind": "customers", "shares": sub.ID,
+		"webhooks": hook.ID, "deliveries": deliveries.Data[0].ID}
 }
 
 // fill puts w's objects into pattern's path parameters; false when w has none of a kind.
@@ -244,7 +262,8 @@ func TestUIIsolationMatrix(t *testing.T) {
 			other.UserID = otherUser.ID
 			foreign := buildUIWorld(t, st, other, "Globex")
 			missing := uiWorld{"kind": "customers"}
-			for _, k := range []string{"customers", "contacts", "locations", "assets", "api-keys", "accounts", "users", "groups", "shares"} {
+			for _, k := range []string{"customers", "contacts", "locations", "assets", "api-keys", "accounts", "users", "groups", "shares",
+				"webhooks", "deliveries"} {
 				missing[k] = "0190c0de-0000-7000-8000-000000000000"
 			}
 			versions := func() []int64 {

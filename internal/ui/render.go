@@ -61,6 +61,10 @@ var funcs = template.FuncMap{
 	"selectField": func(name, label string, opts []option, errs []steward.FieldError) selectView {
 		return selectView{Name: name, Label: label, Options: opts, Error: fieldErrors(errs, name)}
 	},
+	"events": eventList,
+	"secretBox": func(title, secret string) map[string]string {
+		return map[string]string{"Title": title, "Secret": secret}
+	},
 	"field": func(name, label, value, typ string, required bool, errs []steward.FieldError) fieldView {
 		return fieldView{Name: name, Label: label, Value: value, Type: typ, Required: required,
 			Error: fieldErrors(errs, name)}
@@ -133,6 +137,7 @@ var navigation = []navItem{
 	{"groups", "Groups", "/groups", steward.PermRead},
 	{"audit", "Audit log", "/audit", steward.PermReadAuditFull},
 	{"api-keys", "API keys", "/api-keys", steward.PermAdminister},
+	{"webhooks", "Webhooks", "/webhooks", steward.PermAdminister},
 	{"accounts", "Accounts", "/accounts", steward.PermAdminister},
 	{"users", "Users", "/users", steward.PermReadAccess},
 }

@@ -57,6 +57,12 @@ func TestTemplatesEscapeHostileNames(t *testing.T) {
 			newGroupForm(id, steward.GroupFields{Name: name, Description: name}), newGroupAssetForm(id, name),
 			{Kind: "group_user", Title: name, Action: "/x", Members: []option{{id, name, false}}, More: true,
 				Errors: []steward.FieldError{{Field: "user_ids", Message: name}}}}
+		hookForm := newWebhookForm(steward.WebhookFields{URL: name, Description: name, Events: []steward.WebhookEventType{"customer.created"}})
+		hookForm.Errors = []steward.FieldError{{Field: "events", Message: name}, {Field: "url", Message: name}}
+		forms = append(forms, hookForm)
+		hook := steward.Webhook{ID: id, WebhookFields: steward.WebhookFields{URL: "https://x.example/" + name, Description: name,
+			Events: []steward.WebhookEventType{steward.WebhookEventType(name)}}, CreatedAt: now, Secret: "whsec_" + name}
+		code, ms := 503, int64(12)
 		uf := newUserForm(steward.UserFields{Name: name, Email: name, FleetVisibility: steward.FleetVisibilityGroups})
 		uf.ID, uf.Groups, uf.More, uf.Errors = id, []option{{id, name, true}}, true, []steward.FieldError{{Field: "group_ids", Message: name}}
 		forms = append(forms, uf)
@@ -80,8 +86,12 @@ func TestTemplatesEscapeHostileNames(t *testing.T) {
 				FleetVisibility: steward.FleetVisibilityGroups, GroupIDs: []string{id}},
 				{ID: id + "2", Name: name, Email: name, Role: steward.RoleAdmin}}, Me: "x", More: true,
 				GroupNames: map[string]string{id: name}, Link: &issuedLink{Purpose: steward.TokenInvite, Name: name, URL: "http://x/invite/" + name, ExpiresAt: now}},
-			"groups": &groupsView{F: listFilters{Q: name}, Rows: []steward.Group{grp}, CanManage: true, Panel: gpanels[0], NextURL: "/groups?cursor=" + name},
-			"error":  errorView{Status: 422, Title: name, Message: name, Fields: []steward.FieldError{{Field: "name", Message: name}}, RequestID: name},
+			"groups":   &groupsView{F: listFilters{Q: name}, Rows: []steward.Group{grp}, CanManage: true, Panel: gpanels[0], NextURL: "/groups?cursor=" + name},
+			"webhooks": &webhooksView{Hooks: []steward.Webhook{hook}, Created: &hook},
+			"webhook": &webhookView{H: &hook, Rotated: true, NextURL: "/webhooks/" + id + "?cursor=" + name,
+				Deliveries: []steward.WebhookDelivery{{ID: id, EventID: id, EventType: steward.WebhookEventType(name), Status: steward.DeliveryFailed,
+					Attempts: 8, Error: name, ResponseCode: &code, DurationMS: &ms, LastAttemptAt: &now, NextAttemptAt: &now}}},
+			"error": errorView{Status: 422, Title: name, Message: name, Fields: []steward.FieldError{{Field: "name", Message: name}}, RequestID: name},
 		}
 		for _, f := range forms {
 			pages["form"] = f

@@ -34,7 +34,10 @@ type matrixWorld struct {
 // buildWorld makes a customer with a contact, a location and an asset, as c.
 func buildWorld(t *testing.T, c *apiClient, label string) matrixWorld {
 	t.Helper()
+	// A webhook endpoint first, so the customer's creation queues a delivery to it.
+	hook := c.create(t, "/api/v1/webhooks", obj{"url": "https://203.0.113.10/" + strings.ToLower(label), "events": []string{"customer.created"}})
 	cust := c.create(t, customersPath, obj{"name": label + " Customer", "external_ref": label + "-C"})
+	delivery := c.get(t, "/api/v1/webhooks/"+str(hook, "id")+"/deliveries").want(t, http.StatusOK).data(t)[0]
 	custID := str(cust, "id")
 	ct := c.create(t, customersPath+"/"+custID+"/contacts", obj{"name": label + " Contact"})
 	loc := c.create(t, locationsPath, obj{"name": label + " Site", "customer_id": custID})
@@ -49,6 +52,7 @@ func buildWorld(t *testing.T, c *apiClient, label string) matrixWorld {
 		"customers": custID, "contacts": str(ct, "id"), "locations": str(loc, "id"), "assets": str(as, "id"),
 		"api-keys": c.keyID, "accounts": str(sub, "id"), "users": str(user, "id"),
 		"groups": str(group, "id"), "shares": str(sub, "id"),
+		"webhooks": str(hook, "id"), "deliveries": str(delivery, "id"),
 	}}
 }
 
@@ -185,6 +189,15 @@ var isolationRoutes = map[string]isolationRoute{
 	"getSharingSettings": {},
 	"updateSharingSettings": {body: obj{"auto_share": "selected", "auto_share_account_ids": []string{"{accounts}"}}, admin: true,
 		bodyRefs: map[string]string{"auto_share_account_ids": "accounts", "administrative_account_id": "accounts"}},
+
+	"listWebhooks":          {admin: true},
+	"createWebhook":         {body: obj{"url": "https://203.0.113.10/matrix", "events": []string{"customer.created"}}, admin: true},
+	"getWebhook":            {admin: true},
+	"updateWebhook":         {body: obj{"description": "Matrix"}, admin: true},
+	"deleteWebhook":         {admin: true},
+	"rotateWebhookSecret":   {admin: true},
+	"listWebhookDeliveries": {admin: true},
+	"redeliverWebhook":      {admin: true},
 }
 
 // ownBody is spec's body with each "{kind}" standing for the caller's own object of that kind.

@@ -216,7 +216,9 @@ func TestMergePatchNullsAreTheDocuments(t *testing.T) {
 		sub := e.admin.create(t, "/api/v1/accounts", obj{"name": "Sub", "email": "sub@example.com", "country": "DE"})
 		user := e.admin.create(t, "/api/v1/users", obj{"name": "Patch Person", "email": uniqueEmail("patch"), "role": "user", "fleet_visibility": "all"})
 		group := e.admin.create(t, "/api/v1/groups", obj{"name": "Patch group", "description": "d"})
+		hook := e.admin.create(t, "/api/v1/webhooks", obj{"url": "https://203.0.113.1/", "events": []string{"customer.created"}, "description": "d"})
 		targets := map[string]string{
+			"/api/v1/webhooks/{id}":  "/api/v1/webhooks/" + str(hook, "id"),
 			"/api/v1/groups/{id}":    "/api/v1/groups/" + str(group, "id"),
 			"/api/v1/customers/{id}": "/api/v1/customers/" + cid,
 			"/api/v1/contacts/{id}":  "/api/v1/contacts/" + str(contact, "id"),

@@ -275,6 +275,17 @@ func (f *fakeService) CreateGroup(ctx context.Context, a *steward.Actor, fl stew
 	return g, f.record(ctx, steward.ObjectGroup, id, g)
 }
 
+func (f *fakeService) CreateWebhook(ctx context.Context, a *steward.Actor, fl steward.WebhookFields) (*steward.Webhook, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	id, err := f.created(ctx, steward.ObjectWebhook)
+	if err != nil {
+		return nil, err
+	}
+	h := &steward.Webhook{ID: id, AccountID: a.AccountID, WebhookFields: fl, Version: 1, Secret: "whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0"}
+	return h, f.record(ctx, steward.ObjectWebhook, id, h)
+}
+
 func (f *fakeService) Asset(ctx context.Context, a *steward.Actor, id string) (*steward.Asset, error) {
 	if as, ok := f.assets[id]; ok {
 		return as, nil

@@ -24,6 +24,7 @@ var objectPaths = map[string]string{
 	steward.ObjectAccount:  "/api/v1/accounts/",
 	steward.ObjectUser:     "/api/v1/users/",
 	steward.ObjectGroup:    "/api/v1/groups/",
+	steward.ObjectWebhook:  "/api/v1/webhooks/",
 }
 
 // creation is the outcome of one create.

@@ -203,9 +203,11 @@ func TestEveryCreateHonoursIdempotencyKey(t *testing.T) {
 		"/api/v1/accounts":                "/api/v1/accounts/account-",
 		"/api/v1/users":                   "/api/v1/users/user-",
 		"/api/v1/groups":                  "/api/v1/groups/group-",
+		"/api/v1/webhooks":                "/api/v1/webhooks/webhook-",
 	}
-	// The body of each create: a name is enough but for an invitation.
-	bodies := map[string]string{"/api/v1/users": `{"name":"x","email":"x@example.com","role":"user","fleet_visibility":"all"}`}
+	// The body of each create: a name is enough but for an invitation and a webhook.
+	bodies := map[string]string{"/api/v1/users": `{"name":"x","email":"x@example.com","role":"user","fleet_visibility":"all"}`,
+		"/api/v1/webhooks": `{"url":"https://203.0.113.1/","events":["customer.created"]}`}
 	n := 0
 	for _, rt := range fs.srv.routes {
 		if !rt.idempotent {

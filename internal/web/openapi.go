@@ -201,6 +201,7 @@ var tagDescriptions = map[string]string{
 	"users":     "The account's users: invitations, roles, deactivation and password resets (Admins only).",
 	"groups":    "Groups of assets and the users who see them (fleet visibility \"groups\").",
 	"sharing":   "Assets shared with and transferred to other accounts of the organization, and auto-share.",
+	"webhooks":  "Endpoints that receive the account's change events, signed the Standard Webhooks way, and their delivery log (Admins only).",
 }
 
 // pathParams finds the {name} wildcards of a ServeMux pattern path.

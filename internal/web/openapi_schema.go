@@ -99,6 +99,11 @@ func fieldLimits() map[reflect.Type]map[string]map[string]any {
 		reflect.TypeFor[steward.Page[steward.AuditEvent]](): {"data": {"maxItems": steward.MaxLimit}},
 		reflect.TypeFor[steward.Page[steward.Account]]():    {"data": {"maxItems": steward.MaxLimit}},
 		reflect.TypeFor[steward.Page[steward.Group]]():      {"data": {"maxItems": steward.MaxLimit}},
+		reflect.TypeFor[steward.WebhookFields](): {"url": map[string]any{"minLength": 1, "maxLength": steward.MaxWebhookURL},
+			"events":      {"minItems": 1, "maxItems": len(steward.WebhookEventType("").Values()), "uniqueItems": true},
+			"description": text(steward.MaxDescription)},
+		reflect.TypeFor[steward.Page[steward.Webhook]]():         {"data": {"maxItems": steward.MaxWebhooks}},
+		reflect.TypeFor[steward.Page[steward.WebhookDelivery]](): {"data": {"maxItems": steward.MaxLimit}},
 	}
 }
 
