@@ -99,7 +99,9 @@ var importers = map[steward.ImportKind]importer{
 			id := c.CustomerID
 			return contactImport{ContactFields: c.ContactFields, CustomerID: &id}
 		},
-		apply: func(r *steward.ImportRecord, f *contactImport) []steward.ImportRowError { return r.ApplyContact(&f.ContactFields) },
+		apply: func(r *steward.ImportRecord, f *contactImport) []steward.ImportRowError {
+			return r.ApplyContact(&f.ContactFields)
+		},
 		norm: func(f *contactImport) error {
 			err := f.ContactFields.Normalize()
 			if f.CustomerID == nil {
