@@ -383,6 +383,9 @@ func ImportTemplate(kind ImportKind) []string {
 // validation is each kind's Normalize).
 
 func rowErrs(row int64, err error) []ImportRowError {
+	if err == nil {
+		return nil
+	}
 	var e *Error
 	if errors.As(err, &e) && len(e.Fields) > 0 {
 		out := make([]ImportRowError, len(e.Fields))
