@@ -216,6 +216,7 @@ type Service interface {
 	GroupService
 	TwoFactorService
 	SharingService
+	ImportService
 	// Ping checks the database is reachable (readiness).
 	Ping(ctx context.Context) error
 }
