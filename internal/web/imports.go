@@ -168,8 +168,8 @@ func importTemplate(kind steward.ImportKind) handlerFunc {
 func (s *Server) importRoutes() []route {
 	rs := []route{
 		{method: http.MethodPost, path: "/api/v1/imports", id: "createImport", tag: "imports",
-			summary:  "Start a CSV import (multipart: kind and dry_run before file); the job runs in the background",
-			body:     ImportForm{}, multipart: true, required: []string{"kind", "file"},
+			summary: "Start a CSV import (multipart: kind and dry_run before file); the job runs in the background",
+			body:    ImportForm{}, multipart: true, required: []string{"kind", "file"},
 			response: steward.ImportJob{}, status: http.StatusAccepted, perm: steward.PermWriteFleet, handle: s.createImport},
 		{method: http.MethodGet, path: "/api/v1/imports/{id}", id: "getImport", tag: "imports",
 			summary: "An import job: its status, counts and first errors", response: steward.ImportJob{}, handle: s.getImport},
