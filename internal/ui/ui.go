@@ -34,6 +34,11 @@ const (
 // Options configure the web interface. The zero value is valid: the defaults above, cookies
 // without Secure.
 type Options struct {
+	// MaxImportBytes is the largest file the import page takes (0: steward.DefaultMaxImportBytes).
+	MaxImportBytes int64
+	// ImportQueued, when set, is told the id of each import the page queues.
+	ImportQueued func(id string)
+
 	// SessionLifetime and SessionIdleTimeout bound a session; 0 means the default.
 	SessionLifetime    time.Duration
 	SessionIdleTimeout time.Duration
