@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/steward-fleet/steward/internal/seed"
+	"github.com/steward-fleet/steward/internal/steward"
 	"github.com/steward-fleet/steward/internal/store"
 	"github.com/steward-fleet/steward/internal/ui"
-	"github.com/steward-fleet/steward/internal/steward"
 	"github.com/steward-fleet/steward/internal/web"
 )
 
