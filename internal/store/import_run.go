@@ -44,6 +44,8 @@ type importRun struct {
 	lastBeat time.Time
 	// fatal is an error about the whole file (it could not be read): the job fails.
 	fatal bool
+	// warmUp stops the pass after its first batch (see RunImport).
+	warmUp bool
 }
 
 type refHit struct {
@@ -190,8 +192,12 @@ func (sp *importSpec[F, T]) lookup(ctx context.Context, r *importRun, column str
 	for len(args) < importBatch+1 {
 		args = append(args, values[0])
 	}
+	cond := ""
+	if column != "id" {
+		cond = " AND " + sp.e.alias + "." + column + " <> ''" // the partial unique index (see requireUniqueIn)
+	}
 	rows, err := r.r.query(ctx, sp.e.selectFrom+" WHERE "+sp.e.alias+".account_id = ? AND "+sp.e.alias+"."+column+
-		" IN ("+placeholders(importBatch)+")", args...)
+		" IN ("+placeholders(importBatch)+")"+cond, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -373,6 +379,9 @@ func (sp *importSpec[F, T]) batch(ctx context.Context, r *importRun, recs []*ste
 	return nil
 }
 
+// errWarmUp ends the warm-up's transaction (rolled back).
+var errWarmUp = errors.New("import: warm-up done")
+
 // errImportRow stops an apply at its first bad row (the transaction rolls back).
 var errImportRow = errors.New("import: a row failed")
 
@@ -429,7 +438,7 @@ func (r *importRun) lookupRef(ctx context.Context, tb *table, v string) (refHit,
 		}
 	}
 	nv := norm.NFC.String(v)
-	err := r.r.row(ctx, "SELECT id FROM "+tb.name+" WHERE account_id = ? AND external_ref = ?", acc, nv).Scan(&id)
+	err := r.r.row(ctx, "SELECT id FROM "+tb.name+" WHERE account_id = ? AND external_ref = ? AND external_ref <> ''", acc, nv).Scan(&id)
 	if err == nil {
 		return refHit{id: id}, nil
 	}
@@ -531,6 +540,9 @@ func (r *importRun) pass(ctx context.Context) error {
 				return err
 			}
 			batch = batch[:0]
+			if r.warmUp {
+				return errWarmUp
+			}
 			if err := r.beat(ctx, false); err != nil {
 				return err
 			}
@@ -679,6 +691,21 @@ func (s *Store) RunImport(ctx context.Context, id, worker string, progress stewa
 	}
 	// Apply: from the start again, in one transaction, which ends by marking the job done.
 	plan := *job
+	if s.d == sqlite {
+		// SQLite prepares a statement a transaction meets for the first time only after the
+		// transaction (stmtcache.go): a first batch applied and rolled back has the apply's
+		// statements prepared for the transaction that counts, which would otherwise parse and
+		// plan every statement of every row again.
+		warm := plan
+		_ = s.write(ctx, func(t *tx) error {
+			w := &importRun{s: s, a: a, job: &warm, worker: worker, t: t, r: t.q, seen: map[uint64]int64{},
+				seed: maphash.MakeSeed(), refs: map[string]refHit{}, warmUp: true}
+			if err := w.pass(ctx); err != nil {
+				return err
+			}
+			return errWarmUp
+		})
+	}
 	var apply *importRun
 	err = s.write(ctx, func(t *tx) error {
 		*job = plan
