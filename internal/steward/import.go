@@ -61,6 +61,8 @@ const (
 	MaxImportColumns = 200
 	// MaxImportFileName bounds the file name a job keeps, in bytes.
 	MaxImportFileName = 255
+	// MaxRecentImports is how many jobs RecentImports lists.
+	MaxRecentImports = 20
 )
 
 // ImportRowError is what is wrong with one row of a file: its number (the header is row 1, as
@@ -125,6 +127,8 @@ type ImportService interface {
 	CreateImport(ctx context.Context, a *Actor, in NewImport) (*ImportJob, error)
 	// Import returns a job of a's account with its first errors. ENOTFOUND otherwise.
 	Import(ctx context.Context, a *Actor, id string) (*ImportJob, error)
+	// RecentImports lists the account's newest jobs, newest first.
+	RecentImports(ctx context.Context, a *Actor) ([]ImportJob, error)
 	// EachImportError calls fn with each error of the job, in row order.
 	EachImportError(ctx context.Context, a *Actor, id string, fn func(ImportRowError) error) error
 	// RunImport runs one job now, in this goroutine (the command line; a worker's claimed

@@ -245,6 +245,32 @@ func (s *Store) eachImportError(ctx context.Context, j *steward.ImportJob, limit
 	return rows.Err()
 }
 
+// RecentImports returns the account's newest jobs (at most MaxRecentImports), newest first;
+// a group-scoped caller does not see asset imports.
+func (s *Store) RecentImports(ctx context.Context, a *steward.Actor) ([]steward.ImportJob, error) {
+	if err := a.Require(steward.PermRead); err != nil {
+		return nil, err
+	}
+	rows, err := s.reader().query(ctx, "SELECT "+importJobCols+" FROM import_jobs WHERE account_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+		a.AccountID, steward.MaxRecentImports)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []steward.ImportJob{}
+	for rows.Next() {
+		j, err := scanImportJob(rows)
+		if err != nil {
+			return nil, err
+		}
+		if j.Kind == steward.ImportAssets && scoped(a) {
+			continue
+		}
+		out = append(out, *j)
+	}
+	return out, rows.Err()
+}
+
 // EachImportError calls fn with each error of the job, in the order found (row order).
 func (s *Store) EachImportError(ctx context.Context, a *steward.Actor, id string, fn func(steward.ImportRowError) error) error {
 	if err := a.Require(steward.PermRead); err != nil {

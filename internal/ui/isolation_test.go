@@ -98,26 +98,32 @@ var uiRoutes = map[string]uiRoute{
 	"POST /groups/{id}/assets":        {form: url.Values{}, formRefs: map[string]string{"asset_ids": "assets"}},
 	"POST /groups/{id}/assets/remove": {form: url.Values{}, formRefs: map[string]string{"asset_ids": "assets"}},
 	// Choosing a user to add lists the account's users: Admins only.
-	"GET /groups/{id}/users/new":     {editor: true, admin: true},
-	"POST /groups/{id}/users":        {form: url.Values{}, formRefs: map[string]string{"user_ids": "users"}},
-	"POST /groups/{id}/users/remove": {form: url.Values{}, formRefs: map[string]string{"user_ids": "users"}},
-	"GET /audit":                     {admin: true},
-	"GET /audit.csv":                 {admin: true},
-	"GET /customers.csv":             {},
-	"GET /locations.csv":             {queryRefs: map[string]string{"customer_id": "customers"}},
-	"GET /assets.csv":                {queryRefs: map[string]string{"owner_customer_id": "customers", "location_id": "locations"}},
-	"GET /groups.csv":                {},
-	"GET /api-keys":                  {admin: true},
-	"GET /api-keys/new":              {editor: true, admin: true},
-	"POST /api-keys":                 {form: url.Values{"name": {"Matrix key"}}, admin: true},
-	"POST /api-keys/{id}/revoke":     {admin: true},
-	"POST /account/switch":           {form: url.Values{}, formRefs: map[string]string{"account_id": "accounts"}, refStatus: http.StatusNotFound, admin: true},
-	"GET /accounts":                  {admin: true},
-	"GET /accounts/new":              {admin: true, editor: true},
-	"POST /accounts":                 {form: url.Values{"name": {"Matrix Depot"}, "email": {"m@example.com"}, "country": {"DE"}}, admin: true},
-	"POST /accounts/{id}/delete":     {admin: true},
-	"GET /users":                     {admin: true},
-	"GET /users/new":                 {admin: true, editor: true},
+	"GET /groups/{id}/users/new":           {editor: true, admin: true},
+	"POST /groups/{id}/users":              {form: url.Values{}, formRefs: map[string]string{"user_ids": "users"}},
+	"POST /groups/{id}/users/remove":       {form: url.Values{}, formRefs: map[string]string{"user_ids": "users"}},
+	"GET /audit":                           {admin: true},
+	"GET /audit.csv":                       {admin: true},
+	"GET /customers.csv":                   {},
+	"GET /imports":                         {},
+	"POST /imports":                        {form: url.Values{}},
+	"GET /imports/{id}":                    {},
+	"GET /imports/{id}/errors.csv":         {},
+	"GET /imports/templates/customers.csv": {}, "GET /imports/templates/contacts.csv": {},
+	"GET /imports/templates/locations.csv": {}, "GET /imports/templates/assets.csv": {},
+	"GET /locations.csv":         {queryRefs: map[string]string{"customer_id": "customers"}},
+	"GET /assets.csv":            {queryRefs: map[string]string{"owner_customer_id": "customers", "location_id": "locations"}},
+	"GET /groups.csv":            {},
+	"GET /api-keys":              {admin: true},
+	"GET /api-keys/new":          {editor: true, admin: true},
+	"POST /api-keys":             {form: url.Values{"name": {"Matrix key"}}, admin: true},
+	"POST /api-keys/{id}/revoke": {admin: true},
+	"POST /account/switch":       {form: url.Values{}, formRefs: map[string]string{"account_id": "accounts"}, refStatus: http.StatusNotFound, admin: true},
+	"GET /accounts":              {admin: true},
+	"GET /accounts/new":          {admin: true, editor: true},
+	"POST /accounts":             {form: url.Values{"name": {"Matrix Depot"}, "email": {"m@example.com"}, "country": {"DE"}}, admin: true},
+	"POST /accounts/{id}/delete": {admin: true},
+	"GET /users":                 {admin: true},
+	"GET /users/new":             {admin: true, editor: true},
 	"POST /users": {form: url.Values{"name": {"Matrix Person"}, "email": {"matrix@example.com"}, "role": {"user"},
 		"fleet_visibility": {"all"}}, admin: true},
 	"GET /users/{id}/edit": {admin: true, editor: true},
@@ -203,7 +209,12 @@ func buildUIWorld(t *testing.T, st *site, a *steward.Actor, label string) uiWorl
 	if _, err := st.s.ShareAsset(ctx, a, as.ID, sub.ID); err != nil {
 		t.Fatal(err)
 	}
-	return uiWorld{"customers": cu.ID, "contacts": ct.ID, "locations": loc.ID, "assets": as.ID, "api-keys": k.ID,
+	imp, err := st.s.CreateImport(ctx, a, steward.NewImport{Kind: steward.ImportCustomers, DryRun: true, FileName: label + ".csv",
+		File: strings.NewReader("name\n" + label + " Imported\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return uiWorld{"imports": imp.ID, "customers": cu.ID, "contacts": ct.ID, "locations": loc.ID, "assets": as.ID, "api-keys": k.ID,
 		"accounts": sub.ID, "users": person.ID, "groups": g.ID, "kind": "customers", "shares": sub.ID}
 }
 
@@ -244,7 +255,7 @@ func TestUIIsolationMatrix(t *testing.T) {
 			other.UserID = otherUser.ID
 			foreign := buildUIWorld(t, st, other, "Globex")
 			missing := uiWorld{"kind": "customers"}
-			for _, k := range []string{"customers", "contacts", "locations", "assets", "api-keys", "accounts", "users", "groups", "shares"} {
+			for _, k := range []string{"customers", "contacts", "locations", "assets", "api-keys", "accounts", "users", "groups", "shares", "imports"} {
 				missing[k] = "0190c0de-0000-7000-8000-000000000000"
 			}
 			versions := func() []int64 {

@@ -81,7 +81,12 @@ func TestTemplatesEscapeHostileNames(t *testing.T) {
 				{ID: id + "2", Name: name, Email: name, Role: steward.RoleAdmin}}, Me: "x", More: true,
 				GroupNames: map[string]string{id: name}, Link: &issuedLink{Purpose: steward.TokenInvite, Name: name, URL: "http://x/invite/" + name, ExpiresAt: now}},
 			"groups": &groupsView{F: listFilters{Q: name}, Rows: []steward.Group{grp}, CanManage: true, Panel: gpanels[0], NextURL: "/groups?cursor=" + name},
-			"error":  errorView{Status: 422, Title: name, Message: name, Fields: []steward.FieldError{{Field: "name", Message: name}}, RequestID: name},
+			"imports": &importsView{Kinds: []option{{"customers", name, true}}, CanEdit: true, Error: name,
+				Fields: []steward.FieldError{{Field: "file", Message: name}},
+				Jobs:   []steward.ImportJob{{ID: id, FileName: name, Kind: steward.ImportCustomers, Status: steward.ImportRunning, CreatedAt: now}}},
+			"import": &importView{Job: &steward.ImportJob{ID: id, FileName: name, Kind: steward.ImportAssets, Status: steward.ImportFailed,
+				DryRun: true, ErrorCount: 3, Errors: []steward.ImportRowError{{Row: 2, Column: name, Message: name}}, CreatedAt: now}, More: 2},
+			"error": errorView{Status: 422, Title: name, Message: name, Fields: []steward.FieldError{{Field: "name", Message: name}}, RequestID: name},
 		}
 		for _, f := range forms {
 			pages["form"] = f

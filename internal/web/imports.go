@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/steward-fleet/steward/internal/steward"
 )
@@ -131,18 +132,23 @@ func (s *Server) getImport(w http.ResponseWriter, r *http.Request) error {
 var ImportErrorsCSVHeader = []string{"row", "column", "message"}
 
 func (s *Server) importErrorsCSV(w http.ResponseWriter, r *http.Request) error {
-	ctx, a, id := r.Context(), actorOf(r), r.PathValue("id")
-	// The job first: an unknown one is 404 before the file starts.
-	if _, err := s.svc.Import(ctx, a, id); err != nil {
+	return ImportErrorsCSV(w, r, s.svc, actorOf(r), r.PathValue("id"), s.opts.StreamWriteTimeout)
+}
+
+// ImportErrorsCSV streams the errors of job id as CSV (row, column, message), for the API and the
+// web interface; an unknown job is ENOTFOUND before anything is sent.
+func ImportErrorsCSV(w http.ResponseWriter, r *http.Request, svc steward.Service, a *steward.Actor, id string, timeout time.Duration) error {
+	ctx := r.Context()
+	if _, err := svc.Import(ctx, a, id); err != nil {
 		return err
 	}
-	out := newCSVStream(w, s.opts.StreamWriteTimeout, "import-"+id+"-errors.csv", ImportErrorsCSVHeader)
+	out := newCSVStream(w, timeout, "import-"+id+"-errors.csv", ImportErrorsCSVHeader)
 	if r.Method == http.MethodHead {
 		out.start()
 		return nil
 	}
 	rec := make([]string, 3)
-	err := s.svc.EachImportError(ctx, a, id, func(e steward.ImportRowError) error {
+	err := svc.EachImportError(ctx, a, id, func(e steward.ImportRowError) error {
 		rec[0], rec[1], rec[2] = strconv.FormatInt(e.Row, 10), e.Column, steward.CSVCell(e.Message)
 		return out.write(rec)
 	})
@@ -154,14 +160,17 @@ func (s *Server) importErrorsCSV(w http.ResponseWriter, r *http.Request) error {
 
 // importTemplate serves kind's template: its header row, the columns an import writes.
 func importTemplate(kind steward.ImportKind) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		out := newCSVStream(w, DefaultStreamWriteTimeout, string(kind)+"-template.csv", steward.ImportTemplate(kind))
-		if r.Method == http.MethodHead {
-			out.start()
-			return nil
-		}
-		return out.close()
+	return func(w http.ResponseWriter, r *http.Request) error { return ImportTemplateCSV(w, r, kind) }
+}
+
+// ImportTemplateCSV sends kind's template, for the API and the web interface.
+func ImportTemplateCSV(w http.ResponseWriter, r *http.Request, kind steward.ImportKind) error {
+	out := newCSVStream(w, DefaultStreamWriteTimeout, string(kind)+"-template.csv", steward.ImportTemplate(kind))
+	if r.Method == http.MethodHead {
+		out.start()
+		return nil
 	}
+	return out.close()
 }
 
 // importRoutes are the imports' routes.

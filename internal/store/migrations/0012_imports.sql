@@ -30,7 +30,8 @@ CREATE TABLE import_jobs (
     FOREIGN KEY (account_id, user_id) REFERENCES users (account_id, id)
 );
 CREATE INDEX import_jobs_queue ON import_jobs (status, created_at);
-CREATE INDEX import_jobs_user ON import_jobs (account_id, user_id, created_at);
+CREATE INDEX import_jobs_account ON import_jobs (account_id, created_at, id);
+CREATE INDEX import_jobs_id ON import_jobs (id);
 CREATE TABLE import_errors (
     account_id TEXT {{C}} NOT NULL,
     job_id     TEXT {{C}} NOT NULL,
