@@ -267,6 +267,24 @@ func (sp *importSpec[F, T]) batch(ctx context.Context, r *importRun, recs []*ste
 			return err
 		}
 	}
+	// The batch's references, resolved in a few queries per table (then from the cache).
+	for _, ref := range sp.refs {
+		var vals []string
+		seen := map[string]bool{}
+		for i := range cands {
+			v, ok := cands[i].rec.Cell(ref.column)
+			if v = strings.TrimSpace(v); !ok || v == "" || seen[v] {
+				continue
+			}
+			if _, hit := r.refs[ref.tb.name+"\x00"+v]; !hit {
+				seen[v] = true
+				vals = append(vals, v)
+			}
+		}
+		if err := r.resolveBatch(ctx, ref.tb, vals); err != nil {
+			return err
+		}
+	}
 	noun := sp.e.noun
 	for i := range cands {
 		c := &cands[i]
@@ -405,6 +423,132 @@ func (r *importRun) name(tb *table, id string) string {
 		return tb.noun + " " + id
 	}
 	return "another " + tb.noun
+}
+
+// resolveBatch resolves values (at most importBatch, none cached) as resolve would, with one
+// query per way of naming: ids, external references, then exact names.
+func (r *importRun) resolveBatch(ctx context.Context, tb *table, values []string) error {
+	if len(values) == 0 {
+		return nil
+	}
+	acc := r.a.AccountID
+	found := map[string]refHit{}
+	// in runs "SELECT id, <col> FROM tb WHERE account_id = ? AND <col> IN (…)<extra>" over keys,
+	// padded to importBatch with the first key (one statement text), calling fn per row.
+	in := func(col, extra string, keys []string, fn func(id, key string)) error {
+		if len(keys) == 0 {
+			return nil
+		}
+		args := make([]any, 0, importBatch+1)
+		args = append(args, acc)
+		for _, k := range keys {
+			args = append(args, k)
+		}
+		for len(args) < importBatch+1 {
+			args = append(args, keys[0])
+		}
+		rows, err := r.r.query(ctx, "SELECT id, "+col+" FROM "+tb.name+" WHERE account_id = ? AND "+col+" IN ("+
+			placeholders(importBatch)+")"+extra, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id, key string
+			if err := rows.Scan(&id, &key); err != nil {
+				return err
+			}
+			fn(id, key)
+		}
+		return rows.Err()
+	}
+	var ids []string
+	for _, v := range values {
+		if steward.IsID(v) {
+			ids = append(ids, v)
+		}
+	}
+	if err := in("id", "", ids, func(id, _ string) { found[id] = refHit{id: id} }); err != nil {
+		return err
+	}
+	rest := func() []string {
+		var out []string
+		for _, v := range values {
+			if _, ok := found[v]; !ok {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	byNFC := map[string][]string{} // a stored form and the cells that name it
+	var exts []string
+	for _, v := range rest() {
+		nv := norm.NFC.String(v)
+		if byNFC[nv] == nil {
+			exts = append(exts, nv)
+		}
+		byNFC[nv] = append(byNFC[nv], v)
+	}
+	if err := in("external_ref", " AND external_ref <> ''", exts, func(id, ext string) {
+		for _, v := range byNFC[ext] {
+			found[v] = refHit{id: id}
+		}
+	}); err != nil {
+		return err
+	}
+	names := map[string][]string{} // exact name → ids
+	var keys []string
+	seenKey := map[string]bool{}
+	left := rest()
+	for _, v := range left {
+		if k := fold(norm.NFC.String(v)); !seenKey[k] {
+			seenKey[k] = true
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) > 0 {
+		args := make([]any, 0, importBatch+1)
+		args = append(args, acc)
+		for _, k := range keys {
+			args = append(args, k)
+		}
+		for len(args) < importBatch+1 {
+			args = append(args, keys[0])
+		}
+		rows, err := r.r.query(ctx, "SELECT id, name FROM "+tb.name+" WHERE account_id = ? AND name_key IN ("+placeholders(importBatch)+")", args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id, name string
+			if err := rows.Scan(&id, &name); err != nil {
+				rows.Close()
+				return err
+			}
+			names[name] = append(names[name], id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	for _, v := range left {
+		switch got := names[norm.NFC.String(v)]; len(got) {
+		case 0:
+			found[v] = refHit{msg: "names no " + tb.noun + " of this account (by id, external reference or exact name)"}
+		case 1:
+			found[v] = refHit{id: got[0]}
+		default:
+			found[v] = refHit{msg: "names more than one " + tb.noun + " by that name; use its id or external reference"}
+		}
+	}
+	if len(r.refs)+len(found) > importRefCache {
+		clear(r.refs)
+	}
+	for _, v := range values {
+		r.refs[tb.name+"\x00"+v] = found[v]
+	}
+	return nil
 }
 
 // resolve finds the object of tb a reference cell names: by id, by external reference, or by
