@@ -18,7 +18,35 @@ import (
 // flat memory.
 type ImportReader struct {
 	r   *csv.Reader
+	lim *recordLimit
 	row int64 // the number of the last record read; the header is 1
+}
+
+// MaxImportRecord bounds one record (a row, its quoted line breaks included), in bytes: the
+// reader holds a record whole, so one huge cell must not take the memory of the file.
+const MaxImportRecord = 1 << 20
+
+// ImportFileError is a problem that stops the reading of a file (a record past
+// MaxImportRecord): the job fails.
+type ImportFileError struct{ ImportRowError }
+
+// recordLimit counts the bytes read from the file, and refuses to read on while one record
+// has taken more than max since it started (start is set by Read, from csv's offset).
+type recordLimit struct {
+	r          io.Reader
+	n, start   int64
+	max, slack int64
+}
+
+var errRecordTooLong = errors.New("record too long")
+
+func (l *recordLimit) Read(p []byte) (int, error) {
+	if l.n-l.start > l.max+l.slack {
+		return 0, errRecordTooLong
+	}
+	n, err := l.r.Read(p)
+	l.n += int64(n)
+	return n, err
 }
 
 // MaxImportLine bounds the header line the delimiter is detected from.
@@ -28,7 +56,9 @@ var errUTF16 = errors.New("the file is UTF-16; save it as UTF-8 (CSV UTF-8 in sp
 
 // NewImportReader detects the file's encoding marks and delimiter from its first line.
 func NewImportReader(r io.Reader) (*ImportReader, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
+	// The slack covers what the buffers below read ahead of the record.
+	lim := &recordLimit{r: r, max: MaxImportRecord, slack: 256 << 10}
+	br := bufio.NewReaderSize(lim, 64<<10)
 	head, err := br.Peek(4)
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
 		return nil, err
@@ -58,7 +88,8 @@ func NewImportReader(r io.Reader) (*ImportReader, error) {
 	cr.Comma = comma
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
-	return &ImportReader{r: cr}, nil
+	lim.start = 3 // at most a byte order mark read before the first record
+	return &ImportReader{r: cr, lim: lim}, nil
 }
 
 // detectComma counts commas and semicolons outside quotes.
@@ -91,11 +122,16 @@ func (r *ImportReader) Comma() rune { return r.r.Comma }
 // refuses is an error naming its row: the reader goes on with the next line. The record is
 // reused by the next call.
 func (r *ImportReader) Read() (row int64, rec []string, err error) {
+	r.lim.start = r.r.InputOffset()
 	rec, err = r.r.Read()
 	if err == io.EOF {
 		return r.row + 1, nil, io.EOF
 	}
 	r.row++
+	if errors.Is(err, errRecordTooLong) {
+		return r.row, nil, &ImportFileError{ImportRowError{Row: r.row,
+			Message: fmt.Sprintf("is longer than %d MiB (an unclosed quote?); reading stopped here", MaxImportRecord>>20)}}
+	}
 	if err != nil {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {

@@ -63,6 +63,22 @@ func TestImportReader(t *testing.T) {
 	if _, err := NewImportReader(strings.NewReader("\xff\xfen\x00")); err == nil || !strings.Contains(err.Error(), "UTF-16") {
 		t.Fatalf("UTF-16: %v", err)
 	}
+	// An unclosed quote swallowing the rest of a large file stops the reading at its row, in
+	// bounded memory.
+	r, err := NewImportReader(io.MultiReader(strings.NewReader("name,notes\nA,ok\nB,\"never closed\n"),
+		strings.NewReader(strings.Repeat("x,y\n", 1<<20))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fe *ImportFileError
+	for i := 0; i < 5; i++ {
+		if _, _, err = r.Read(); err != nil {
+			break
+		}
+	}
+	if !errors.As(err, &fe) || fe.Row != 3 {
+		t.Fatalf("huge record: %v", err)
+	}
 	// A broken quote is an error of its row; reading goes on.
 	_, rows, errs := readAll(t, "name\n\"A\"x\nB\n")
 	if len(errs) != 1 || errs[0].Row != 2 || len(rows) != 2 {

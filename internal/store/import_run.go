@@ -71,12 +71,17 @@ func (r *importRun) pass(ctx context.Context) error {
 	}
 	if err != nil {
 		var re *steward.ImportRowError
-		if errors.As(err, &re) {
-			r.fatal = true
+		var fe *steward.ImportFileError
+		switch {
+		case errors.As(err, &re):
 			r.errs = append(r.errs, *re)
-			return nil
+		case errors.As(err, &fe):
+			r.errs = append(r.errs, fe.ImportRowError)
+		default:
+			return err
 		}
-		return err
+		r.fatal = true
+		return nil
 	}
 	h, herrs := steward.ParseImportHeader(r.job.Kind, rec)
 	if len(herrs) > 0 {
@@ -94,6 +99,16 @@ func (r *importRun) pass(ctx context.Context) error {
 		}
 		if err != nil {
 			var re *steward.ImportRowError
+			var fe *steward.ImportFileError
+			if errors.As(err, &fe) {
+				// The file cannot be read on: it fails as a whole, dry run or not.
+				r.fatal = true
+				r.errs = append(r.errs, fe.ImportRowError)
+				if r.t != nil {
+					return errImportRow
+				}
+				break
+			}
 			if !errors.As(err, &re) {
 				return err
 			}
@@ -330,6 +345,10 @@ func (s *Store) countImportRows(ctx context.Context, j *steward.ImportJob) (int6
 			break
 		}
 		var re *steward.ImportRowError
+		var fe *steward.ImportFileError
+		if errors.As(err, &fe) {
+			break
+		}
 		if err != nil && !errors.As(err, &re) {
 			return 0, err
 		}

@@ -152,6 +152,17 @@ func TestImportBadRowWritesNothing(t *testing.T) {
 		if j.Status != steward.ImportFailed || len(j.Errors) != 1 || j.Errors[0].Column != "colour" {
 			t.Fatalf("unknown column: %+v", j)
 		}
+		// An unclosed quote that swallows megabytes: the file fails at that row, dry run or not.
+		huge := "name,notes\nA,fine\nB,\"unclosed\n" + strings.Repeat("C,more text\n", 200_000)
+		for _, dry := range []bool{true, false} {
+			j = importFile(t, s, o.admin, steward.ImportCustomers, dry, huge)
+			if j.Status != steward.ImportFailed || len(j.Errors) != 1 || j.Errors[0].Row != 3 {
+				t.Fatalf("huge record (dry run %v): %+v", dry, j)
+			}
+		}
+		if n := len(allCustomers(t, s, o.admin, steward.CustomerFilter{})); n != 0 {
+			t.Fatalf("a failed import wrote %d customers", n)
+		}
 	})
 }
 
