@@ -288,46 +288,57 @@ func (s *Store) EachImportError(ctx context.Context, a *steward.Actor, id string
 func (s *Store) ClaimImport(ctx context.Context, worker string) (string, error) {
 	now := steward.Now()
 	stale := steward.TimestampOf(now.Add(-importStale))
+	// A read first: the write transaction (SQLite's one write lock) only when a job is stale.
+	var one int
+	err := s.reader().row(ctx, "SELECT 1 FROM import_jobs WHERE status = ? AND heartbeat < ? LIMIT 1",
+		string(steward.ImportRunning), stale).Scan(&one)
+	if err != nil && !isNoRows(err) {
+		return "", err
+	}
 	var requeued []string
-	err := s.write(ctx, func(t *tx) error {
-		requeued = requeued[:0]
-		rows, err := t.query(ctx, "SELECT account_id, id, attempts FROM import_jobs WHERE status = ? AND heartbeat < ?",
-			string(steward.ImportRunning), stale)
-		if err != nil {
-			return err
-		}
-		type job struct {
-			acc, id  string
-			attempts int
-		}
-		var jobs []job
-		for rows.Next() {
-			var j job
-			if err := rows.Scan(&j.acc, &j.id, &j.attempts); err != nil {
-				rows.Close()
+	if found := err == nil; found {
+		err = s.write(ctx, func(t *tx) error {
+			requeued = requeued[:0]
+			rows, err := t.query(ctx, "SELECT account_id, id, attempts FROM import_jobs WHERE status = ? AND heartbeat < ?",
+				string(steward.ImportRunning), stale)
+			if err != nil {
 				return err
 			}
-			jobs = append(jobs, j)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for _, j := range jobs {
-			if j.attempts >= importMaxAttempts {
-				if err := t.failImport(ctx, j.acc, j.id, "the import was interrupted too often (its process stopped); nothing was written"); err != nil {
+			type job struct {
+				acc, id  string
+				attempts int
+			}
+			var jobs []job
+			for rows.Next() {
+				var j job
+				if err := rows.Scan(&j.acc, &j.id, &j.attempts); err != nil {
+					rows.Close()
 					return err
 				}
-				continue
+				jobs = append(jobs, j)
 			}
-			if _, err := t.exec(ctx, "UPDATE import_jobs SET status = ?, claimed_by = '', updated_at = ? WHERE account_id = ? AND id = ? AND status = ?",
-				string(steward.ImportQueued), now, j.acc, j.id, string(steward.ImportRunning)); err != nil {
+			rows.Close()
+			if err := rows.Err(); err != nil {
 				return err
 			}
-			requeued = append(requeued, j.id)
-		}
-		return nil
-	})
+			for _, j := range jobs {
+				if j.attempts >= importMaxAttempts {
+					if err := t.failImport(ctx, j.acc, j.id, "the import was interrupted too often (its process stopped); nothing was written"); err != nil {
+						return err
+					}
+					continue
+				}
+				if _, err := t.exec(ctx, "UPDATE import_jobs SET status = ?, claimed_by = '', updated_at = ? WHERE account_id = ? AND id = ? AND status = ?",
+					string(steward.ImportQueued), now, j.acc, j.id, string(steward.ImportRunning)); err != nil {
+					return err
+				}
+				requeued = append(requeued, j.id)
+			}
+			return nil
+		})
+	} else {
+		err = nil
+	}
 	if err != nil {
 		return "", err
 	}
