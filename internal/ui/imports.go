@@ -98,7 +98,11 @@ func (u *UI) importCreate(w http.ResponseWriter, r *http.Request) {
 		refuse(steward.Invalid("file", "choose a CSV file to import"))
 		return
 	}
-	for {
+	for parts := 0; ; parts++ {
+		if parts > 10 {
+			refuse(steward.Invalid("file", "choose a CSV file to import"))
+			return
+		}
 		part, err := mr.NextPart()
 		if err == io.EOF {
 			break

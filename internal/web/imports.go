@@ -49,6 +49,9 @@ func (s *Server) createImport(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return bodyError(err, "the multipart body cannot be read: "+shorten(err.Error(), 100))
 		}
+		if len(v) >= maxFieldErrors {
+			return v.Err() // a body of endless bad fields is told its first ones
+		}
 		name := part.FormName()
 		if seen[name] {
 			v.Add(name, "is sent twice")
