@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/steward-fleet/steward/internal/seed"
+	"github.com/steward-fleet/steward/internal/steward"
 	"github.com/steward-fleet/steward/internal/store"
 	"github.com/steward-fleet/steward/internal/ui"
 	"github.com/steward-fleet/steward/internal/web"
@@ -67,6 +68,8 @@ type serveConfig struct {
 	sessionIdleTimeout time.Duration // or after this long without a request
 	secureCookies      bool          // the session cookie is Secure, with a __Host- name
 	publicURL          string        // the base of invitation and reset links; "": the request's
+	maxImportMiB       int64         // the largest import file, in MiB
+	maxImportBytes     int64         // the same in bytes, set by validate
 
 	// gogc is the GOGC variable: when set, the Go runtime's collector follows it, and serve does
 	// not tune it.
@@ -99,6 +102,8 @@ func (e *env) serveFlags(fs *flag.FlagSet) *serveConfig {
 		"let webhook endpoints point to loopback, private and link-local addresses (an installation delivering to its own network)")
 	fs.StringVar(&c.publicURL, "public-url", "",
 		"the `URL` browsers reach Steward at (https://steward.example.com), the base of invitation and password reset links (default: the request's scheme and Host)")
+	fs.Int64Var(&c.maxImportMiB, "max-import-mib", steward.DefaultMaxImportBytes>>20,
+		"the largest CSV file an import takes, in `MIB` (the API's other bodies stop at 1 MiB)")
 	return c
 }
 
@@ -126,6 +131,10 @@ func (c *serveConfig) validate() error {
 			return usagef("serve", "--%s must be a number of requests per second, 0 (off) or more", r.name)
 		}
 	}
+	if c.maxImportMiB < 1 || c.maxImportMiB > 1<<20 {
+		return usagef("serve", "--max-import-mib must be between 1 and %d (MiB)", 1<<20)
+	}
+	c.maxImportBytes = c.maxImportMiB << 20
 	if c.sessionLifetime <= 0 || c.sessionIdleTimeout <= 0 {
 		return usagef("serve", "--session-lifetime and --session-idle-timeout must be positive durations, like 24h or 30m")
 	}
@@ -149,15 +158,15 @@ func (c *serveConfig) validate() error {
 }
 
 // webOptions are the web.Options of the configuration, serving the web interface userInterface.
-func (c *serveConfig) webOptions(userInterface http.Handler) web.Options {
+func (c *serveConfig) webOptions(userInterface http.Handler, importQueued func(string)) web.Options {
 	return web.Options{RateLimit: c.rateLimit, FailedAuthLimit: c.rateLimitFailed, TrustedProxies: c.trustedProxies,
-		UI: userInterface, PublicURL: c.publicURL}
+		UI: userInterface, PublicURL: c.publicURL, MaxImportBytes: c.maxImportBytes, ImportQueued: importQueued}
 }
 
 // uiOptions are the ui.Options of the configuration.
-func (c *serveConfig) uiOptions() ui.Options {
+func (c *serveConfig) uiOptions(importQueued func(string)) ui.Options {
 	return ui.Options{SessionLifetime: c.sessionLifetime, SessionIdleTimeout: c.sessionIdleTimeout, Secure: c.secureCookies,
-		PublicURL: c.publicURL}
+		PublicURL: c.publicURL, MaxImportBytes: c.maxImportBytes, ImportQueued: importQueued}
 }
 
 // prefixesFlag is a flag of address ranges (web.ParseTrustedProxies); its error names the entry.

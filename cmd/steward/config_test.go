@@ -52,7 +52,7 @@ func TestServeConfigFromFlagsAndEnvironment(t *testing.T) {
 		c.rateLimitFailed != 3 || c.gogc != "100" {
 		t.Errorf("config %+v (db %+v)", c, c.db)
 	}
-	o := c.webOptions(nil)
+	o := c.webOptions(nil, nil)
 	if got := []string{o.TrustedProxies[0].String(), o.TrustedProxies[1].String()}; len(o.TrustedProxies) != 2 ||
 		!slices.Equal(got, []string{"10.0.0.0/8", "2001:db8::/32"}) || o.RateLimit != 7 || o.FailedAuthLimit != 3 {
 		t.Errorf("web options %+v", o)

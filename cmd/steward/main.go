@@ -66,7 +66,7 @@ var commands []*command
 
 func init() {
 	commands = []*command{
-		{"serve", "[--db DSN] [--addr :8080] [--demo [--seed S] [--admin-name NAME]] [--log-format auto|text|json] [--rate-limit N] [--rate-limit-failed N] [--trusted-proxies CIDRS] [--session-lifetime DURATION] [--session-idle-timeout DURATION] [--secure-cookies] [--public-url URL] [--webhook-allow-private]",
+		{"serve", "[--db DSN] [--addr :8080] [--demo [--seed S] [--admin-name NAME]] [--log-format auto|text|json] [--rate-limit N] [--rate-limit-failed N] [--trusted-proxies CIDRS] [--session-lifetime DURATION] [--session-idle-timeout DURATION] [--secure-cookies] [--public-url URL] [--webhook-allow-private] [--max-import-mib MIB]",
 			"Serves the JSON API and the web interface; with --demo it first fills an empty database with a demo fleet, listens on 127.0.0.1 only, and prints how to sign in.",
 			(*env).serve},
 		{"init", "[--db DSN] --org NAME --email EMAIL --password PASSWORD [--country CC] [--admin-name NAME] [--allow-duplicate-name]",
@@ -96,6 +96,9 @@ func init() {
 		{"user reset-two-factor", "[--db DSN] --email EMAIL",
 			"Switches two-factor sign-in off for the user with that email (one who lost their authenticator and recovery codes): they sign in with their password alone, or enrol again where their account requires it.",
 			(*env).userResetTwoFactor},
+		{"import", "KIND FILE [--db DSN] --email EMAIL [--dry-run] [--max-import-mib MIB]",
+			"Imports a CSV file of customers, contacts, locations or assets as the user with that email: every row is checked first, then the file is applied all or nothing (a dry run only reports).",
+			(*env).importCmd},
 		{"migrate", "[--db DSN]",
 			"Brings the database to the current schema and prints its version (every command also does this first).",
 			(*env).migrate},

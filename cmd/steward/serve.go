@@ -84,8 +84,9 @@ func (e *env) runServer(ctx context.Context, cfg *serveConfig) error {
 		logger.Warn("the demo listens beyond this computer: anyone who can reach it can sign in with the printed password",
 			"addr", ln.Addr().String())
 	}
-	webUI := ui.New(s, logger, cfg.uiOptions())
-	srv := web.New(s, logger, cfg.webOptions(webUI)).HTTPServer()
+	imports := jobs.NewImportRunner(s, logger)
+	webUI := ui.New(s, logger, cfg.uiOptions(imports.Wake))
+	srv := web.New(s, logger, cfg.webOptions(webUI, imports.Wake)).HTTPServer()
 
 	// The background loops run on a context that ends when this function returns, for any
 	// reason, and are waited for before the deferred Close of the database.
@@ -99,6 +100,7 @@ func (e *env) runServer(ctx context.Context, cfg *serveConfig) error {
 	loops.Go(func() { pruneLoop(loopCtx, s, logger, pruneInterval) })
 	dispatcher := &jobs.Dispatcher{Outbox: s, Wake: s.WebhookWake(), AllowPrivate: cfg.db.webhookAllowPrivate, Log: logger}
 	loops.Go(func() { dispatcher.Run(loopCtx) })
+	loops.Go(func() { imports.Run(loopCtx) })
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

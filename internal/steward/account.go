@@ -217,6 +217,7 @@ type Service interface {
 	TwoFactorService
 	SharingService
 	WebhookService
+	ImportService
 	// Ping checks the database is reachable (readiness).
 	Ping(ctx context.Context) error
 }

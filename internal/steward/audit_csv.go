@@ -36,6 +36,9 @@ func (e *AuditEvent) CSVRecord() ([]string, error) {
 }
 
 // csvCell neutralises a cell a spreadsheet would run as a formula with a leading "'".
+// CSVCell neutralises a cell a spreadsheet would run as a formula (a leading "'").
+func CSVCell(s string) string { return csvCell(s) }
+
 func csvCell(s string) string {
 	if s != "" && strings.IndexByte("=+-@\t\r", s[0]) >= 0 {
 		return "'" + s

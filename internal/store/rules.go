@@ -51,7 +51,9 @@ func (t *tx) requireUniqueIn(ctx context.Context, a *steward.Actor, accountID st
 		return nil
 	}
 	var other string
-	err := t.row(ctx, "SELECT id FROM "+tb.name+" WHERE account_id = ? AND "+column+" = ? AND id <> ?",
+	// "<> ''" lets both engines use the partial unique index (WHERE column <> ''): a bound value
+	// does not prove it, and without it SQLite walks every row of the account.
+	err := t.row(ctx, "SELECT id FROM "+tb.name+" WHERE account_id = ? AND "+column+" = ? AND "+column+" <> '' AND id <> ?",
 		accountID, value, exceptID).Scan(&other)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil

@@ -206,6 +206,10 @@ type q struct {
 	// transaction of stmts' pool, and the cached statements then run inside it.
 	stmts *stmtCache
 	tx    *sql.Tx
+	// txStmts are the statements bound to tx so far, by text: sql.Tx.StmtContext makes a new
+	// one on each call and keeps it until the transaction ends, so a transaction running the same
+	// statement a million times (an import) would hold a million of them.
+	txStmts map[string]*sql.Stmt
 }
 
 func (q q) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -259,7 +263,14 @@ func (q q) row(ctx context.Context, query string, args ...any) *sql.Row {
 // stmt is query's cached statement, bound to q's transaction if any, or nil.
 func (q q) stmt(ctx context.Context, query string) *sql.Stmt {
 	if q.tx != nil {
-		return q.stmts.inTx(ctx, q.tx, query)
+		if st := q.txStmts[query]; st != nil {
+			return st
+		}
+		st := q.stmts.inTx(ctx, q.tx, query)
+		if st != nil && q.txStmts != nil {
+			q.txStmts[query] = st
+		}
+		return st
 	}
 	return q.stmts.get(ctx, query)
 }
@@ -314,7 +325,7 @@ func (s *Store) writeOnce(ctx context.Context, fn func(*tx) error) error {
 			panic(p)
 		}
 	}()
-	w := &tx{q: q{d: s.d, ex: t, stmts: s.wstmts, tx: t}, s: s, now: steward.Now()}
+	w := &tx{q: q{d: s.d, ex: t, stmts: s.wstmts, tx: t, txStmts: map[string]*sql.Stmt{}}, s: s, now: steward.Now()}
 	if err := fn(w); err != nil {
 		_ = t.Rollback()
 		return s.d.normalize(err)

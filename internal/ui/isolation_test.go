@@ -118,6 +118,12 @@ var uiRoutes = map[string]uiRoute{
 	"POST /webhooks/{id}/rotate-secret": {admin: true},
 	"POST /webhooks/{id}/delete":        {admin: true},
 	"POST /webhooks/{id}/deliveries/{delivery_id}/redeliver": {admin: true},
+	"GET /imports":                         {},
+	"POST /imports":                        {form: url.Values{}},
+	"GET /imports/{id}":                    {},
+	"GET /imports/{id}/errors.csv":         {},
+	"GET /imports/templates/customers.csv": {}, "GET /imports/templates/contacts.csv": {},
+	"GET /imports/templates/locations.csv": {}, "GET /imports/templates/assets.csv": {},
 	"POST /account/switch":       {form: url.Values{}, formRefs: map[string]string{"account_id": "accounts"}, refStatus: http.StatusNotFound, admin: true},
 	"GET /accounts":              {admin: true},
 	"GET /accounts/new":          {admin: true, editor: true},
@@ -220,9 +226,14 @@ func buildUIWorld(t *testing.T, st *site, a *steward.Actor, label string) uiWorl
 	if _, err := st.s.ShareAsset(ctx, a, as.ID, sub.ID); err != nil {
 		t.Fatal(err)
 	}
+	imp, err := st.s.CreateImport(ctx, a, steward.NewImport{Kind: steward.ImportCustomers, DryRun: true, FileName: label + ".csv",
+		File: strings.NewReader("name\n" + label + " Imported\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return uiWorld{"customers": cu.ID, "contacts": ct.ID, "locations": loc.ID, "assets": as.ID, "api-keys": k.ID,
 		"accounts": sub.ID, "users": person.ID, "groups": g.ID, "kind": "customers", "shares": sub.ID,
-		"webhooks": hook.ID, "deliveries": deliveries.Data[0].ID}
+		"webhooks": hook.ID, "deliveries": deliveries.Data[0].ID, "imports": imp.ID}
 }
 
 // fill puts w's objects into pattern's path parameters; false when w has none of a kind.
@@ -263,7 +274,7 @@ func TestUIIsolationMatrix(t *testing.T) {
 			foreign := buildUIWorld(t, st, other, "Globex")
 			missing := uiWorld{"kind": "customers"}
 			for _, k := range []string{"customers", "contacts", "locations", "assets", "api-keys", "accounts", "users", "groups", "shares",
-				"webhooks", "deliveries"} {
+				"webhooks", "deliveries", "imports"} {
 				missing[k] = "0190c0de-0000-7000-8000-000000000000"
 			}
 			versions := func() []int64 {

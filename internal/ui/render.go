@@ -135,6 +135,7 @@ var navigation = []navItem{
 	{"assets", "Assets", "/assets", steward.PermRead},
 	{"locations", "Locations", "/locations", steward.PermRead},
 	{"groups", "Groups", "/groups", steward.PermRead},
+	{"imports", "Import", "/imports", steward.PermWriteFleet},
 	{"audit", "Audit log", "/audit", steward.PermReadAuditFull},
 	{"api-keys", "API keys", "/api-keys", steward.PermAdminister},
 	{"webhooks", "Webhooks", "/webhooks", steward.PermAdminister},

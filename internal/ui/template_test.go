@@ -91,6 +91,11 @@ func TestTemplatesEscapeHostileNames(t *testing.T) {
 			"webhook": &webhookView{H: &hook, Rotated: true, NextURL: "/webhooks/" + id + "?cursor=" + name,
 				Deliveries: []steward.WebhookDelivery{{ID: id, EventID: id, EventType: steward.WebhookEventType(name), Status: steward.DeliveryFailed,
 					Attempts: 8, Error: name, ResponseCode: &code, DurationMS: &ms, LastAttemptAt: &now, NextAttemptAt: &now}}},
+			"imports": &importsView{Kinds: []option{{"customers", name, true}}, CanEdit: true, Error: name,
+				Fields: []steward.FieldError{{Field: "file", Message: name}},
+				Jobs:   []steward.ImportJob{{ID: id, FileName: name, Kind: steward.ImportCustomers, Status: steward.ImportRunning, CreatedAt: now}}},
+			"import": &importView{Job: &steward.ImportJob{ID: id, FileName: name, Kind: steward.ImportAssets, Status: steward.ImportFailed,
+				DryRun: true, ErrorCount: 3, Errors: []steward.ImportRowError{{Row: 2, Column: name, Message: name}}, CreatedAt: now}, More: 2},
 			"error": errorView{Status: 422, Title: name, Message: name, Fields: []steward.FieldError{{Field: "name", Message: name}}, RequestID: name},
 		}
 		for _, f := range forms {

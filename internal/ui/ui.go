@@ -34,6 +34,11 @@ const (
 // Options configure the web interface. The zero value is valid: the defaults above, cookies
 // without Secure.
 type Options struct {
+	// MaxImportBytes is the largest file the import page takes (0: steward.DefaultMaxImportBytes).
+	MaxImportBytes int64
+	// ImportQueued, when set, is told the id of each import the page queues.
+	ImportQueued func(id string)
+
 	// SessionLifetime and SessionIdleTimeout bound a session; 0 means the default.
 	SessionLifetime    time.Duration
 	SessionIdleTimeout time.Duration
@@ -52,6 +57,9 @@ type Options struct {
 }
 
 func (o Options) withDefaults() Options {
+	if o.MaxImportBytes <= 0 {
+		o.MaxImportBytes = steward.DefaultMaxImportBytes
+	}
 	if o.SessionLifetime <= 0 {
 		o.SessionLifetime = DefaultSessionLifetime
 	}
@@ -101,6 +109,9 @@ type UI struct {
 	handler http.Handler
 	// publicURL is Options.PublicURL.
 	publicURL string
+	// maxImportBytes and importQueued are Options' (the imports page).
+	maxImportBytes int64
+	importQueued   func(id string)
 }
 
 // route is one page or form of the web interface: a ServeMux pattern (method and path) and its
@@ -171,6 +182,10 @@ func (u *UI) routeTable() []route {
 		route{pattern: "GET /pick/{kind}", handle: u.pick},
 		route{pattern: "GET /audit", handle: u.audit},
 		route{pattern: "GET /audit.csv", handle: u.auditCSV},
+		route{pattern: "GET /imports", handle: u.imports},
+		route{pattern: "POST /imports", handle: u.importCreate},
+		route{pattern: "GET /imports/{id}", handle: u.importJob},
+		route{pattern: "GET /imports/{id}/errors.csv", handle: u.importErrors},
 		route{pattern: "GET /customers.csv", handle: u.export("customers")},
 		route{pattern: "GET /locations.csv", handle: u.export("locations")},
 		route{pattern: "GET /assets.csv", handle: u.export("assets")},
@@ -210,6 +225,9 @@ func (u *UI) routeTable() []route {
 		// The second step of a sign-in: public, the session holds who passed the password.
 		route{pattern: "GET /signin/two-factor", public: true, handle: u.secondStepPage},
 		route{pattern: "POST /signin/two-factor", public: true, handle: u.secondStep})
+	for _, k := range steward.ImportKind("").Values() {
+		rs = append(rs, route{pattern: "GET /imports/templates/" + string(k) + ".csv", handle: u.importTemplate(k)})
+	}
 	// The invitation and password reset pages: public, the token is the credential.
 	for _, p := range []*tokenPage{invitePage, resetPage} {
 		rs = append(rs,
@@ -243,6 +261,7 @@ func New(svc steward.Service, logger *slog.Logger, opts Options) *UI {
 		sm.Cookie.Name = "__Host-" + CookieName
 	}
 	u := &UI{svc: svc, log: logger, sm: sm, pages: parsedTemplates(), static: assets(), publicURL: opts.PublicURL,
+		maxImportBytes: opts.MaxImportBytes, importQueued: opts.ImportQueued,
 		byEmail: newFailures[string](opts.SignInFailuresPerEmail, opts.SignInBurstPerEmail),
 		byAddr:  newFailures[netip.Addr](opts.SignInFailuresPerAddr, opts.SignInBurstPerAddr),
 	}

@@ -103,7 +103,7 @@ func TestGeneratedClientDrivesTheServer(t *testing.T) {
 		// Two pages of customers: every one seen once, in name order.
 		for _, name := range []string{"Client Gamma", "Client Alpha", "Client Beta"} {
 			got(c.CreateCustomerWithResponse(ctx, nil,
-				apiclient.CustomerFields{Name: name, Type: ptr(apiclient.Dealer)})).want(t, 201)
+				apiclient.CustomerFields{Name: name, Type: ptr(apiclient.CustomerTypeDealer)})).want(t, 201)
 		}
 		q, sortName := "client", apiclient.ListCustomersParamsSort("name")
 		first := got(c.ListCustomersWithResponse(ctx,

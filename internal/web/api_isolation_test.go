@@ -46,13 +46,14 @@ func buildWorld(t *testing.T, c *apiClient, label string) matrixWorld {
 	group := c.create(t, "/api/v1/groups", obj{"name": label + " Group"})
 	user := c.create(t, "/api/v1/users", obj{"name": label + " Person", "email": uniqueEmail(strings.ToLower(label)), "role": "user",
 		"fleet_visibility": "all"})
+	imp := c.importFile(t, "customers", true, "name\n"+label+" Imported\n").want(t, http.StatusAccepted).obj()
 	// The asset is shared with the sub-account: the share is the object of …/shares/{account_id}.
 	c.post(t, assetsPath+"/"+str(as, "id")+"/shares", obj{"account_id": str(sub, "id")}).want(t, http.StatusOK)
 	return matrixWorld{ids: map[string]string{
 		"customers": custID, "contacts": str(ct, "id"), "locations": str(loc, "id"), "assets": str(as, "id"),
 		"api-keys": c.keyID, "accounts": str(sub, "id"), "users": str(user, "id"),
 		"groups": str(group, "id"), "shares": str(sub, "id"),
-		"webhooks": str(hook, "id"), "deliveries": str(delivery, "id"),
+		"webhooks": str(hook, "id"), "deliveries": str(delivery, "id"), "imports": str(imp, "id"),
 	}}
 }
 
@@ -139,6 +140,11 @@ var isolationRoutes = map[string]isolationRoute{
 	"exportAssets": {queryRefs: map[string]string{"owner_customer_id": "customers", "location_id": "locations",
 		"location_customer_id": "customers", "group_id": "groups"}},
 	"exportGroups": {},
+
+	"createImport":            {},
+	"getImport":               {},
+	"getImportErrors":         {},
+	"importTemplateCustomers": {}, "importTemplateContacts": {}, "importTemplateLocations": {}, "importTemplateAssets": {},
 
 	"getMe":         {},
 	"getAccount":    {},

@@ -244,7 +244,7 @@ func (c *apiClient) do(t *testing.T, method, path string, body any, headers ...s
 	if err != nil {
 		t.Fatal(err)
 	}
-	if body != nil {
+	if body != nil && !slices.Contains(headers, "Content-Type") { // a multipart body names its own
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if c.key != "" {

@@ -287,14 +287,20 @@ func headerBytes(h http.Header) int {
 // A body without a Content-Type is read as JSON: it claims to be nothing else, many clients
 // send none, and it opens no cross-site door, since no browser attaches the Authorization header
 // the API requires to a cross-origin request without asking first.
-func (s *Server) checkBody(r *http.Request, takesBody bool) error {
-	if r.ContentLength > s.opts.MaxBodyBytes {
-		return tooLarge(s.opts.MaxBodyBytes)
+func (s *Server) checkBody(r *http.Request, takesBody, multipart bool, limit int64) error {
+	if r.ContentLength > limit {
+		return tooLarge(limit)
+	}
+	vals := r.Header.Values("Content-Type")
+	if multipart {
+		if len(vals) != 1 || !isMultipartForm(vals[0]) {
+			return steward.Errorf(codeUnsupportedMediaType, "an import's body is multipart/form-data (with a boundary), with the fields kind, dry_run and file")
+		}
+		return nil
 	}
 	if !takesBody || r.ContentLength == 0 {
 		return nil
 	}
-	vals := r.Header.Values("Content-Type")
 	switch {
 	case len(vals) == 0:
 		return nil

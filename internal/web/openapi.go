@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -189,6 +190,7 @@ func openAPIDocument(routes []route) ([]byte, error) {
 
 // tagDescriptions describe the route table's tags.
 var tagDescriptions = map[string]string{
+	"imports":   "CSV imports of customers, contacts, locations and assets: a background job with a dry run; all or nothing.",
 	"health":    "Liveness, readiness and this document; no authentication.",
 	"customers": "The companies and people an account sells to, rents to or serves.",
 	"contacts":  "Ways to reach a customer.",
@@ -287,7 +289,11 @@ func (g *schemaGen) operation(rt route) map[string]any {
 		t := reflect.TypeOf(rt.body)
 		var content map[string]any
 		desc := "The object's fields."
-		if rt.method != http.MethodPatch {
+		if rt.multipart {
+			content = map[string]any{"multipart/form-data": map[string]any{"schema": g.multipartSchema(rt),
+				"encoding": map[string]any{"file": map[string]any{"contentType": "text/csv, application/octet-stream"}}}}
+			desc = "kind and dry_run, then file (the caller's right to import the kind is checked before the file is read)."
+		} else if rt.method != http.MethodPatch {
 			content = map[string]any{"application/json": map[string]any{"schema": g.schema(t, true)}}
 		} else {
 			schema := g.patchRef(t, append(slices.Clip(g.required[t]), rt.required...))
@@ -306,7 +312,7 @@ func (g *schemaGen) operation(rt route) map[string]any {
 	}
 	ok := map[string]any{"description": http.StatusText(status)}
 	headers := headerRefs(hdrRequestID)
-	if status == http.StatusCreated {
+	if status == http.StatusCreated || status == http.StatusAccepted { // the new object; the queued job
 		headers[hdrLocation] = headerRef(hdrLocation)
 	}
 	if rt.idempotent {
@@ -332,6 +338,19 @@ func (g *schemaGen) operation(rt route) map[string]any {
 	}
 	op["responses"] = responses
 	return op
+}
+
+// multipartSchema is the schema of a multipart/form-data body (an import's): its fields, the
+// file as binary content.
+func (g *schemaGen) multipartSchema(rt route) map[string]any {
+	return map[string]any{"type": "object", "required": rt.required,
+		"properties": map[string]any{
+			"kind":    g.schema(reflect.TypeFor[steward.ImportKind](), true),
+			"dry_run": map[string]any{"type": "boolean", "description": "true: check every row and write nothing"},
+			"file": map[string]any{"type": "string", "contentMediaType": "text/csv",
+				"description": fmt.Sprintf("UTF-8 CSV, comma- or semicolon-separated, at most the server's import limit (default %d MiB)",
+					steward.DefaultMaxImportBytes>>20)},
+		}}
 }
 
 // paramSchema is the schema of a query parameter.

@@ -19,6 +19,7 @@ type route struct {
 	tag         string
 	query       []param
 	body        any                // a value of the request body's type; nil when there is none
+	multipart   bool               // the body is multipart/form-data (an import's file), up to Options.MaxImportBytes
 	required    []string           // body fields a create requires, or a merge patch may not clear
 	response    any                // a value of the success body's type; nil when there is none
 	status      int                // the success status; 0 means 200
@@ -354,5 +355,5 @@ func (s *Server) routeTable() []route {
 		{method: post, path: "/api/v1/users/{id}/two-factor/reset", id: "resetUserTwoFactor", tag: "users",
 			summary: "Switch a user's two-factor sign-in off (one who lost their authenticator and recovery codes); nothing happens when it is off",
 			status:  noContent, perm: administer, handle: s.resetUserTwoFactor},
-	}, append(s.exportRoutes(), s.webhookRoutes()...)...)
+	}, append(append(s.exportRoutes(), s.webhookRoutes()...), s.importRoutes()...)...)
 }

@@ -45,6 +45,12 @@ type Options struct {
 	// MaxBodyBytes is the largest request body accepted (413 beyond); 0 means
 	// DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// MaxImportBytes is the largest file an import takes (413 beyond); 0 means
+	// steward.DefaultMaxImportBytes. Imports are the one body past MaxBodyBytes.
+	MaxImportBytes int64
+	// ImportQueued, when set, is told the id of each import the API queues (serve wakes its
+	// import worker with it).
+	ImportQueued func(id string)
 
 	// RateLimit is the requests per second one API key may make, with a burst of RateLimitBurst
 	// (0: twice RateLimit); requests to public routes are limited the same
@@ -94,6 +100,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.MaxImportBytes <= 0 {
+		o.MaxImportBytes = steward.DefaultMaxImportBytes
 	}
 	if o.RateLimitBurst <= 0 {
 		o.RateLimitBurst = max(1, int(2*o.RateLimit))
@@ -237,11 +246,15 @@ func (s *Server) routeHandler(rt *route) http.Handler {
 			}
 			ctx = context.WithValue(ctx, ifMatchKey, v)
 		}
-		if err := s.checkBody(r, rt.body != nil); err != nil {
+		limit := s.opts.MaxBodyBytes
+		if rt.multipart {
+			limit = s.maxImportBody()
+		}
+		if err := s.checkBody(r, rt.body != nil, rt.multipart, limit); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		r = r.WithContext(ctx)
 		rw := w
 		if r.Method == http.MethodHead {
