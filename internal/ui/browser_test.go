@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -165,10 +166,20 @@ func waitPanel(t *testing.T, ctx context.Context) {
 // in is wired only when it settles, so a click before that would do nothing.
 const htmxQuiet = `!document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling")`
 
-// click clicks the element once htmx is quiet.
+// click clicks the element once htmx is quiet and the element has stood still for a poll: a
+// click lands on coordinates, and a dialog still changing height (its body growing as a part
+// loads) moves its buttons under them; a click that lands on the dialog around its body closes
+// it as a click on the backdrop does.
 func click(sel string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		if _, err := chromedp.Poll[bool](htmxQuiet, chromedp.WithPollingInterval(20*time.Millisecond))(ctx, tg); err != nil {
+			return err
+		}
+		q, _ := json.Marshal(sel)
+		still := `(() => { const el = document.querySelector(` + string(q) + `); if (!el) return false;
+			const r = el.getBoundingClientRect(), k = [r.x, r.y, r.width, r.height].join();
+			const same = window.stewardBox === k; window.stewardBox = k; return same && r.width > 0; })()`
+		if _, err := chromedp.Poll[bool](still, chromedp.WithPollingInterval(40*time.Millisecond))(ctx, tg); err != nil {
 			return err
 		}
 		_, err := chromedp.Click(chromedp.CSS(sel))(ctx, tg)
