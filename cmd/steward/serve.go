@@ -138,7 +138,8 @@ func (e *env) runServer(ctx context.Context, cfg *serveConfig) error {
 // shutdownTimeout is how long serve waits for requests in flight when it stops.
 const shutdownTimeout = 20 * time.Second
 
-// pruneInterval is how often serve drops expired Idempotency-Key records.
+// pruneInterval is how often serve drops expired Idempotency-Key records and the webhook
+// deliveries and events past their retention.
 const pruneInterval = time.Hour
 
 // displayAddr turns a wildcard listen address into one a browser can open.
@@ -156,12 +157,23 @@ func pruneLoop(ctx context.Context, s *store.Store, logger *slog.Logger, interva
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
+		pruneWebhookHistory(ctx, s, logger)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
 		pruneIdempotencyKeys(ctx, s, logger)
+	}
+}
+
+// pruneWebhookHistory drops the webhook deliveries and events past their retention once.
+func pruneWebhookHistory(ctx context.Context, s *store.Store, logger *slog.Logger) {
+	d, e, err := s.PruneWebhookHistory(ctx)
+	if err != nil && ctx.Err() == nil {
+		logger.Warn("pruning webhook history", "err", err)
+	} else if d+e > 0 {
+		logger.Info("pruned webhook history", "deliveries", d, "events", e)
 	}
 }
 

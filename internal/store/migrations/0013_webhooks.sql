@@ -54,3 +54,7 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (account_id, webhook_id, id);
 CREATE INDEX webhook_deliveries_event ON webhook_deliveries (account_id, event_id);
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+
+-- The delivery log's pruning (store/webhook_prune.go): finished deliveries by age, events by age.
+CREATE INDEX webhook_deliveries_finished ON webhook_deliveries (created_at) WHERE status <> 'pending';
+CREATE INDEX webhook_events_at ON webhook_events (at);
