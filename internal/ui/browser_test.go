@@ -505,6 +505,7 @@ func TestScreenshots(t *testing.T) {
 	}
 	st.serve(t)
 	groupID, userID := screenshotGroups(t, st)
+	hookID, importID := screenshotIntegrations(t, st)
 	ctx := newTab(t)
 	signIn(t, ctx, st, st.password)
 	do(t, ctx, "signed in", chromedp.WaitVisible(chromedp.CSS("#add-customer")))
@@ -525,6 +526,11 @@ func TestScreenshots(t *testing.T) {
 		{"group-window", "/groups/" + groupID + "?tab=assets", "#group-panel", 1280},
 		{"users", "/users", "#users", 1280},
 		{"user-groups", "/users/" + userID + "/edit", "#f-group_ids", 1280},
+		{"imports", "/imports", "#import-form", 1280},
+		{"import-job", "/imports/" + importID, "main h1", 1280},
+		{"webhooks", "/webhooks", "#add-webhook", 1280},
+		{"webhook", "/webhooks/" + hookID, "main h1", 1280},
+		{"settings-menu", "/webhooks", "#add-webhook", 1280},
 		{"customers-768", "/customers", "#results", 768},
 		{"customer-window-768", "", "#customer-panel", 768},
 		{"locations-768", "/locations", "#results", 768},
@@ -536,6 +542,7 @@ func TestScreenshots(t *testing.T) {
 		{"assets-shared-768", "/assets?ownership=shared", "#results", 768},
 		{"accounts-768", "/accounts", "#sharing-settings", 768},
 		{"users-768", "/users", "#users", 768},
+		{"settings-menu-768", "/customers", "#results", 768},
 	}
 	for _, sc := range []string{"light", "dark"} {
 		scheme(t, ctx, sc)
@@ -546,6 +553,9 @@ func TestScreenshots(t *testing.T) {
 			} else {
 				do(t, ctx, sh.name, click("#results a.open"), chromedp.WaitVisible(chromedp.CSS(sh.wait)))
 				waitPanel(t, ctx)
+			}
+			if strings.HasPrefix(sh.name, "settings-menu") {
+				do(t, ctx, "open Settings", click("#settings-menu summary"), chromedp.WaitVisible(chromedp.CSS(`#settings-menu a[href="/users"]`)))
 			}
 			do(t, ctx, "settle", chromedp.Sleep(200*time.Millisecond))
 			png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
@@ -591,6 +601,31 @@ func pick(t *testing.T, ctx context.Context, field, query, name string) {
 		return err
 	}))
 	waitJS(t, ctx, "the choice shown", fmt.Sprintf(`document.querySelector("#chosen-%s").textContent.includes(%q)`, field, name))
+}
+
+// screenshotIntegrations gives the screenshots an endpoint with a delivery in its log and a
+// finished dry run of a customers file with one bad row, and returns their ids.
+func screenshotIntegrations(t *testing.T, st *site) (string, string) {
+	t.Helper()
+	ctx := context.Background()
+	hook, err := st.s.CreateWebhook(ctx, st.admin, steward.WebhookFields{URL: "https://203.0.113.7/steward/events",
+		Events: []steward.WebhookEventType{"asset.location_changed", "asset.transferred", "customer.created"}, Description: "ERP sync"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.s.CreateCustomer(ctx, st.admin, steward.CustomerFields{Name: "Harbour Cranes Ltd"}); err != nil {
+		t.Fatal(err)
+	}
+	file := "name,type,external_ref,email\nHarbour Cranes Ltd,rental,HC-1,ops@harbour.example\nNordbau GmbH,contractor,NB-7,not-an-email\nAlpine Lift AG,dealer,AL-3,\n"
+	job, err := st.s.CreateImport(ctx, st.admin, steward.NewImport{Kind: steward.ImportCustomers, DryRun: true, FileName: "customers.csv",
+		File: strings.NewReader(file)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.s.RunImport(ctx, job.ID, "screenshots", nil); err != nil {
+		t.Fatal(err)
+	}
+	return hook.ID, job.ID
 }
 
 // screenshotGroups gives the demo fleet a few groups (the seed makes none), their members

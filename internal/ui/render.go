@@ -119,7 +119,8 @@ type pageView struct {
 	Account   string
 	SignedIn  bool
 	RequestID string
-	Nav_      []navItem
+	Nav_      []navItem   // the bar's items the caller may open
+	Settings  []navItem   // the Settings menu's
 	Switch    *switchView // the Admin's account switcher; nil for others
 	Body      any
 }
@@ -127,20 +128,32 @@ type pageView struct {
 type navItem struct {
 	Key, Label, Path string
 	Perm             steward.Permission // shown to those the policy allows it
+	Settings         bool               // in the header's Settings menu, not on its bar
 }
 
-// navigation is the header's menu, in order.
+// navigation is the header's menu, in order: the fleet's pages on the bar, the account's
+// administration (who may sign in and with what, integrations, the account tree) in Settings.
 var navigation = []navItem{
-	{"customers", "Customers", "/customers", steward.PermRead},
-	{"assets", "Assets", "/assets", steward.PermRead},
-	{"locations", "Locations", "/locations", steward.PermRead},
-	{"groups", "Groups", "/groups", steward.PermRead},
-	{"imports", "Import", "/imports", steward.PermWriteFleet},
-	{"audit", "Audit log", "/audit", steward.PermReadAuditFull},
-	{"api-keys", "API keys", "/api-keys", steward.PermAdminister},
-	{"webhooks", "Webhooks", "/webhooks", steward.PermAdminister},
-	{"accounts", "Accounts", "/accounts", steward.PermAdminister},
-	{"users", "Users", "/users", steward.PermReadAccess},
+	{"customers", "Customers", "/customers", steward.PermRead, false},
+	{"assets", "Assets", "/assets", steward.PermRead, false},
+	{"locations", "Locations", "/locations", steward.PermRead, false},
+	{"groups", "Groups", "/groups", steward.PermRead, false},
+	{"imports", "Import", "/imports", steward.PermWriteFleet, false},
+	{"audit", "Audit log", "/audit", steward.PermReadAuditFull, false},
+	{"users", "Users", "/users", steward.PermReadAccess, true},
+	{"accounts", "Accounts", "/accounts", steward.PermAdminister, true},
+	{"api-keys", "API keys", "/api-keys", steward.PermAdminister, true},
+	{"webhooks", "Webhooks", "/webhooks", steward.PermAdminister, true},
+}
+
+// InSettings reports whether the page shown is one of the Settings menu's.
+func (v pageView) InSettings() bool {
+	for _, n := range v.Settings {
+		if n.Key == v.Nav {
+			return true
+		}
+	}
+	return false
 }
 
 // page renders a full page: the layout with the page's main template.
@@ -149,7 +162,11 @@ func (u *UI) page(w http.ResponseWriter, r *http.Request, status int, name, titl
 	if a, ok := r.Context().Value(actorKey).(*steward.Actor); ok {
 		v.SignedIn, v.User, v.Role = true, a.Name, a.Role
 		for _, n := range navigation {
-			if a.Can(n.Perm) {
+			switch {
+			case !a.Can(n.Perm):
+			case n.Settings:
+				v.Settings = append(v.Settings, n)
+			default:
 				v.Nav_ = append(v.Nav_, n)
 			}
 		}

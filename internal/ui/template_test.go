@@ -103,7 +103,7 @@ func TestTemplatesEscapeHostileNames(t *testing.T) {
 			check(t, tm, "form "+f.Kind, name, tm.pages["form"], "layout", pageView{Title: name, User: name, Account: name, SignedIn: true, Body: f})
 		}
 		for p, body := range pages {
-			check(t, tm, p, name, tm.pages[p], "layout", pageView{Title: name, User: name, Account: name, SignedIn: true, Nav_: navigation, Body: body})
+			check(t, tm, p, name, tm.pages[p], "layout", pageView{Title: name, User: name, Account: name, SignedIn: true, Nav_: navigation[:6], Settings: navigation[6:], Nav: "users", Body: body})
 		}
 		fragments := map[string]any{
 			"fleet_results": &fleetView{K: locationsKind, Locations: []steward.Location{loc}, Names: n},

@@ -130,6 +130,18 @@
     }
   });
 
+  // The header's menus (Settings, the user's): one open at a time; a click elsewhere or
+  // Escape closes them.
+  function closeMenus(except) {
+    document.querySelectorAll("details.menu[open]").forEach(function (m) { if (m !== except) m.removeAttribute("open"); });
+  }
+  document.addEventListener("click", function (e) {
+    closeMenus(e.target.closest ? e.target.closest("details.menu") : null);
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && document.querySelector("details.menu[open]")) closeMenus(null);
+  });
+
   // A click on the dialog's backdrop closes it, as Escape does.
   document.addEventListener("mousedown", function (e) {
     var d = dialog();
