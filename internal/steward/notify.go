@@ -1,0 +1,120 @@
+package steward
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Notifications (issue 13, part 4; docs/API.md "Notifications"): a user of the account or a
+// contact of a customer subscribes to the asset events of that customer's assets (an asset at
+// one of its locations, or owned by it); each event makes one mail per subscriber.
+
+// MaxSubscriptions is the most subscriptions one customer has: every asset change of the
+// customer reads them in its transaction.
+const MaxSubscriptions = 50
+
+// NotificationEventTypes are the event types one subscribes to: the asset's.
+func NotificationEventTypes() []WebhookEventType {
+	var out []WebhookEventType
+	for _, t := range WebhookEventType("").Values() {
+		if strings.HasPrefix(string(t), ObjectAsset+".") {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// SubscriptionFields are what a subscription is made of: exactly one of UserID and ContactID,
+// and the asset event types.
+type SubscriptionFields struct {
+	UserID    string             `json:"user_id,omitempty"`
+	ContactID string             `json:"contact_id,omitempty"`
+	Events    []WebhookEventType `json:"events"`
+}
+
+// Subscription is a stored subscription.
+type Subscription struct {
+	ID         string `json:"id"`
+	CustomerID string `json:"customer_id"`
+	SubscriptionFields
+	// Email is the subscriber's address (the user's or the contact's), as it stands.
+	Email     string    `json:"email"`
+	CreatedAt Timestamp `json:"created_at"`
+}
+
+// Normalize checks the fields: exactly one subscriber, 1 to all distinct asset event types
+// (each wrong one named by its index).
+func (f *SubscriptionFields) Normalize() error {
+	var v Violations
+	f.UserID, f.ContactID = strings.TrimSpace(f.UserID), strings.TrimSpace(f.ContactID)
+	switch {
+	case f.UserID == "" && f.ContactID == "":
+		v.Add("user_id", "give user_id or contact_id: who is notified")
+	case f.UserID != "" && f.ContactID != "":
+		v.Add("contact_id", "give user_id or contact_id, not both")
+	}
+	for _, id := range []struct{ field, v string }{{"user_id", f.UserID}, {"contact_id", f.ContactID}} {
+		if id.v != "" && !IsID(id.v) {
+			v.Add(id.field, "%s is not an id", quoteShort(id.v))
+		}
+	}
+	all := NotificationEventTypes()
+	switch {
+	case len(f.Events) == 0:
+		v.Add("events", "must list at least one event type, among %s", strings.Join(strs(all), ", "))
+	case len(f.Events) > len(all):
+		v.Add("events", "must list at most %d event types", len(all))
+	default:
+		seen := map[WebhookEventType]bool{}
+		for i, e := range f.Events {
+			field := fmt.Sprintf("events[%d]", i)
+			switch {
+			case !isOneOf(e, all):
+				v.Add(field, "%s is no asset event type: %s", quoteShort(string(e)), OneOf(all))
+			case seen[e]:
+				v.Add(field, "%s is listed twice", e)
+			}
+			seen[e] = true
+		}
+	}
+	return v.Err()
+}
+
+// MailStatus is where a mail stands.
+type MailStatus string
+
+const (
+	MailPending MailStatus = "pending" // to be sent (again) by the notifier
+	MailSent    MailStatus = "sent"    // the SMTP server accepted it
+	MailKept    MailStatus = "kept"    // no SMTP server is configured: kept to be read in the UI
+	MailFailed  MailStatus = "failed"  // every attempt failed
+)
+
+// Mail kinds.
+const (
+	MailNotification  = "notification"
+	MailInvitation    = "invitation"
+	MailPasswordReset = "password_reset"
+)
+
+// MailRetrySchedule is the delay before each attempt of a mail: at once, then 1 min, 10 min,
+// 1 h and 6 h after the failure before it; a mail whose last attempt fails is failed.
+var MailRetrySchedule = []time.Duration{0, time.Minute, 10 * time.Minute, time.Hour, 6 * time.Hour}
+
+// MailMessage is one stored mail.
+type MailMessage struct {
+	ID             string     `json:"id"`
+	AccountID      string     `json:"-"`
+	Kind           string     `json:"kind"`
+	To             string     `json:"to"`
+	Subject        string     `json:"subject"`
+	Body           string     `json:"body"`
+	SubscriptionID string     `json:"subscription_id,omitempty"`
+	Unsubscribe    string     `json:"-"`
+	Status         MailStatus `json:"status"`
+	Attempts       int        `json:"attempts"`
+	LastError      string     `json:"last_error"`
+	CreatedAt      Timestamp  `json:"created_at"`
+	SentAt         *Timestamp `json:"sent_at"`
+}
