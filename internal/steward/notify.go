@@ -118,3 +118,11 @@ type MailMessage struct {
 	CreatedAt      Timestamp  `json:"created_at"`
 	SentAt         *Timestamp `json:"sent_at"`
 }
+
+// MailResult is one attempt's outcome: sent, kept (no SMTP server configured), or an error.
+type MailResult struct {
+	AccountID, ID string
+	Attempt       int
+	Kept          bool
+	Err           string
+}

@@ -531,18 +531,10 @@ func (s *Store) ClaimMail(ctx context.Context, n int, lease time.Duration) ([]st
 	return out, err
 }
 
-// MailResult is one attempt's outcome: sent, kept (no SMTP server), or an error.
-type MailResult struct {
-	AccountID, ID string
-	Attempt       int
-	Kept          bool
-	Err           string
-}
-
 // FinishMail records attempts: sent or kept; pending again after schedule[attempt] when it
 // failed and the schedule goes on; failed otherwise. An attempt another claim took over since
 // records nothing.
-func (s *Store) FinishMail(ctx context.Context, done []MailResult, schedule []time.Duration) error {
+func (s *Store) FinishMail(ctx context.Context, done []steward.MailResult, schedule []time.Duration) error {
 	if len(done) == 0 {
 		return nil
 	}

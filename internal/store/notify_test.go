@@ -89,7 +89,7 @@ func TestNotificationsInTransaction(t *testing.T) {
 		if again := must(s.ClaimMail(ctx, 10, time.Minute)); len(again) != 0 {
 			t.Fatalf("claimed twice: %+v", again)
 		}
-		ok(t, s.FinishMail(ctx, []store.MailResult{{AccountID: o.acc.ID, ID: got[0].ID, Attempt: 1, Kept: true},
+		ok(t, s.FinishMail(ctx, []steward.MailResult{{AccountID: o.acc.ID, ID: got[0].ID, Attempt: 1, Kept: true},
 			{AccountID: o.acc.ID, ID: got[1].ID, Attempt: 1, Err: "421 try later"}}, steward.MailRetrySchedule))
 		byID := map[string]steward.MailMessage{}
 		for _, m := range must(s.MailMessages(ctx, o.admin, 100)) {

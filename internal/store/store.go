@@ -56,7 +56,7 @@ type Store struct {
 	wake chan struct{}
 	// mailWake signals that a transaction queued mail (MailWake); serverKeys caches server_keys.
 	mailWake   chan struct{}
-	serverKeys serverKeys
+	serverKeys *serverKeys
 }
 
 var _ steward.Service = (*Store)(nil)
@@ -79,7 +79,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		return nil, err
 	}
 	s.webhookAllowPrivate, s.wake = opt.WebhookAllowPrivate, make(chan struct{}, 1)
-	s.mailWake = make(chan struct{}, 1)
+	s.mailWake, s.serverKeys = make(chan struct{}, 1), &serverKeys{}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open %s: %w", s.desc, err)
