@@ -1,6 +1,7 @@
 package steward
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -41,7 +42,12 @@ type Subscription struct {
 	// Email is the subscriber's address (the user's or the contact's), as it stands.
 	Email     string    `json:"email"`
 	CreatedAt Timestamp `json:"created_at"`
+	// Version is always 1 (the ETag): a subscription is not changed, only deleted (If-Match).
+	Version int64 `json:"-"`
 }
+
+// ObjectSubscription names subscriptions in Idempotency-Key records.
+const ObjectSubscription = "subscription"
 
 // Normalize checks the fields: exactly one subscriber, 1 to all distinct asset event types
 // (each wrong one named by its index).
@@ -125,4 +131,26 @@ type MailResult struct {
 	Attempt       int
 	Kept          bool
 	Err           string
+}
+
+// UnsubscribeTarget is what an unsubscribe link names, for its confirmation page.
+type UnsubscribeTarget struct {
+	Email        string
+	CustomerName string
+	// Gone says the subscription no longer exists (already unsubscribed).
+	Gone bool
+}
+
+// NotificationService is subscriptions, the account's mail and the contacts' unsubscribe links.
+type NotificationService interface {
+	// CreateSubscription subscribes a user of the account (one's own needs reading only) or a
+	// contact of the customer (writing the fleet).
+	CreateSubscription(ctx context.Context, a *Actor, customerID string, f SubscriptionFields) (*Subscription, error)
+	Subscriptions(ctx context.Context, a *Actor, customerID string) ([]Subscription, error)
+	DeleteSubscription(ctx context.Context, a *Actor, customerID, id string, ifMatch int64) error
+	// MailMessages lists the account's newest mail (Admins).
+	MailMessages(ctx context.Context, a *Actor, limit int) ([]MailMessage, error)
+	// CheckUnsubscribe and Unsubscribe take a signed token: no session, no actor.
+	CheckUnsubscribe(ctx context.Context, token string) (*UnsubscribeTarget, error)
+	Unsubscribe(ctx context.Context, token string) error
 }

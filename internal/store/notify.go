@@ -137,17 +137,9 @@ func (s *Store) UnsubscribeToken(ctx context.Context, accountID, subID string) (
 	return signUnsubscribe(key, accountID, subID), nil
 }
 
-// UnsubscribeTarget is what an unsubscribe link names, for its confirmation page.
-type UnsubscribeTarget struct {
-	Email        string
-	CustomerName string
-	// Gone says the subscription no longer exists (already unsubscribed).
-	Gone bool
-}
-
 // CheckUnsubscribe verifies token and says what it would end. No session: the signature is the
 // authority.
-func (s *Store) CheckUnsubscribe(ctx context.Context, token string) (*UnsubscribeTarget, error) {
+func (s *Store) CheckUnsubscribe(ctx context.Context, token string) (*steward.UnsubscribeTarget, error) {
 	key, err := s.serverKey(ctx, unsubscribeKey)
 	if err != nil {
 		return nil, err
@@ -156,13 +148,13 @@ func (s *Store) CheckUnsubscribe(ctx context.Context, token string) (*Unsubscrib
 	if err != nil {
 		return nil, err
 	}
-	var out UnsubscribeTarget
+	var out steward.UnsubscribeTarget
 	err = s.reader().row(ctx, "SELECT COALESCE(c.email, ''), cu.name FROM subscriptions s "+
 		"JOIN customers cu ON cu.account_id = s.account_id AND cu.id = s.customer_id "+
 		"LEFT JOIN contacts c ON c.account_id = s.account_id AND c.id = s.contact_id "+
 		"WHERE s.account_id = ? AND s.id = ?", acc, sub).Scan(&out.Email, &out.CustomerName)
 	if isNoRows(err) {
-		return &UnsubscribeTarget{Gone: true}, nil
+		return &steward.UnsubscribeTarget{Gone: true}, nil
 	}
 	return &out, err
 }
@@ -218,6 +210,9 @@ func (s *Store) CreateSubscription(ctx context.Context, a *steward.Actor, custom
 		return nil, err
 	}
 	return writeAs(ctx, s, a, subscriptionPerm(a, f.UserID), func(t *tx) (*steward.Subscription, error) {
+		if err := t.claimIdempotency(ctx); err != nil {
+			return nil, err
+		}
 		// The customer's row, locked: two creates at once count one after the other.
 		if _, err := t.exec(ctx, "SELECT id FROM customers WHERE account_id = ? AND id = ?"+t.d.lock(lockWrite), a.AccountID, customerID); err != nil {
 			return nil, err
@@ -225,7 +220,7 @@ func (s *Store) CreateSubscription(ctx context.Context, a *steward.Actor, custom
 		if err := t.customerExists(ctx, a.AccountID, customerID); err != nil {
 			return nil, err
 		}
-		sub := &steward.Subscription{ID: newID(), CustomerID: customerID, SubscriptionFields: f, CreatedAt: t.now}
+		sub := &steward.Subscription{ID: newID(), CustomerID: customerID, SubscriptionFields: f, CreatedAt: t.now, Version: 1}
 		var err error
 		if f.UserID != "" {
 			err = t.row(ctx, "SELECT email FROM users WHERE id = ? AND account_id = ?", f.UserID, a.AccountID).Scan(&sub.Email)
@@ -266,7 +261,7 @@ func (s *Store) CreateSubscription(ctx context.Context, a *steward.Actor, custom
 			"VALUES (?, ?, ?, ?, ?, ?, ?)", a.AccountID, sub.ID, customerID, null(user), null(contact), joinEvents(f.Events), t.now); err != nil {
 			return nil, err
 		}
-		return sub, nil
+		return sub, t.recordIdempotency(ctx, steward.ObjectSubscription, sub.ID, sub)
 	})
 }
 
@@ -302,7 +297,7 @@ func (t *tx) subscriptions(ctx context.Context, accountID, customerID, id string
 		if err := rows.Scan(&x.ID, &x.CustomerID, &x.UserID, &x.ContactID, &events, &x.Email, &x.CreatedAt); err != nil {
 			return nil, err
 		}
-		x.Events = parseEvents(events)
+		x.Events, x.Version = parseEvents(events), 1
 		out = append(out, x)
 	}
 	return out, rows.Err()
@@ -310,7 +305,7 @@ func (t *tx) subscriptions(ctx context.Context, accountID, customerID, id string
 
 // DeleteSubscription ends a subscription: one's own with reading rights, any other with
 // writing the fleet.
-func (s *Store) DeleteSubscription(ctx context.Context, a *steward.Actor, customerID, id string) error {
+func (s *Store) DeleteSubscription(ctx context.Context, a *steward.Actor, customerID, id string, ifMatch int64) error {
 	_, err := writeAs(ctx, s, a, steward.PermRead, func(t *tx) (struct{}, error) {
 		if err := t.customerExists(ctx, a.AccountID, customerID); err != nil {
 			return struct{}{}, err
@@ -326,6 +321,9 @@ func (s *Store) DeleteSubscription(ctx context.Context, a *steward.Actor, custom
 			return struct{}{}, steward.NotFound("subscription")
 		}
 		if err := a.Require(subscriptionPerm(a, subs[0].UserID)); err != nil {
+			return struct{}{}, err
+		}
+		if err := checkIfMatch(ifMatch, 1); err != nil {
 			return struct{}{}, err
 		}
 		_, err = t.exec(ctx, "DELETE FROM subscriptions WHERE account_id = ? AND id = ?", a.AccountID, id)

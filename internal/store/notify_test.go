@@ -135,7 +135,7 @@ func TestNotificationsInTransaction(t *testing.T) {
 		}
 		self := must(s.CreateSubscription(ctx, user, other.ID, steward.SubscriptionFields{UserID: user.UserID,
 			Events: []steward.WebhookEventType{"asset.unarchived"}}))
-		if err := s.DeleteSubscription(ctx, user, c.ID, subAnn.ID); code(err) != steward.EFORBIDDEN {
+		if err := s.DeleteSubscription(ctx, user, c.ID, subAnn.ID, 0); code(err) != steward.EFORBIDDEN {
 			t.Errorf("user deleting a contact's subscription: %v", err)
 		}
 		o2 := newOrg(t, s)
@@ -155,7 +155,7 @@ func TestNotificationsInTransaction(t *testing.T) {
 			Events: []steward.WebhookEventType{"asset.archived"}}); code(err) != steward.EINVALID {
 			t.Errorf("other org subscribes our user: %v", err)
 		}
-		if err := s.DeleteSubscription(ctx, o2.admin, c.ID, subAnn.ID); code(err) != steward.ENOTFOUND {
+		if err := s.DeleteSubscription(ctx, o2.admin, c.ID, subAnn.ID, 0); code(err) != steward.ENOTFOUND {
 			t.Errorf("other org deletes: %v", err)
 		}
 		if _, err := s.MailMessages(ctx, user, 10); code(err) != steward.EFORBIDDEN {
@@ -165,10 +165,10 @@ func TestNotificationsInTransaction(t *testing.T) {
 		if msgs = must(s.MailMessages(ctx, o.admin, 100)); len(msgs) != 3 || msgs[0].To != o.email || msgs[0].Unsubscribe != "" {
 			t.Fatalf("after unarchiving: %+v", msgs)
 		}
-		if err := s.DeleteSubscription(ctx, user, c.ID, self.ID); code(err) != steward.ENOTFOUND {
+		if err := s.DeleteSubscription(ctx, user, c.ID, self.ID, 0); code(err) != steward.ENOTFOUND {
 			t.Errorf("delete under the wrong customer: %v", err)
 		}
-		ok(t, s.DeleteSubscription(ctx, user, other.ID, self.ID))
+		ok(t, s.DeleteSubscription(ctx, user, other.ID, self.ID, 1))
 		subs := must(s.Subscriptions(ctx, o.admin, c.ID))
 		if len(subs) != 1 || subs[0].ID != subAnn.ID {
 			t.Fatalf("subscriptions %+v", subs)
