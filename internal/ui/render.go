@@ -139,6 +139,7 @@ var navigation = []navItem{
 	{"audit", "Audit log", "/audit", steward.PermReadAuditFull},
 	{"api-keys", "API keys", "/api-keys", steward.PermAdminister},
 	{"webhooks", "Webhooks", "/webhooks", steward.PermAdminister},
+	{"mail", "Mail", "/mail", steward.PermAdminister},
 	{"accounts", "Accounts", "/accounts", steward.PermAdminister},
 	{"users", "Users", "/users", steward.PermReadAccess},
 }

@@ -224,7 +224,11 @@ func (u *UI) routeTable() []route {
 		route{pattern: "POST /users/{id}/two-factor-reset", handle: u.userResetTwoFactor},
 		// The second step of a sign-in: public, the session holds who passed the password.
 		route{pattern: "GET /signin/two-factor", public: true, handle: u.secondStepPage},
-		route{pattern: "POST /signin/two-factor", public: true, handle: u.secondStep})
+		route{pattern: "POST /signin/two-factor", public: true, handle: u.secondStep},
+		route{pattern: "GET /mail", handle: u.mail},
+		// A contact's unsubscribe link: public, the signed token is the credential.
+		route{pattern: "GET /unsubscribe", public: true, handle: u.unsubscribePage},
+		route{pattern: "POST /unsubscribe", public: true, handle: u.unsubscribe})
 	for _, k := range steward.ImportKind("").Values() {
 		rs = append(rs, route{pattern: "GET /imports/templates/" + string(k) + ".csv", handle: u.importTemplate(k)})
 	}
