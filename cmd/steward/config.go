@@ -175,13 +175,13 @@ func (c *serveConfig) validate() error {
 // webOptions are the web.Options of the configuration, serving the web interface userInterface.
 func (c *serveConfig) webOptions(userInterface http.Handler, importQueued func(string)) web.Options {
 	return web.Options{RateLimit: c.rateLimit, FailedAuthLimit: c.rateLimitFailed, TrustedProxies: c.trustedProxies,
-		UI: userInterface, PublicURL: c.publicURL, MaxImportBytes: c.maxImportBytes, ImportQueued: importQueued}
+		UI: userInterface, PublicURL: c.publicURL, MailLinks: c.mailer != nil, MaxImportBytes: c.maxImportBytes, ImportQueued: importQueued}
 }
 
 // uiOptions are the ui.Options of the configuration.
 func (c *serveConfig) uiOptions(importQueued func(string)) ui.Options {
 	return ui.Options{SessionLifetime: c.sessionLifetime, SessionIdleTimeout: c.sessionIdleTimeout, Secure: c.secureCookies,
-		PublicURL: c.publicURL, MaxImportBytes: c.maxImportBytes, ImportQueued: importQueued}
+		PublicURL: c.publicURL, MailLinks: c.mailer != nil, MaxImportBytes: c.maxImportBytes, ImportQueued: importQueued}
 }
 
 // prefixesFlag is a flag of address ranges (web.ParseTrustedProxies); its error names the entry.

@@ -153,4 +153,20 @@ type NotificationService interface {
 	// CheckUnsubscribe and Unsubscribe take a signed token: no session, no actor.
 	CheckUnsubscribe(ctx context.Context, token string) (*UnsubscribeTarget, error)
 	Unsubscribe(ctx context.Context, token string) error
+	// MailLink queues the mail of a one-time link just issued to a user of the account
+	// (an invitation or a password reset; Admins), when the server sends mail.
+	MailLink(ctx context.Context, a *Actor, userID string, purpose TokenPurpose, link string, expires Timestamp) error
+}
+
+// LinkMail is the mail of a one-time link: its kind, subject and body.
+func LinkMail(purpose TokenPurpose, name, account, link string, expires Timestamp) (kind, subject, body string) {
+	when := expires.UTC().Format("2006-01-02 15:04 UTC")
+	if purpose == TokenPasswordReset {
+		return MailPasswordReset, "Set a new Steward password",
+			fmt.Sprintf("Hello %s,\n\nan Admin of %s issued you a link to set a new password for Steward:\n\n%s\n\n"+
+				"The link works once, until %s. If you did not expect it, ignore this mail.\n", name, account, link, when)
+	}
+	return MailInvitation, "You are invited to Steward (" + account + ")",
+		fmt.Sprintf("Hello %s,\n\nyou are invited to %s on Steward. Choose your password here:\n\n%s\n\n"+
+			"The link works once, until %s.\n", name, account, link, when)
 }

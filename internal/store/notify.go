@@ -489,12 +489,23 @@ func (t *tx) insertMail(ctx context.Context, m *steward.MailMessage) error {
 	return nil
 }
 
-// QueueMail stores a mail of the system's (an invitation, a password reset) for the notifier.
-func (s *Store) QueueMail(ctx context.Context, accountID, kind, to, subject, body string) error {
-	return s.write(ctx, func(t *tx) error {
-		return t.insertMail(ctx, &steward.MailMessage{ID: newID(), AccountID: accountID, Kind: kind, To: to,
+// MailLink queues the mail of a one-time link issued to a user of the account (Admins).
+func (s *Store) MailLink(ctx context.Context, a *steward.Actor, userID string, purpose steward.TokenPurpose, link string,
+	expires steward.Timestamp) error {
+	_, err := writeAs(ctx, s, a, steward.PermAdminister, func(t *tx) (struct{}, error) {
+		u, err := getUser(ctx, t.q, userInAccount(a.AccountID, userID))
+		if err != nil {
+			return struct{}{}, err
+		}
+		var account string
+		if err := t.row(ctx, "SELECT name FROM accounts WHERE id = ?", a.AccountID).Scan(&account); err != nil {
+			return struct{}{}, err
+		}
+		kind, subject, body := steward.LinkMail(purpose, u.Name, account, link, expires)
+		return struct{}{}, t.insertMail(ctx, &steward.MailMessage{ID: newID(), AccountID: a.AccountID, Kind: kind, To: u.Email,
 			Subject: truncate(subject, 200), Body: body, Status: steward.MailPending, CreatedAt: t.now})
 	})
+	return err
 }
 
 // MailWake receives a value after a transaction queued mail.

@@ -1,9 +1,14 @@
 package web_test
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/steward-fleet/steward/internal/web"
 )
 
 // TestAPISubscriptions: a customer's subscriptions through the API, every response checked
@@ -64,5 +69,46 @@ func TestAPISubscriptions(t *testing.T) {
 			{name: "delete", as: e.fleet, method: "DELETE", path: one, headers: h{"If-Match", `"1"`}, want: http.StatusNoContent},
 			{name: "gone", as: e.admin, method: "DELETE", path: one, want: 404},
 		})
+	})
+}
+
+// TestAPIMailsLinks: with MailLinks (serve --smtp-url), an invitation and a password reset are
+// mailed to the user too, and the answer still carries the link.
+func TestAPIMailsLinks(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *apiEnv) {
+		srv := httptest.NewServer(web.New(e.store, nil, web.Options{MailLinks: true, PublicURL: "https://steward.example.com"}))
+		t.Cleanup(srv.Close)
+		call := func(path, body string) map[string]any {
+			t.Helper()
+			req, _ := http.NewRequest("POST", srv.URL+path, strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+e.admin.key)
+			req.Header.Set("Content-Type", "application/json")
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			var out map[string]any
+			if err := json.NewDecoder(res.Body).Decode(&out); err != nil || res.StatusCode >= 300 {
+				t.Fatalf("%s: %d %v %v", path, res.StatusCode, out, err)
+			}
+			return out
+		}
+		email := uniqueEmail("mailed")
+		inv := call("/api/v1/users", `{"name":"Mia Mailed","email":"`+email+`","role":"user","fleet_visibility":"all"}`)
+		reset := call("/api/v1/users/"+str(inv, "id")+"/password-reset", `{}`)
+		a, err := e.store.Authenticate(context.Background(), e.admin.key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs, err := e.store.MailMessages(context.Background(), a, 10)
+		if err != nil || len(msgs) != 2 {
+			t.Fatalf("mail %+v %v", msgs, err)
+		}
+		if msgs[0].Kind != "password_reset" || msgs[0].To != email || !strings.Contains(msgs[0].Body, str(reset, "reset_url")) ||
+			msgs[1].Kind != "invitation" || !strings.Contains(msgs[1].Body, str(inv, "invite_url")) ||
+			!strings.HasPrefix(str(inv, "invite_url"), "https://steward.example.com/invite/") {
+			t.Errorf("mail %+v, answers %v %v", msgs, inv, reset)
+		}
 	})
 }
