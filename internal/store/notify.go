@@ -276,8 +276,26 @@ func (s *Store) Subscriptions(ctx context.Context, a *steward.Actor, customerID 
 }
 
 func (t *tx) subscriptions(ctx context.Context, accountID, customerID, id string) ([]steward.Subscription, error) {
+	subs, err := t.subscriberRows(ctx, accountID, customerID, id)
+	out := make([]steward.Subscription, len(subs))
+	for i, x := range subs {
+		out[i] = x.Subscription
+	}
+	return out, err
+}
+
+// subscriberRow is a subscription with whether its subscriber is mailed now: an active user, a
+// contact not archived.
+type subscriberRow struct {
+	steward.Subscription
+	live bool
+}
+
+func (t *tx) subscriberRows(ctx context.Context, accountID, customerID, id string) ([]subscriberRow, error) {
 	q := "SELECT s.id, s.customer_id, COALESCE(s.user_id, ''), COALESCE(s.contact_id, ''), s.events, " +
-		"COALESCE(u.email, c.email, ''), s.created_at FROM subscriptions s LEFT JOIN users u ON u.id = s.user_id " +
+		"COALESCE(u.email, c.email, ''), s.created_at, " +
+		"CASE WHEN u.active OR (c.id IS NOT NULL AND c.archived_at IS NULL) THEN 1 ELSE 0 END " +
+		"FROM subscriptions s LEFT JOIN users u ON u.id = s.user_id " +
 		"LEFT JOIN contacts c ON c.account_id = s.account_id AND c.id = s.contact_id " +
 		"WHERE s.account_id = ? AND s.customer_id = ?"
 	args := []any{accountID, customerID}
@@ -290,14 +308,15 @@ func (t *tx) subscriptions(ctx context.Context, accountID, customerID, id string
 		return nil, err
 	}
 	defer rows.Close()
-	out := []steward.Subscription{}
+	out := []subscriberRow{}
 	for rows.Next() {
-		var x steward.Subscription
+		var x subscriberRow
 		var events string
-		if err := rows.Scan(&x.ID, &x.CustomerID, &x.UserID, &x.ContactID, &events, &x.Email, &x.CreatedAt); err != nil {
+		var live int
+		if err := rows.Scan(&x.ID, &x.CustomerID, &x.UserID, &x.ContactID, &events, &x.Email, &x.CreatedAt, &live); err != nil {
 			return nil, err
 		}
-		x.Events, x.Version = parseEvents(events), 1
+		x.Events, x.Version, x.live = parseEvents(events), 1, live == 1
 		out = append(out, x)
 	}
 	return out, rows.Err()
@@ -428,12 +447,12 @@ func (t *tx) notify(ctx context.Context, e *steward.AuditEvent, changes []stewar
 	}
 	var key []byte
 	for _, c := range concerns {
-		subs, err := t.subscriptions(ctx, e.AccountID, c.customer, "")
+		subs, err := t.subscriberRows(ctx, e.AccountID, c.customer, "")
 		if err != nil {
 			return err
 		}
 		for _, sub := range subs {
-			if sub.Email == "" || !containsEvent(sub.Events, typ) {
+			if !sub.live || sub.Email == "" || !containsEvent(sub.Events, typ) {
 				continue
 			}
 			m := steward.MailMessage{ID: newID(), AccountID: e.AccountID, Kind: steward.MailNotification, To: sub.Email,

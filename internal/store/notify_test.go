@@ -75,6 +75,14 @@ func TestNotificationsInTransaction(t *testing.T) {
 		if len(msgs) != 2 || !strings.Contains(msgs[0].Subject, "left North Yard") {
 			t.Fatalf("after leaving: %+v", msgs)
 		}
+		// An archived contact is not mailed.
+		must(s.SetContactArchived(ctx, o.admin, ann.ID, 0, true))
+		as = moveAsset(t, s, o.admin, as, site.ID)
+		as = moveAsset(t, s, o.admin, as, elsewhere.ID)
+		if msgs = must(s.MailMessages(ctx, o.admin, 100)); len(msgs) != 2 {
+			t.Fatalf("an archived contact was mailed: %+v", msgs)
+		}
+		must(s.SetContactArchived(ctx, o.admin, ann.ID, 0, false))
 		// Archived is not among Ann's events.
 		must(s.SetAssetArchived(ctx, o.admin, as.ID, 0, true))
 		if msgs = must(s.MailMessages(ctx, o.admin, 100)); len(msgs) != 2 {
