@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/steward-fleet/steward/internal/mail"
 	"github.com/steward-fleet/steward/internal/seed"
 	"github.com/steward-fleet/steward/internal/steward"
 	"github.com/steward-fleet/steward/internal/store"
@@ -70,6 +71,9 @@ type serveConfig struct {
 	publicURL          string        // the base of invitation and reset links; "": the request's
 	maxImportMiB       int64         // the largest import file, in MiB
 	maxImportBytes     int64         // the same in bytes, set by validate
+	smtpURL            string        // where mail is sent; "": kept, to be read in the web interface
+	mailFrom           string        // the sender address of every mail
+	mailer             *mail.SMTP    // the sender of smtpURL, set by validate (nil without one)
 
 	// gogc is the GOGC variable: when set, the Go runtime's collector follows it, and serve does
 	// not tune it.
@@ -102,6 +106,10 @@ func (e *env) serveFlags(fs *flag.FlagSet) *serveConfig {
 		"let webhook endpoints point to loopback, private and link-local addresses (an installation delivering to its own network)")
 	fs.StringVar(&c.publicURL, "public-url", "",
 		"the `URL` browsers reach Steward at (https://steward.example.com), the base of invitation and password reset links (default: the request's scheme and Host)")
+	fs.StringVar(&c.smtpURL, "smtp-url", "",
+		"the SMTP server mail is sent through, `URL` smtp://user:password@host:port (STARTTLS when offered) or smtps://… (implicit TLS); "+
+			"without it, notifications are kept and shown on the Mail page")
+	fs.StringVar(&c.mailFrom, "mail-from", "Steward <steward@localhost>", "the sender `ADDRESS` of the mail Steward sends")
 	fs.Int64Var(&c.maxImportMiB, "max-import-mib", steward.DefaultMaxImportBytes>>20,
 		"the largest CSV file an import takes, in `MIB` (the API's other bodies stop at 1 MiB)")
 	return c
@@ -148,6 +156,13 @@ func (c *serveConfig) validate() error {
 		}
 		c.publicURL = u
 	}
+	if c.smtpURL != "" {
+		m, err := mail.New(c.smtpURL, c.mailFrom)
+		if err != nil {
+			return usagef("serve", "--smtp-url %v", err)
+		}
+		c.mailer = m
+	}
 	if c.addr == "" {
 		c.addr = defaultAddr
 		if c.demo {
@@ -160,13 +175,13 @@ func (c *serveConfig) validate() error {
 // webOptions are the web.Options of the configuration, serving the web interface userInterface.
 func (c *serveConfig) webOptions(userInterface http.Handler, importQueued func(string)) web.Options {
 	return web.Options{RateLimit: c.rateLimit, FailedAuthLimit: c.rateLimitFailed, TrustedProxies: c.trustedProxies,
-		UI: userInterface, PublicURL: c.publicURL, MaxImportBytes: c.maxImportBytes, ImportQueued: importQueued}
+		UI: userInterface, PublicURL: c.publicURL, MailLinks: c.mailer != nil, MaxImportBytes: c.maxImportBytes, ImportQueued: importQueued}
 }
 
 // uiOptions are the ui.Options of the configuration.
 func (c *serveConfig) uiOptions(importQueued func(string)) ui.Options {
 	return ui.Options{SessionLifetime: c.sessionLifetime, SessionIdleTimeout: c.sessionIdleTimeout, Secure: c.secureCookies,
-		PublicURL: c.publicURL, MaxImportBytes: c.maxImportBytes, ImportQueued: importQueued}
+		PublicURL: c.publicURL, MailLinks: c.mailer != nil, MaxImportBytes: c.maxImportBytes, ImportQueued: importQueued}
 }
 
 // prefixesFlag is a flag of address ranges (web.ParseTrustedProxies); its error names the entry.

@@ -75,11 +75,23 @@ func TestServeConfigErrorsNameTheFlag(t *testing.T) {
 		{nil, []string{"--rate-limit", "-1"}, "--rate-limit must be a number of requests per second"},
 		{nil, []string{"--addr", " "}, "--addr is blank"},
 		{nil, []string{"--log-format", "xml"}, `--log-format "xml": must be auto, text or json`},
+		{nil, []string{"--smtp-url", "http://mail.example.com"}, `--smtp-url has scheme "http"`},
+		{fakeEnv{"STEWARD_SMTP_URL": "smtp://"}, nil, `--smtp-url names no host`},
+		{nil, []string{"--smtp-url", "smtp://mail.example.com", "--mail-from", "nobody"}, `--mail-from "nobody" is not an address`},
 	} {
 		_, err := testEnv(tt.env).loadServeConfig(tt.args)
 		if err == nil || !errors.Is(err, errUsage) || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%v %v: %v, want a usage error with %q", tt.env, tt.args, err, tt.want)
 		}
+	}
+	// The password is never repeated.
+	if _, err := testEnv(nil).loadServeConfig([]string{"--smtp-url", "smtp://u:hunter2@mail.example.com:99999"}); err == nil ||
+		strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("bad port: %v", err)
+	}
+	if c, err := testEnv(fakeEnv{"STEWARD_SMTP_URL": "smtps://u:p@mail.example.com"}).loadServeConfig(nil); err != nil ||
+		c.mailer == nil || c.mailer.Addr() != "mail.example.com:465" {
+		t.Errorf("STEWARD_SMTP_URL: %+v %v", c, err)
 	}
 	// Every command opening the database checks the variable the same way.
 	_, _, err := runSteward(t, fakeEnv{"STEWARD_SQLITE_SYNCHRONOUS": "sometimes"}, "migrate", "--db", filepath.Join(t.TempDir(), "x.db"))

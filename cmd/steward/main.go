@@ -66,7 +66,7 @@ var commands []*command
 
 func init() {
 	commands = []*command{
-		{"serve", "[--db DSN] [--addr :8080] [--demo [--seed S] [--admin-name NAME]] [--log-format auto|text|json] [--rate-limit N] [--rate-limit-failed N] [--trusted-proxies CIDRS] [--session-lifetime DURATION] [--session-idle-timeout DURATION] [--secure-cookies] [--public-url URL] [--webhook-allow-private] [--max-import-mib MIB]",
+		{"serve", "[--db DSN] [--addr :8080] [--demo [--seed S] [--admin-name NAME]] [--log-format auto|text|json] [--rate-limit N] [--rate-limit-failed N] [--trusted-proxies CIDRS] [--session-lifetime DURATION] [--session-idle-timeout DURATION] [--secure-cookies] [--public-url URL] [--webhook-allow-private] [--max-import-mib MIB] [--smtp-url URL] [--mail-from ADDRESS]",
 			"Serves the JSON API and the web interface; with --demo it first fills an empty database with a demo fleet, listens on 127.0.0.1 only, and prints how to sign in.",
 			(*env).serve},
 		{"init", "[--db DSN] --org NAME --email EMAIL --password PASSWORD [--country CC] [--admin-name NAME] [--allow-duplicate-name]",

@@ -101,6 +101,11 @@ func (e *env) runServer(ctx context.Context, cfg *serveConfig) error {
 	dispatcher := &jobs.Dispatcher{Outbox: s, Wake: s.WebhookWake(), AllowPrivate: cfg.db.webhookAllowPrivate, Log: logger}
 	loops.Go(func() { dispatcher.Run(loopCtx) })
 	loops.Go(func() { imports.Run(loopCtx) })
+	notifier := &jobs.Notifier{Queue: s, Wake: s.MailWake(), PublicURL: cfg.publicURL, Log: logger}
+	if cfg.mailer != nil {
+		notifier.Sender = cfg.mailer
+	}
+	loops.Go(func() { notifier.Run(loopCtx) })
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -218,6 +218,7 @@ type Service interface {
 	SharingService
 	WebhookService
 	ImportService
+	NotificationService
 	// Ping checks the database is reachable (readiness).
 	Ping(ctx context.Context) error
 }

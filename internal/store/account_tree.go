@@ -195,7 +195,7 @@ func (s *Store) DeleteSubAccount(ctx context.Context, a *steward.Actor, id strin
 // accountData are the tables whose rows live only in one account and go with it, in an order
 // that keeps every foreign key satisfied: what an account may still hold once it passed the
 // delete conditions. A table added later whose rows live in an account belongs here.
-var accountData = []string{"webhook_deliveries", "webhook_events", "webhooks", "import_chunks", "import_errors", "import_jobs", "api_keys",
+var accountData = []string{"mail_messages", "subscriptions", "webhook_deliveries", "webhook_events", "webhooks", "import_chunks", "import_errors", "import_jobs", "api_keys",
 	"user_tokens", "user_two_factor", "user_recovery_codes", "group_users", "group_counts", "group_overlaps", "group_assets", "groups",
 	"users", "contacts", "locations", "customers", "auto_share_sources"}
 

@@ -54,7 +54,10 @@ func (t *tx) audit(ctx context.Context, a *steward.Actor, accountID string, e au
 	if err := audits.insert(ctx, t, &row); err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
-	return t.outbox(ctx, &row.AuditEvent, e.changes)
+	if err := t.outbox(ctx, &row.AuditEvent, e.changes); err != nil {
+		return err
+	}
+	return t.notify(ctx, &row.AuditEvent, e.changes)
 }
 
 // refTables names the table each reference field points into, for labels.

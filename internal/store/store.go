@@ -54,6 +54,9 @@ type Store struct {
 	webhookAllowPrivate bool
 	// wake signals that a transaction queued webhook deliveries (WebhookWake).
 	wake chan struct{}
+	// mailWake signals that a transaction queued mail (MailWake); serverKeys caches server_keys.
+	mailWake   chan struct{}
+	serverKeys *serverKeys
 }
 
 var _ steward.Service = (*Store)(nil)
@@ -76,6 +79,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		return nil, err
 	}
 	s.webhookAllowPrivate, s.wake = opt.WebhookAllowPrivate, make(chan struct{}, 1)
+	s.mailWake, s.serverKeys = make(chan struct{}, 1), &serverKeys{}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open %s: %w", s.desc, err)
@@ -295,6 +299,10 @@ type tx struct {
 	// transaction queued deliveries, so its commit wakes the dispatcher.
 	hooks  map[string][]subscriber
 	queued bool
+	// notified caches whether an account has notification subscriptions (notify.go); mailed says
+	// the transaction queued mail, so its commit wakes the notifier.
+	notified map[string]bool
+	mailed   bool
 }
 
 // write runs fn in one write transaction and commits it, or rolls back on any error. A
@@ -346,6 +354,12 @@ func (s *Store) writeOnce(ctx context.Context, fn func(*tx) error) error {
 	if w.queued {
 		select {
 		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+	if w.mailed {
+		select {
+		case s.mailWake <- struct{}{}:
 		default:
 		}
 	}

@@ -148,6 +148,7 @@ var uiRoutes = map[string]uiRoute{
 	"POST /account/two-factor/disable":  {form: url.Values{"code": {"wrong"}}, anyone: true},
 	"POST /users/{id}/two-factor-reset": {admin: true},
 	"GET /signin/two-factor":            {}, "POST /signin/two-factor": {},
+	"GET /mail": {admin: true}, "GET /unsubscribe": {}, "POST /unsubscribe": {form: url.Values{}},
 	"GET /invite/{token}": {}, "POST /invite/{token}": {}, "GET /reset-password/{token}": {}, "POST /reset-password/{token}": {},
 }
 

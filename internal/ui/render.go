@@ -144,6 +144,7 @@ var navigation = []navItem{
 	{"accounts", "Accounts", "/accounts", steward.PermAdminister, true},
 	{"api-keys", "API keys", "/api-keys", steward.PermAdminister, true},
 	{"webhooks", "Webhooks", "/webhooks", steward.PermAdminister, true},
+	{"mail", "Mail", "/mail", steward.PermAdminister, true},
 }
 
 // InSettings reports whether the page shown is one of the Settings menu's.

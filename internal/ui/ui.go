@@ -54,6 +54,9 @@ type Options struct {
 	// PublicURL is the base of the invitation and reset links the users page shows (see
 	// web.ParsePublicURL); "" means the request's scheme and Host.
 	PublicURL string
+	// MailLinks mails each invitation and password reset link to its user as well (the server
+	// sends mail); the page still shows the link.
+	MailLinks bool
 }
 
 func (o Options) withDefaults() Options {
@@ -109,6 +112,7 @@ type UI struct {
 	handler http.Handler
 	// publicURL is Options.PublicURL.
 	publicURL string
+	mailLinks bool
 	// maxImportBytes and importQueued are Options' (the imports page).
 	maxImportBytes int64
 	importQueued   func(id string)
@@ -224,7 +228,11 @@ func (u *UI) routeTable() []route {
 		route{pattern: "POST /users/{id}/two-factor-reset", handle: u.userResetTwoFactor},
 		// The second step of a sign-in: public, the session holds who passed the password.
 		route{pattern: "GET /signin/two-factor", public: true, handle: u.secondStepPage},
-		route{pattern: "POST /signin/two-factor", public: true, handle: u.secondStep})
+		route{pattern: "POST /signin/two-factor", public: true, handle: u.secondStep},
+		route{pattern: "GET /mail", handle: u.mail},
+		// A contact's unsubscribe link: public, the signed token is the credential.
+		route{pattern: "GET /unsubscribe", public: true, handle: u.unsubscribePage},
+		route{pattern: "POST /unsubscribe", public: true, handle: u.unsubscribe})
 	for _, k := range steward.ImportKind("").Values() {
 		rs = append(rs, route{pattern: "GET /imports/templates/" + string(k) + ".csv", handle: u.importTemplate(k)})
 	}
@@ -260,7 +268,7 @@ func New(svc steward.Service, logger *slog.Logger, opts Options) *UI {
 		sm.Cookie.Secure = true
 		sm.Cookie.Name = "__Host-" + CookieName
 	}
-	u := &UI{svc: svc, log: logger, sm: sm, pages: parsedTemplates(), static: assets(), publicURL: opts.PublicURL,
+	u := &UI{svc: svc, log: logger, sm: sm, pages: parsedTemplates(), static: assets(), publicURL: opts.PublicURL, mailLinks: opts.MailLinks,
 		maxImportBytes: opts.MaxImportBytes, importQueued: opts.ImportQueued,
 		byEmail: newFailures[string](opts.SignInFailuresPerEmail, opts.SignInBurstPerEmail),
 		byAddr:  newFailures[netip.Addr](opts.SignInFailuresPerAddr, opts.SignInBurstPerAddr),

@@ -196,8 +196,10 @@ func (u *UI) userInvite(w http.ResponseWriter, r *http.Request) {
 	if isHTMX(r) {
 		w.Header().Set("HX-Trigger", "closeDialog")
 	}
-	u.usersAnswer(w, r, a, &issuedLink{Purpose: steward.TokenInvite, Name: nu.Name,
-		URL: web.LinkBase(u.publicURL, r) + web.InvitePath + tok.Token, ExpiresAt: tok.ExpiresAt})
+	link := &issuedLink{Purpose: steward.TokenInvite, Name: nu.Name,
+		URL: web.LinkBase(u.publicURL, r) + web.InvitePath + tok.Token, ExpiresAt: tok.ExpiresAt}
+	u.mailLink(r, a, nu.ID, link)
+	u.usersAnswer(w, r, a, link)
 }
 
 // userFormFailed shows the user dialog again with the service's field errors (group_ids[i]
@@ -319,8 +321,21 @@ func (u *UI) userLink(purpose steward.TokenPurpose) func(http.ResponseWriter, *h
 		if purpose == steward.TokenPasswordReset {
 			path = web.PasswordResetPath
 		}
-		u.usersAnswer(w, r, a, &issuedLink{Purpose: purpose, Name: target.Name,
-			URL: web.LinkBase(u.publicURL, r) + path + tok.Token, ExpiresAt: tok.ExpiresAt})
+		link := &issuedLink{Purpose: purpose, Name: target.Name,
+			URL: web.LinkBase(u.publicURL, r) + path + tok.Token, ExpiresAt: tok.ExpiresAt}
+		u.mailLink(r, a, id, link)
+		u.usersAnswer(w, r, a, link)
+	}
+}
+
+// mailLink queues the mail of a link just issued, when the server sends mail; a failure is
+// logged (the page shows the link either way).
+func (u *UI) mailLink(r *http.Request, a *steward.Actor, userID string, l *issuedLink) {
+	if !u.mailLinks {
+		return
+	}
+	if err := u.svc.MailLink(r.Context(), a, userID, l.Purpose, l.URL, l.ExpiresAt); err != nil {
+		u.log.Warn("mail: queueing a link", "purpose", string(l.Purpose), "err", err)
 	}
 }
 

@@ -39,7 +39,7 @@ func buildWorld(t *testing.T, c *apiClient, label string) matrixWorld {
 	cust := c.create(t, customersPath, obj{"name": label + " Customer", "external_ref": label + "-C"})
 	delivery := c.get(t, "/api/v1/webhooks/"+str(hook, "id")+"/deliveries").want(t, http.StatusOK).data(t)[0]
 	custID := str(cust, "id")
-	ct := c.create(t, customersPath+"/"+custID+"/contacts", obj{"name": label + " Contact"})
+	ct := c.create(t, customersPath+"/"+custID+"/contacts", obj{"name": label + " Contact", "email": "contact@" + strings.ToLower(label) + ".example"})
 	loc := c.create(t, locationsPath, obj{"name": label + " Site", "customer_id": custID})
 	as := c.create(t, assetsPath, obj{"name": label + " Asset", "owner_customer_id": custID, "location_id": str(loc, "id")})
 	sub := c.create(t, "/api/v1/accounts", obj{"name": label + " Depot", "email": "depot@" + strings.ToLower(label) + ".example", "country": "DE"})
@@ -47,6 +47,7 @@ func buildWorld(t *testing.T, c *apiClient, label string) matrixWorld {
 	user := c.create(t, "/api/v1/users", obj{"name": label + " Person", "email": uniqueEmail(strings.ToLower(label)), "role": "user",
 		"fleet_visibility": "all"})
 	imp := c.importFile(t, "customers", true, "name\n"+label+" Imported\n").want(t, http.StatusAccepted).obj()
+	subscription := c.create(t, customersPath+"/"+custID+"/subscriptions", obj{"user_id": str(user, "id"), "events": []string{"asset.archived"}})
 	// The asset is shared with the sub-account: the share is the object of …/shares/{account_id}.
 	c.post(t, assetsPath+"/"+str(as, "id")+"/shares", obj{"account_id": str(sub, "id")}).want(t, http.StatusOK)
 	return matrixWorld{ids: map[string]string{
@@ -54,6 +55,7 @@ func buildWorld(t *testing.T, c *apiClient, label string) matrixWorld {
 		"api-keys": c.keyID, "accounts": str(sub, "id"), "users": str(user, "id"),
 		"groups": str(group, "id"), "shares": str(sub, "id"),
 		"webhooks": str(hook, "id"), "deliveries": str(delivery, "id"), "imports": str(imp, "id"),
+		"subscriptions": str(subscription, "id"),
 	}}
 }
 
@@ -195,6 +197,11 @@ var isolationRoutes = map[string]isolationRoute{
 	"getSharingSettings": {},
 	"updateSharingSettings": {body: obj{"auto_share": "selected", "auto_share_account_ids": []string{"{accounts}"}}, admin: true,
 		bodyRefs: map[string]string{"auto_share_account_ids": "accounts", "administrative_account_id": "accounts"}},
+
+	"listCustomerSubscriptions": {},
+	"createSubscription": {body: obj{"contact_id": "{contacts}", "events": []string{"asset.location_changed"}},
+		bodyRefs: map[string]string{"contact_id": "contacts"}},
+	"deleteSubscription": {},
 
 	"listWebhooks":          {admin: true},
 	"createWebhook":         {body: obj{"url": "https://203.0.113.10/matrix", "events": []string{"customer.created"}}, admin: true},

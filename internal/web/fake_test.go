@@ -286,6 +286,17 @@ func (f *fakeService) CreateWebhook(ctx context.Context, a *steward.Actor, fl st
 	return h, f.record(ctx, steward.ObjectWebhook, id, h)
 }
 
+func (f *fakeService) CreateSubscription(ctx context.Context, a *steward.Actor, customerID string, fl steward.SubscriptionFields) (*steward.Subscription, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	id, err := f.created(ctx, steward.ObjectSubscription)
+	if err != nil {
+		return nil, err
+	}
+	sub := &steward.Subscription{ID: id, CustomerID: customerID, SubscriptionFields: fl, Version: 1}
+	return sub, f.record(ctx, steward.ObjectSubscription, id, sub)
+}
+
 func (f *fakeService) Asset(ctx context.Context, a *steward.Actor, id string) (*steward.Asset, error) {
 	if as, ok := f.assets[id]; ok {
 		return as, nil

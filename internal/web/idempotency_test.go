@@ -204,10 +204,13 @@ func TestEveryCreateHonoursIdempotencyKey(t *testing.T) {
 		"/api/v1/users":                   "/api/v1/users/user-",
 		"/api/v1/groups":                  "/api/v1/groups/group-",
 		"/api/v1/webhooks":                "/api/v1/webhooks/webhook-",
+		// A subscription has no URL of its own (it is listed under its customer).
+		"/api/v1/customers/{id}/subscriptions": "",
 	}
 	// The body of each create: a name is enough but for an invitation and a webhook.
 	bodies := map[string]string{"/api/v1/users": `{"name":"x","email":"x@example.com","role":"user","fleet_visibility":"all"}`,
-		"/api/v1/webhooks": `{"url":"https://203.0.113.1/","events":["customer.created"]}`}
+		"/api/v1/webhooks":                     `{"url":"https://203.0.113.1/","events":["customer.created"]}`,
+		"/api/v1/customers/{id}/subscriptions": `{"contact_id":"01a23770-9119-7339-87fd-0d2c4e921684","events":["asset.archived"]}`}
 	n := 0
 	for _, rt := range fs.srv.routes {
 		if !rt.idempotent {

@@ -190,20 +190,21 @@ func openAPIDocument(routes []route) ([]byte, error) {
 
 // tagDescriptions describe the route table's tags.
 var tagDescriptions = map[string]string{
-	"imports":   "CSV imports of customers, contacts, locations and assets: a background job with a dry run; all or nothing.",
-	"health":    "Liveness, readiness and this document; no authentication.",
-	"customers": "The companies and people an account sells to, rents to or serves.",
-	"contacts":  "Ways to reach a customer.",
-	"locations": "Customers' sites and the account's own places.",
-	"assets":    "Machines and devices, where they are and who owns them.",
-	"audit":     "The append-only log of changes.",
-	"exports":   "Every list as CSV with its filters, in the columns the import reads back (docs/API.md, \"Exports\").",
-	"account":   "The caller, the account and its API keys.",
-	"accounts":  "The account tree below the caller's account: sub-accounts (Admins only).",
-	"users":     "The account's users: invitations, roles, deactivation and password resets (Admins only).",
-	"groups":    "Groups of assets and the users who see them (fleet visibility \"groups\").",
-	"sharing":   "Assets shared with and transferred to other accounts of the organization, and auto-share.",
-	"webhooks":  "Endpoints that receive the account's change events, signed the Standard Webhooks way, and their delivery log (Admins only).",
+	"imports":       "CSV imports of customers, contacts, locations and assets: a background job with a dry run; all or nothing.",
+	"health":        "Liveness, readiness and this document; no authentication.",
+	"customers":     "The companies and people an account sells to, rents to or serves.",
+	"contacts":      "Ways to reach a customer.",
+	"locations":     "Customers' sites and the account's own places.",
+	"assets":        "Machines and devices, where they are and who owns them.",
+	"audit":         "The append-only log of changes.",
+	"exports":       "Every list as CSV with its filters, in the columns the import reads back (docs/API.md, \"Exports\").",
+	"account":       "The caller, the account and its API keys.",
+	"accounts":      "The account tree below the caller's account: sub-accounts (Admins only).",
+	"users":         "The account's users: invitations, roles, deactivation and password resets (Admins only).",
+	"groups":        "Groups of assets and the users who see them (fleet visibility \"groups\").",
+	"sharing":       "Assets shared with and transferred to other accounts of the organization, and auto-share.",
+	"notifications": "Who is mailed the asset events of a customer's assets: users of the account and the customer's contacts (docs/API.md, \"Notifications\").",
+	"webhooks":      "Endpoints that receive the account's change events, signed the Standard Webhooks way, and their delivery log (Admins only).",
 }
 
 // pathParams finds the {name} wildcards of a ServeMux pattern path.

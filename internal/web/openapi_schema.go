@@ -102,7 +102,10 @@ func fieldLimits() map[reflect.Type]map[string]map[string]any {
 		reflect.TypeFor[steward.WebhookFields](): {"url": map[string]any{"minLength": 1, "maxLength": steward.MaxWebhookURL},
 			"events":      {"minItems": 1, "maxItems": len(steward.WebhookEventType("").Values()), "uniqueItems": true},
 			"description": text(steward.MaxDescription)},
-		reflect.TypeFor[steward.Page[steward.Webhook]]():         {"data": {"maxItems": steward.MaxWebhooks}},
+		reflect.TypeFor[steward.Page[steward.Webhook]](): {"data": {"maxItems": steward.MaxWebhooks}},
+		reflect.TypeFor[steward.SubscriptionFields](): {"user_id": id, "contact_id": id,
+			"events": {"minItems": 1, "maxItems": len(steward.NotificationEventTypes()), "uniqueItems": true}},
+		reflect.TypeFor[steward.Page[steward.Subscription]]():    {"data": {"maxItems": steward.MaxSubscriptions}},
 		reflect.TypeFor[steward.Page[steward.WebhookDelivery]](): {"data": {"maxItems": steward.MaxLimit}},
 	}
 }

@@ -355,5 +355,5 @@ func (s *Server) routeTable() []route {
 		{method: post, path: "/api/v1/users/{id}/two-factor/reset", id: "resetUserTwoFactor", tag: "users",
 			summary: "Switch a user's two-factor sign-in off (one who lost their authenticator and recovery codes); nothing happens when it is off",
 			status:  noContent, perm: administer, handle: s.resetUserTwoFactor},
-	}, append(append(s.exportRoutes(), s.webhookRoutes()...), s.importRoutes()...)...)
+	}, append(append(append(s.exportRoutes(), s.webhookRoutes()...), s.importRoutes()...), s.subscriptionRoutes()...)...)
 }

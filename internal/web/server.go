@@ -89,6 +89,9 @@ type Options struct {
 	// PublicURL is the base URL the server's links (invitations, password resets) start with,
 	// as ParsePublicURL returns it; "" means the request's own scheme and Host.
 	PublicURL string
+	// MailLinks mails each invitation and password reset link to its user as well (the server
+	// sends mail: serve --smtp-url); the answer still carries the link.
+	MailLinks bool
 }
 
 // withDefaults fills in the defaults of zero fields.

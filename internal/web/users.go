@@ -92,6 +92,7 @@ func (s *Server) inviteUser(w http.ResponseWriter, r *http.Request) error {
 			}
 			exp := tok.ExpiresAt
 			inv := &steward.Invitation{User: *u, InviteURL: base + InvitePath + tok.Token, InviteExpiresAt: &exp}
+			s.mailLink(ctx, a, u.ID, steward.TokenInvite, inv.InviteURL, exp)
 			return creation{obj: inv, id: u.ID, version: u.Version}, nil
 		},
 	})
@@ -127,7 +128,9 @@ func (s *Server) reinviteUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, steward.InviteLink{InviteURL: s.PublicBase(r) + InvitePath + tok.Token, ExpiresAt: tok.ExpiresAt})
+	link := steward.InviteLink{InviteURL: s.PublicBase(r) + InvitePath + tok.Token, ExpiresAt: tok.ExpiresAt}
+	s.mailLink(r.Context(), actorOf(r), r.PathValue("id"), steward.TokenInvite, link.InviteURL, tok.ExpiresAt)
+	return writeJSON(w, http.StatusOK, link)
 }
 
 // issuePasswordReset answers the one-time link that lets the user set a new password.
@@ -136,8 +139,21 @@ func (s *Server) issuePasswordReset(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, steward.PasswordReset{ResetURL: s.PublicBase(r) + PasswordResetPath + tok.Token,
-		ExpiresAt: tok.ExpiresAt})
+	reset := steward.PasswordReset{ResetURL: s.PublicBase(r) + PasswordResetPath + tok.Token, ExpiresAt: tok.ExpiresAt}
+	s.mailLink(r.Context(), actorOf(r), r.PathValue("id"), steward.TokenPasswordReset, reset.ResetURL, tok.ExpiresAt)
+	return writeJSON(w, http.StatusOK, reset)
+}
+
+// mailLink queues the mail of a link just issued, when the server sends mail. A failure is
+// logged, not answered: the caller has the link in the answer either way.
+func (s *Server) mailLink(ctx context.Context, a *steward.Actor, userID string, purpose steward.TokenPurpose, link string,
+	expires steward.Timestamp) {
+	if !s.opts.MailLinks {
+		return
+	}
+	if err := s.svc.MailLink(ctx, a, userID, purpose, link, expires); err != nil {
+		s.log.Warn("mail: queueing a link", "purpose", string(purpose), "err", err)
+	}
 }
 
 // resetUserTwoFactor switches a user's two-factor sign-in off: they sign in with their password
