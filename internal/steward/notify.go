@@ -65,25 +65,7 @@ func (f *SubscriptionFields) Normalize() error {
 			v.Add(id.field, "%s is not an id", quoteShort(id.v))
 		}
 	}
-	all := NotificationEventTypes()
-	switch {
-	case len(f.Events) == 0:
-		v.Add("events", "must list at least one event type, among %s", strings.Join(strs(all), ", "))
-	case len(f.Events) > len(all):
-		v.Add("events", "must list at most %d event types", len(all))
-	default:
-		seen := map[WebhookEventType]bool{}
-		for i, e := range f.Events {
-			field := fmt.Sprintf("events[%d]", i)
-			switch {
-			case !isOneOf(e, all):
-				v.Add(field, "%s is no asset event type: %s", quoteShort(string(e)), OneOf(all))
-			case seen[e]:
-				v.Add(field, "%s is listed twice", e)
-			}
-			seen[e] = true
-		}
-	}
+	checkEventTypes(&v, f.Events, NotificationEventTypes(), "asset event type")
 	return v.Err()
 }
 

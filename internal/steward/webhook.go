@@ -119,30 +119,36 @@ func (f *WebhookFields) Normalize() error {
 	var v Violations
 	f.URL = strings.TrimSpace(f.URL)
 	checkWebhookURL(&v, f.URL)
-	all := WebhookEventType("").Values()
+	checkEventTypes(&v, f.Events, WebhookEventType("").Values(), "event type")
+	cleanText(&v, "description", &f.Description, MaxDescription, true)
+	if len(v) == 0 {
+		refuseInvisible(&v, "description", f.Description)
+	}
+	return v.Err()
+}
+
+// checkEventTypes checks a list of event types (an endpoint's, a subscription's) against the
+// allowed ones: at least one, each allowed (named a noun in the message), none twice; errors
+// name events[i].
+func checkEventTypes(v *Violations, events, allowed []WebhookEventType, noun string) {
 	switch {
-	case len(f.Events) == 0:
-		v.Add("events", "must list at least one event type, among %s", strings.Join(strs(all), ", "))
-	case len(f.Events) > len(all):
-		v.Add("events", "must list at most %d event types", len(all))
+	case len(events) == 0:
+		v.Add("events", "must list at least one event type, among %s", strings.Join(strs(allowed), ", "))
+	case len(events) > len(allowed):
+		v.Add("events", "must list at most %d event types", len(allowed))
 	default:
 		seen := map[WebhookEventType]bool{}
-		for i, e := range f.Events {
+		for i, e := range events {
 			field := fmt.Sprintf("events[%d]", i)
 			switch {
-			case !e.Valid():
-				v.Add(field, "%s is no event type: %s", quoteShort(string(e)), OneOf(all))
+			case !isOneOf(e, allowed):
+				v.Add(field, "%s is no %s: %s", quoteShort(string(e)), noun, OneOf(allowed))
 			case seen[e]:
 				v.Add(field, "%s is listed twice", e)
 			}
 			seen[e] = true
 		}
 	}
-	cleanText(&v, "description", &f.Description, MaxDescription, true)
-	if len(v) == 0 {
-		refuseInvisible(&v, "description", f.Description)
-	}
-	return v.Err()
 }
 
 // quoteShort quotes at most 40 bytes of s for a message, so a huge value is not echoed whole.
