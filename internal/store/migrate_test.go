@@ -23,6 +23,18 @@ func eachEngineEmpty(t *testing.T, fn func(t *testing.T, engine, dsn string)) {
 	}
 }
 
+// eachEngineFresh hands fn a store on a fresh, migrated database of every engine of its own
+// (for tests that read or claim across accounts: the outbox, pruning) and a raw connection to it.
+func eachEngineFresh(t *testing.T, fn func(t *testing.T, s *store.Store, raw *rawDB)) {
+	eachEngineEmpty(t, func(t *testing.T, engine, dsn string) {
+		s := openStore(t, dsn)
+		if _, err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		fn(t, s, openRaw(t, engine, dsn))
+	})
+}
+
 func openStore(t *testing.T, dsn string) *store.Store {
 	t.Helper()
 	s, err := store.Open(ctx, dsn, store.Options{})

@@ -157,88 +157,71 @@ func TestWebhookRules(t *testing.T) {
 // schedule and fails when it is done; a success ends it; a redelivery is a new delivery; a
 // rotated secret signs beside the new one.
 func TestWebhookDeliveryLifecycle(t *testing.T) {
-	for _, engine := range storetest.Engines {
-		t.Run(engine, func(t *testing.T) {
-			dsn := storetest.DSN(t, engine)
-			s, err := store.Open(ctx, dsn, store.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			if _, err := s.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			raw, err := openRawDB(engine, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer raw.db.Close()
-			defer catchMust(t)
-			o := newOrg(t, s)
-			h := must(s.CreateWebhook(ctx, o.admin, publicHook("customer.created")))
-			mkCustomer(t, s, o.admin, "One")
-			schedule := []time.Duration{0, time.Hour}
-			got := must(s.ClaimDeliveries(ctx, 10, time.Minute))
-			if len(got) != 1 || got[0].Attempt != 1 || got[0].URL != h.URL || !slices.Equal(got[0].Secrets, []string{h.Secret}) {
-				t.Fatalf("claimed %+v", got)
-			}
-			if again := must(s.ClaimDeliveries(ctx, 10, time.Minute)); len(again) != 0 {
-				t.Fatalf("claimed twice: %+v", again)
-			}
-			now := steward.Now()
-			ok(t, s.FinishDeliveries(ctx, []steward.FinishedDelivery{{OutboxDelivery: got[0], Result: steward.DeliveryResult{At: now, ResponseCode: 500, Duration: 12 * time.Millisecond,
-				Err: "HTTP 500"}}}, schedule))
-			d := deliveries(t, s, o.admin, h.ID)[0]
-			if d.Status != steward.DeliveryPending || d.Attempts != 1 || d.ResponseCode == nil || *d.ResponseCode != 500 ||
-				d.NextAttemptAt == nil || d.NextAttemptAt.Sub(now.Time) != time.Hour || *d.DurationMS != 12 {
-				t.Fatalf("after a failure: %+v", d)
-			}
-			// Not due for an hour; make it due and fail it again: the schedule is done.
-			if c := must(s.ClaimDeliveries(ctx, 10, time.Minute)); len(c) != 0 {
-				t.Fatalf("claimed before due: %+v", c)
-			}
-			raw.exec(t, "UPDATE webhook_deliveries SET next_attempt_at = 0 WHERE id = ?", d.ID)
-			got = must(s.ClaimDeliveries(ctx, 10, time.Minute))
-			if len(got) != 1 || got[0].Attempt != 2 {
-				t.Fatalf("second claim %+v", got)
-			}
-			ok(t, s.FinishDeliveries(ctx, []steward.FinishedDelivery{{OutboxDelivery: got[0], Result: steward.DeliveryResult{At: steward.Now(), Err: "connection refused"}}}, schedule))
-			d = deliveries(t, s, o.admin, h.ID)[0]
-			if d.Status != steward.DeliveryFailed || d.Attempts != 2 || d.ResponseCode != nil || d.NextAttemptAt != nil {
-				t.Fatalf("after the last failure: %+v", d)
-			}
-			// Redeliver by hand: a new delivery of the same event, due now; its success ends it.
-			rd := must(s.Redeliver(ctx, o.admin, h.ID, d.ID))
-			if rd.EventID != d.EventID || rd.ID == d.ID || *rd.RedeliveryOf != d.ID || rd.Status != steward.DeliveryPending {
-				t.Fatalf("redelivery %+v", rd)
-			}
-			// A rotated secret signs beside the new one.
-			rot := must(s.RotateWebhookSecret(ctx, o.admin, h.ID))
-			if rot.Secret == h.Secret || rot.PreviousSecretExpiresAt == nil {
-				t.Fatalf("rotated %+v", rot)
-			}
-			got = must(s.ClaimDeliveries(ctx, 10, time.Minute))
-			if len(got) != 1 || got[0].ID != rd.ID || !slices.Equal(got[0].Secrets, []string{rot.Secret, h.Secret}) {
-				t.Fatalf("claimed redelivery %+v", got)
-			}
-			ok(t, s.FinishDeliveries(ctx, []steward.FinishedDelivery{{OutboxDelivery: got[0], Result: steward.DeliveryResult{At: steward.Now(), ResponseCode: 204}}}, schedule))
-			all := deliveries(t, s, o.admin, h.ID)
-			if all[0].Status != steward.DeliverySucceeded || all[1].Status != steward.DeliveryFailed {
-				t.Errorf("log %+v", all)
-			}
-			if f := must(s.WebhookDeliveries(ctx, o.admin, h.ID, steward.DeliveryFilter{Status: steward.DeliveryFailed})).Data; len(f) != 1 {
-				t.Errorf("failed filter: %+v", f)
-			}
-			// Pages, newest first.
-			p1 := must(s.WebhookDeliveries(ctx, o.admin, h.ID, steward.DeliveryFilter{Limit: 1}))
-			p2 := must(s.WebhookDeliveries(ctx, o.admin, h.ID, steward.DeliveryFilter{Limit: 1, Cursor: *p1.NextCursor}))
-			if p1.Data[0].ID != rd.ID || p2.Data[0].ID != d.ID || p2.NextCursor != nil {
-				t.Errorf("pages %+v %+v", p1, p2)
-			}
-			// Deleting the endpoint removes its log.
-			ok(t, s.DeleteWebhook(ctx, o.admin, h.ID, 0))
-		})
-	}
+	eachEngineFresh(t, func(t *testing.T, s *store.Store, raw *rawDB) {
+		o := newOrg(t, s)
+		h := must(s.CreateWebhook(ctx, o.admin, publicHook("customer.created")))
+		mkCustomer(t, s, o.admin, "One")
+		schedule := []time.Duration{0, time.Hour}
+		got := must(s.ClaimDeliveries(ctx, 10, time.Minute))
+		if len(got) != 1 || got[0].Attempt != 1 || got[0].URL != h.URL || !slices.Equal(got[0].Secrets, []string{h.Secret}) {
+			t.Fatalf("claimed %+v", got)
+		}
+		if again := must(s.ClaimDeliveries(ctx, 10, time.Minute)); len(again) != 0 {
+			t.Fatalf("claimed twice: %+v", again)
+		}
+		now := steward.Now()
+		ok(t, s.FinishDeliveries(ctx, []steward.FinishedDelivery{{OutboxDelivery: got[0], Result: steward.DeliveryResult{At: now, ResponseCode: 500, Duration: 12 * time.Millisecond,
+			Err: "HTTP 500"}}}, schedule))
+		d := deliveries(t, s, o.admin, h.ID)[0]
+		if d.Status != steward.DeliveryPending || d.Attempts != 1 || d.ResponseCode == nil || *d.ResponseCode != 500 ||
+			d.NextAttemptAt == nil || d.NextAttemptAt.Sub(now.Time) != time.Hour || *d.DurationMS != 12 {
+			t.Fatalf("after a failure: %+v", d)
+		}
+		// Not due for an hour; make it due and fail it again: the schedule is done.
+		if c := must(s.ClaimDeliveries(ctx, 10, time.Minute)); len(c) != 0 {
+			t.Fatalf("claimed before due: %+v", c)
+		}
+		raw.exec(t, "UPDATE webhook_deliveries SET next_attempt_at = 0 WHERE id = ?", d.ID)
+		got = must(s.ClaimDeliveries(ctx, 10, time.Minute))
+		if len(got) != 1 || got[0].Attempt != 2 {
+			t.Fatalf("second claim %+v", got)
+		}
+		ok(t, s.FinishDeliveries(ctx, []steward.FinishedDelivery{{OutboxDelivery: got[0], Result: steward.DeliveryResult{At: steward.Now(), Err: "connection refused"}}}, schedule))
+		d = deliveries(t, s, o.admin, h.ID)[0]
+		if d.Status != steward.DeliveryFailed || d.Attempts != 2 || d.ResponseCode != nil || d.NextAttemptAt != nil {
+			t.Fatalf("after the last failure: %+v", d)
+		}
+		// Redeliver by hand: a new delivery of the same event, due now; its success ends it.
+		rd := must(s.Redeliver(ctx, o.admin, h.ID, d.ID))
+		if rd.EventID != d.EventID || rd.ID == d.ID || *rd.RedeliveryOf != d.ID || rd.Status != steward.DeliveryPending {
+			t.Fatalf("redelivery %+v", rd)
+		}
+		// A rotated secret signs beside the new one.
+		rot := must(s.RotateWebhookSecret(ctx, o.admin, h.ID))
+		if rot.Secret == h.Secret || rot.PreviousSecretExpiresAt == nil {
+			t.Fatalf("rotated %+v", rot)
+		}
+		got = must(s.ClaimDeliveries(ctx, 10, time.Minute))
+		if len(got) != 1 || got[0].ID != rd.ID || !slices.Equal(got[0].Secrets, []string{rot.Secret, h.Secret}) {
+			t.Fatalf("claimed redelivery %+v", got)
+		}
+		ok(t, s.FinishDeliveries(ctx, []steward.FinishedDelivery{{OutboxDelivery: got[0], Result: steward.DeliveryResult{At: steward.Now(), ResponseCode: 204}}}, schedule))
+		all := deliveries(t, s, o.admin, h.ID)
+		if all[0].Status != steward.DeliverySucceeded || all[1].Status != steward.DeliveryFailed {
+			t.Errorf("log %+v", all)
+		}
+		if f := must(s.WebhookDeliveries(ctx, o.admin, h.ID, steward.DeliveryFilter{Status: steward.DeliveryFailed})).Data; len(f) != 1 {
+			t.Errorf("failed filter: %+v", f)
+		}
+		// Pages, newest first.
+		p1 := must(s.WebhookDeliveries(ctx, o.admin, h.ID, steward.DeliveryFilter{Limit: 1}))
+		p2 := must(s.WebhookDeliveries(ctx, o.admin, h.ID, steward.DeliveryFilter{Limit: 1, Cursor: *p1.NextCursor}))
+		if p1.Data[0].ID != rd.ID || p2.Data[0].ID != d.ID || p2.NextCursor != nil {
+			t.Errorf("pages %+v %+v", p1, p2)
+		}
+		// Deleting the endpoint removes its log.
+		ok(t, s.DeleteWebhook(ctx, o.admin, h.ID, 0))
+	})
 }
 
 // TestWebhookClaimOnce: two dispatchers (two store handles on one database) claiming at once
