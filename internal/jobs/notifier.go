@@ -49,39 +49,26 @@ func (n *Notifier) Run(ctx context.Context) {
 	// A claim lasts while its batch may still be sending: each mail at most the sender's
 	// bounded conversation (mail.DefaultTimeout per step), and a margin.
 	lease := time.Duration(n.Batch)*4*mail.DefaultTimeout + time.Minute
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-timer.C:
-		case <-n.Wake:
+	drainLoop(ctx, n.Wake, n.Poll, func() bool {
+		claimed, err := n.Queue.ClaimMail(ctx, n.Batch, lease)
+		if err != nil {
+			if ctx.Err() == nil {
+				n.Log.Warn("mail: claiming", "err", err)
+			}
+			return false
 		}
-		for ctx.Err() == nil {
-			claimed, err := n.Queue.ClaimMail(ctx, n.Batch, lease)
-			if err != nil {
-				if ctx.Err() == nil {
-					n.Log.Warn("mail: claiming", "err", err)
-				}
-				break
+		done := make([]steward.MailResult, 0, len(claimed))
+		for _, m := range claimed {
+			if ctx.Err() != nil {
+				return false // unrecorded: the lease ends and another claim sends them
 			}
-			done := make([]steward.MailResult, 0, len(claimed))
-			for _, m := range claimed {
-				if ctx.Err() != nil {
-					return // unrecorded: the lease ends and another claim sends them
-				}
-				done = append(done, n.send(ctx, m))
-			}
-			if err := n.Queue.FinishMail(ctx, done, n.Schedule); err != nil && ctx.Err() == nil {
-				n.Log.Warn("mail: recording", "err", err)
-			}
-			if len(claimed) < n.Batch {
-				break
-			}
+			done = append(done, n.send(ctx, m))
 		}
-		timer.Reset(n.Poll)
-	}
+		if err := n.Queue.FinishMail(ctx, done, n.Schedule); err != nil && ctx.Err() == nil {
+			n.Log.Warn("mail: recording", "err", err)
+		}
+		return len(claimed) == n.Batch
+	})
 }
 
 func (n *Notifier) send(ctx context.Context, m steward.MailMessage) steward.MailResult {

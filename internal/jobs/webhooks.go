@@ -121,30 +121,17 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	// A claim lasts until its whole batch may have ended: Workers attempts at a time, each at
 	// most Timeout, and a margin for recording them.
 	lease := d.Timeout*time.Duration((d.Batch+d.Workers-1)/d.Workers) + 30*time.Second
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-timer.C:
-		case <-d.Wake:
-		}
-		for ctx.Err() == nil {
-			claimed, err := d.Outbox.ClaimDeliveries(ctx, d.Batch, lease)
-			if err != nil {
-				if ctx.Err() == nil {
-					d.Log.Warn("webhooks: claiming deliveries", "err", err)
-				}
-				break
+	drainLoop(ctx, d.Wake, d.Poll, func() bool {
+		claimed, err := d.Outbox.ClaimDeliveries(ctx, d.Batch, lease)
+		if err != nil {
+			if ctx.Err() == nil {
+				d.Log.Warn("webhooks: claiming deliveries", "err", err)
 			}
-			d.deliverAll(ctx, client, claimed)
-			if len(claimed) < d.Batch {
-				break
-			}
+			return false
 		}
-		timer.Reset(d.Poll)
-	}
+		d.deliverAll(ctx, client, claimed)
+		return len(claimed) == d.Batch
+	})
 }
 
 // deliverAll sends the claimed deliveries, Workers at a time, and records them together (one
