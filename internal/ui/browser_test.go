@@ -543,6 +543,11 @@ func TestScreenshots(t *testing.T) {
 		{"accounts-768", "/accounts", "#sharing-settings", 768},
 		{"users-768", "/users", "#users", 768},
 		{"settings-menu-768", "/customers", "#results", 768},
+		{"imports-768", "/imports", "#import-form", 768},
+		{"import-job-768", "/imports/" + importID, "main h1", 768},
+		{"webhook-768", "/webhooks/" + hookID, "main h1", 768},
+		{"mail", "/mail", "main h1", 1280},
+		{"mail-768", "/mail", "main h1", 768},
 	}
 	for _, sc := range []string{"light", "dark"} {
 		scheme(t, ctx, sc)
